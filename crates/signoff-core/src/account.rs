@@ -1,0 +1,203 @@
+//! Accounts: the metadata Signoff keeps about a signed-in session (never its tokens).
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::error::{Error, Result};
+
+/// An account's id: a UUID, also the keychain entry's user name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AccountId(String);
+
+impl AccountId {
+    /// A fresh random id.
+    pub fn generate() -> Self {
+        Self(uuid::Uuid::new_v4().to_string())
+    }
+
+    /// Parses an id given by a person or the page; only UUIDs are accepted.
+    pub fn parse(s: &str) -> Result<Self> {
+        let u = uuid::Uuid::parse_str(s.trim())
+            .map_err(|_| Error::invalid("account id", "expected an account id (a UUID)"))?;
+        Ok(Self(u.hyphenated().to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for AccountId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Where an account stands, as a person sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountStatus {
+    /// Being added: the row exists, the token may not be in the keychain yet.
+    Adding,
+    /// Signed in: the token is in the keychain.
+    SignedIn,
+    /// A sign-out has started and not finished.
+    SigningOut,
+    /// Signed out locally; the server has not confirmed the revocation yet.
+    Pending,
+    /// The provider refused with a permanent error; a person must decide.
+    NeedsAttention,
+    /// Signed out: the provider confirmed (or has no revocation) and the token is gone.
+    SignedOut,
+}
+
+impl AccountStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Adding => "adding",
+            Self::SignedIn => "signed_in",
+            Self::SigningOut => "signing_out",
+            Self::Pending => "pending",
+            Self::NeedsAttention => "needs_attention",
+            Self::SignedOut => "signed_out",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "adding" => Self::Adding,
+            "signed_in" => Self::SignedIn,
+            "signing_out" => Self::SigningOut,
+            "pending" => Self::Pending,
+            "needs_attention" => Self::NeedsAttention,
+            "signed_out" => Self::SignedOut,
+            _ => return None,
+        })
+    }
+}
+
+/// An account as listed to people: who, where, since when, and a plain status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub id: AccountId,
+    pub provider_id: String,
+    pub label: String,
+    pub subject: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    pub status: AccountStatus,
+}
+
+/// What a person gives to add an account (the tokens travel separately, as secrets).
+#[derive(Debug, Clone, Deserialize)]
+pub struct NewAccount {
+    pub provider_id: String,
+    pub label: String,
+    #[serde(default)]
+    pub subject: Option<String>,
+}
+
+impl NewAccount {
+    /// Checks every field; input from the page or the command line is untrusted.
+    pub fn validate(&self) -> Result<()> {
+        validate_provider_id(&self.provider_id)?;
+        validate_text("label", &self.label, 200)?;
+        if let Some(s) = &self.subject {
+            validate_text("subject", s, 320)?;
+        }
+        Ok(())
+    }
+}
+
+/// A provider id: 1 to 64 characters of `[a-z0-9-]`.
+pub fn validate_provider_id(id: &str) -> Result<()> {
+    if id.is_empty() || id.len() > 64 {
+        return Err(Error::invalid("provider id", "must be 1 to 64 characters"));
+    }
+    if !id
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Err(Error::invalid(
+            "provider id",
+            "only a-z, 0-9 and '-' are allowed",
+        ));
+    }
+    Ok(())
+}
+
+fn validate_text(field: &'static str, value: &str, max_chars: usize) -> Result<()> {
+    if value.trim().is_empty() {
+        return Err(Error::invalid(field, "must not be empty"));
+    }
+    if value.chars().count() > max_chars {
+        return Err(Error::invalid(
+            field,
+            format!("must be at most {max_chars} characters"),
+        ));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(Error::invalid(field, "must not contain control characters"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_ids_are_uuids() {
+        let id = AccountId::generate();
+        assert_eq!(AccountId::parse(id.as_str()).unwrap(), id);
+        assert!(AccountId::parse("../../etc/passwd").is_err());
+    }
+
+    #[test]
+    fn new_account_validation() {
+        let ok = NewAccount {
+            provider_id: "meshydb".into(),
+            label: "Work".into(),
+            subject: None,
+        };
+        assert!(ok.validate().is_ok());
+        let bad_provider = NewAccount {
+            provider_id: "Mesh DB".into(),
+            ..ok.clone()
+        };
+        assert_eq!(
+            bad_provider.validate().unwrap_err().code(),
+            crate::ErrorCode::InvalidInput
+        );
+        let blank = NewAccount {
+            label: "  ".into(),
+            ..ok.clone()
+        };
+        assert!(blank.validate().is_err());
+        let ctrl = NewAccount {
+            label: "a\u{7}b".into(),
+            ..ok.clone()
+        };
+        assert!(ctrl.validate().is_err());
+        let long = NewAccount {
+            label: "x".repeat(201),
+            ..ok
+        };
+        assert!(long.validate().is_err());
+    }
+
+    #[test]
+    fn status_names_round_trip() {
+        for s in [
+            AccountStatus::Adding,
+            AccountStatus::SignedIn,
+            AccountStatus::SigningOut,
+            AccountStatus::Pending,
+            AccountStatus::NeedsAttention,
+            AccountStatus::SignedOut,
+        ] {
+            assert_eq!(AccountStatus::parse(s.as_str()), Some(s));
+        }
+    }
+}

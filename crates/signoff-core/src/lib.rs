@@ -1,0 +1,23 @@
+//! Signoff's core: every rule of the product lives here, free of any GUI or CLI crate.
+//!
+//! The desktop app (`src-tauri/`) and the `signoff` command (`crates/signoff-cli`) are thin shells
+//! over [`Signoff`], the use-case API in [`api`]. Tokens only ever live in the OS keychain
+//! ([`vault`]) and in memory inside [`SecretString`]; everything else is in the SQLite [`store`].
+
+pub mod account;
+pub mod api;
+pub mod error;
+pub mod logging;
+pub mod paths;
+pub mod secret;
+pub mod store;
+pub mod tokens;
+pub mod vault;
+
+pub use account::{Account, AccountId, AccountStatus, NewAccount};
+pub use api::Signoff;
+pub use error::{Error, ErrorCode, Result};
+pub use paths::Paths;
+pub use secret::SecretString;
+pub use tokens::TokenBundle;
+pub use vault::Vault;

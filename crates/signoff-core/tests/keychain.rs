@@ -1,0 +1,126 @@
+//! The vault against the real Secret Service (gnome-keyring over D-Bus).
+//! Run inside `scripts/headless.sh` (what `make test` does), which provides an unlocked keyring.
+
+use std::process::Command;
+
+use signoff_core::{AccountId, NewAccount, Paths, Signoff, TokenBundle, Vault};
+
+fn vault() -> Vault {
+    Vault::open().unwrap_or_else(|e| {
+        panic!("no keychain ({e}); run the tests through scripts/headless.sh or `make test`")
+    })
+}
+
+/// What `secret-tool` (libsecret's own CLI, independent of our code) finds for an account.
+fn secret_tool_lookup(id: &AccountId) -> Option<String> {
+    let out = Command::new("secret-tool")
+        .args(["lookup", "service", "signoff", "username", id.as_str()])
+        .output()
+        .expect("secret-tool is installed (libsecret-tools)");
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn store_read_back_delete_and_confirm_gone() {
+    let vault = vault();
+    let id = AccountId::generate();
+    let tokens =
+        TokenBundle::from_json(r#"{"refresh_token":"rt-vault-1","access_token":"at-vault-1"}"#)
+            .unwrap();
+
+    vault.put(&id, "Vault test", &tokens).unwrap();
+    let back = vault.get(&id).unwrap().expect("entry is there");
+    assert_eq!(back.refresh_token.unwrap().expose_secret(), "rt-vault-1");
+    assert_eq!(back.access_token.unwrap().expose_secret(), "at-vault-1");
+    assert!(back.id_token.is_none());
+    let raw = secret_tool_lookup(&id).expect("secret-tool sees the entry");
+    assert!(raw.contains("rt-vault-1"));
+
+    assert!(vault.delete(&id).unwrap(), "first delete removes the entry");
+    assert!(vault.get(&id).unwrap().is_none());
+    assert_eq!(
+        secret_tool_lookup(&id),
+        None,
+        "the keyring itself no longer has it"
+    );
+    assert!(
+        !vault.delete(&id).unwrap(),
+        "second delete is a no-op, not an error"
+    );
+}
+
+#[test]
+fn put_replaces_the_previous_tokens() {
+    let vault = vault();
+    let id = AccountId::generate();
+    vault
+        .put(
+            &id,
+            "Replace",
+            &TokenBundle::from_json(r#"{"refresh_token":"old"}"#).unwrap(),
+        )
+        .unwrap();
+    vault
+        .put(
+            &id,
+            "Replace",
+            &TokenBundle::from_json(r#"{"refresh_token":"new"}"#).unwrap(),
+        )
+        .unwrap();
+    let back = vault.get(&id).unwrap().unwrap();
+    assert_eq!(back.refresh_token.unwrap().expose_secret(), "new");
+    vault.delete(&id).unwrap();
+}
+
+#[test]
+fn added_account_keeps_tokens_out_of_the_data_dir() {
+    let home = tempfile::tempdir().unwrap();
+    let core = Signoff::open(Paths::under(home.path())).unwrap();
+    let account = core
+        .add_account(
+            NewAccount {
+                provider_id: "matar".into(),
+                label: "Matar work".into(),
+                subject: None,
+            },
+            TokenBundle::from_json(r#"{"access_token":"at-never-on-disk-7731"}"#).unwrap(),
+        )
+        .unwrap();
+    assert_eq!(core.list_accounts().unwrap(), vec![account.clone()]);
+    let tokens = core.tokens(&account.id).unwrap().unwrap();
+    assert_eq!(
+        tokens.access_token.unwrap().expose_secret(),
+        "at-never-on-disk-7731"
+    );
+
+    drop(core);
+    for entry in walk(home.path()) {
+        let bytes = std::fs::read(&entry).unwrap();
+        let needle = b"at-never-on-disk-7731";
+        assert!(
+            !bytes.windows(needle.len()).any(|w| w == needle),
+            "token found in {}",
+            entry.display()
+        );
+    }
+
+    let core = Signoff::open(Paths::under(home.path())).unwrap();
+    core.forget(&account.id).unwrap();
+    assert!(core.list_accounts().unwrap().is_empty());
+    assert_eq!(secret_tool_lookup(&account.id), None);
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            files.extend(walk(&p))
+        } else {
+            files.push(p)
+        }
+    }
+    files
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs a command inside a private desktop session, as tests need it:
+# a throwaway HOME and XDG dirs, its own D-Bus session bus (dbus-run-session), an Xvfb display
+# (xvfb-run), and a real gnome-keyring whose login collection is unlocked.
+# Usage: scripts/headless.sh COMMAND [ARG...]
+set -euo pipefail
+
+if [ -z "${SIGNOFF_HEADLESS_INNER:-}" ]; then
+  # Keep the Rust and npm tool locations of the real HOME before replacing it.
+  export CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
+  export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}"
+  export npm_config_cache="${npm_config_cache:-$HOME/.npm}"
+  session=$(mktemp -d "${TMPDIR:-/tmp}/signoff-session.XXXXXX")
+  trap 'rm -rf "$session"' EXIT
+  mkdir -p "$session/home" "$session/run"
+  chmod 700 "$session/run"
+  export HOME="$session/home" XDG_RUNTIME_DIR="$session/run"
+  export XDG_CONFIG_HOME="$HOME/.config" XDG_DATA_HOME="$HOME/.local/share" XDG_CACHE_HOME="$HOME/.cache"
+  unset DBUS_SESSION_BUS_ADDRESS DISPLAY WAYLAND_DISPLAY GNOME_KEYRING_CONTROL SIGNOFF_HOME
+  export SIGNOFF_HEADLESS_INNER=1
+  set +e
+  dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" "$0" "$@"
+  status=$?
+  exit "$status"
+fi
+
+# Inside the session: start gnome-keyring with an unlocked login collection.
+keyring_env=$(printf '%s' "signoff-test-keyring" | gnome-keyring-daemon --unlock --components=secrets)
+if [ -n "$keyring_env" ]; then eval "export $keyring_env"; fi
+# Wait until the Secret Service answers on the bus.
+for _ in $(seq 1 50); do
+  if gdbus call --session --dest org.freedesktop.secrets --object-path /org/freedesktop/secrets \
+      --method org.freedesktop.DBus.Peer.Ping >/dev/null 2>&1; then
+    break
+  fi
+  sleep 0.1
+done
+unset SIGNOFF_HEADLESS_INNER
+exec "$@"

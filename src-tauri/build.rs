@@ -1,0 +1,10 @@
+//! Builds the Tauri context; restricts the page to Signoff's own commands.
+
+fn main() {
+    let commands: &[&str] = &["list_accounts"];
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(commands)),
+    )
+    .expect("tauri build script");
+}

@@ -1,0 +1,114 @@
+//! A WebDriver session on the real `signoff-app` binary through `tauri-driver` (which runs
+//! WebKitWebDriver). Each session gets its own driver process and ports, and its own
+//! `SIGNOFF_HOME`, so tests can run side by side.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use tokio::process::{Child, Command};
+
+use crate::{built_binary, free_port};
+
+/// A running app under WebDriver. Dropping it ends the driver (and with it the app).
+#[derive(Debug)]
+pub struct AppSession {
+    pub client: Client,
+    driver: Child,
+}
+
+impl AppSession {
+    /// Starts `tauri-driver` and opens the app with `SIGNOFF_HOME=home`.
+    pub async fn start(home: &Path) -> Self {
+        let app = built_binary("signoff-app", "SIGNOFF_APP_BIN");
+        let port = free_port();
+        let native_port = free_port();
+        let mut driver =
+            Command::new(std::env::var("TAURI_DRIVER").unwrap_or("tauri-driver".into()))
+                .args([
+                    "--port",
+                    &port.to_string(),
+                    "--native-port",
+                    &native_port.to_string(),
+                ])
+                .env("SIGNOFF_HOME", home)
+                .env(
+                    "SIGNOFF_LOG",
+                    std::env::var("SIGNOFF_LOG").unwrap_or("debug".into()),
+                )
+                .stdout(Stdio::null())
+                .stderr(Stdio::inherit())
+                .kill_on_drop(true)
+                .spawn()
+                .expect(
+                    "tauri-driver is installed (make test installs it: cargo install tauri-driver)",
+                );
+        wait_for_port(port, &mut driver).await;
+
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": app.to_string_lossy() }),
+        );
+        let url = format!("http://127.0.0.1:{port}");
+        let mut last_err = None;
+        for _ in 0..3 {
+            match ClientBuilder::new(HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => return Self { client, driver },
+                Err(e) => {
+                    last_err = Some(e);
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+            }
+        }
+        panic!("could not start a WebDriver session on the app: {last_err:?}");
+    }
+
+    /// Waits up to 10 s for an element matching `css`.
+    pub async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css} within 10 s: {e}"))
+    }
+
+    /// Saves a screenshot as `target/e2e-artifacts/<name>.png` (after letting the frame settle).
+    pub async fn screenshot(&self, name: &str) {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let png = self.client.screenshot().await.expect("screenshot");
+        let path = crate::artifacts_dir().join(format!("{name}.png"));
+        std::fs::write(&path, png).expect("write screenshot");
+        eprintln!("screenshot: {}", path.display());
+    }
+
+    /// Ends the session cleanly, closing the app.
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill().await;
+    }
+}
+
+async fn wait_for_port(port: u16, driver: &mut Child) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while Instant::now() < deadline {
+        if let Ok(Some(status)) = driver.try_wait() {
+            panic!("tauri-driver exited early with {status}");
+        }
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("tauri-driver did not listen on port {port} within 15 s");
+}

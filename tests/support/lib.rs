@@ -1,0 +1,59 @@
+//! Shared harness for Signoff's cross-crate and end-to-end tests: where the built binaries are,
+//! throwaway data dirs, and a `tauri-driver` session on the real app binary.
+
+pub mod driver;
+
+use std::path::{Path, PathBuf};
+
+/// The workspace root.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
+}
+
+/// The cargo target dir (honours `CARGO_TARGET_DIR`).
+pub fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => {
+            let dir = PathBuf::from(dir);
+            if dir.is_absolute() {
+                dir
+            } else {
+                workspace_root().join(dir)
+            }
+        }
+        None => workspace_root().join("target"),
+    }
+}
+
+/// A binary built by `cargo build --workspace --bins` (what `make test` does first), or the path
+/// in `env_override` when set. Panics with the command to run when it is missing.
+pub fn built_binary(name: &str, env_override: &str) -> PathBuf {
+    if let Some(p) = std::env::var_os(env_override) {
+        return PathBuf::from(p);
+    }
+    let path = target_dir().join("debug").join(name);
+    assert!(
+        path.is_file(),
+        "{} is not built; run `cargo build --workspace --bins` first (make test does)",
+        path.display()
+    );
+    path
+}
+
+/// Where end-to-end tests keep screenshots: `target/e2e-artifacts/`.
+pub fn artifacts_dir() -> PathBuf {
+    let dir = target_dir().join("e2e-artifacts");
+    std::fs::create_dir_all(&dir).expect("create e2e-artifacts");
+    dir
+}
+
+/// A free TCP port on 127.0.0.1.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
