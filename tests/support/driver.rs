@@ -17,6 +17,7 @@ use crate::{built_binary, free_port};
 pub struct AppSession {
     pub client: Client,
     driver: Child,
+    native_port: u16,
 }
 
 impl AppSession {
@@ -60,7 +61,7 @@ impl AppSession {
                 .connect(&url)
                 .await
             {
-                Ok(client) => return Self { client, driver },
+                Ok(client) => return Self { client, driver, native_port },
                 Err(e) => {
                     last_err = Some(e);
                     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -90,10 +91,32 @@ impl AppSession {
     }
 
     /// Ends the session cleanly, closing the app.
-    pub async fn close(mut self) {
+    pub async fn close(self) {
         let _ = self.client.clone().close().await;
-        let _ = self.driver.kill().await;
     }
+}
+
+impl Drop for AppSession {
+    /// Ends the driver's process group, and the WebKitWebDriver it started in a group of its
+    /// own (which would otherwise outlive the test).
+    fn drop(&mut self) {
+        if let Some(pid) = self.driver.id() {
+            let _ = std::process::Command::new("kill")
+                .args(["-TERM", &format!("-{pid}")])
+                .status();
+        }
+        let _ = std::process::Command::new("pkill")
+            .args(["-TERM", "-f", &format!("WebKitWebDriver --port={} ", self.native_port)])
+            .status();
+    }
+}
+
+/// The driver's and the app's stderr go to `target/e2e-artifacts/driver-<port>.log`.
+fn driver_log(port: u16) -> Stdio {
+    let path = crate::artifacts_dir().join(format!("driver-{port}.log"));
+    std::fs::File::create(&path)
+        .map(Stdio::from)
+        .unwrap_or_else(|_| Stdio::null())
 }
 
 async fn wait_for_port(port: u16, driver: &mut Child) {

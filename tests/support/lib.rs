@@ -2,6 +2,7 @@
 //! throwaway data dirs, and a `tauri-driver` session on the real app binary.
 
 pub mod driver;
+pub mod session;
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs what Signoff needs on Debian 12, and only what is missing.
+#   scripts/install-deps.sh run   build dependencies and the runtime libraries of the app
+#   scripts/install-deps.sh test  also the headless test session, npm test tooling, tauri-driver,
+#                                 cargo-nextest
+set -euo pipefail
+mode="${1:-test}"
+cd "$(dirname "$0")/.."
+
+say() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'install-deps: %s\n' "$*" >&2; exit 1; }
+
+command -v cargo >/dev/null || die "no Rust toolchain: install rustup (https://rustup.rs) and run again"
+
+run_pkgs=(build-essential pkg-config libwebkit2gtk-4.1-dev libayatana-appindicator3-dev
+          gnome-keyring libsecret-tools dbus dbus-x11)
+test_pkgs=(xvfb xauth webkit2gtk-driver imagemagick xdotool)
+pkgs=("${run_pkgs[@]}")
+[ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")
+command -v node >/dev/null || pkgs+=(nodejs)
+command -v npm >/dev/null || pkgs+=(npm)
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing Debian packages: ${missing[*]}"
+  sudo=""
+  if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null || die "need root (or sudo) to install: ${missing[*]}"
+    sudo="sudo"
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+[ "$mode" = test ] || exit 0
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "npm ci (test tooling)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+cargo_bin="${CARGO_HOME:-$HOME/.cargo}/bin"
+if ! command -v tauri-driver >/dev/null && [ ! -x "$cargo_bin/tauri-driver" ]; then
+  say "cargo install tauri-driver 2.x"
+  cargo install tauri-driver --version '^2' --locked --quiet
+fi
+if ! command -v cargo-nextest >/dev/null && [ ! -x "$cargo_bin/cargo-nextest" ]; then
+  say "cargo install cargo-nextest"
+  cargo install cargo-nextest --locked --quiet
+fi

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# `make run`: checks for a display first (so it fails fast and clearly without one), installs what
+# is missing, builds, and starts the desktop app on the person's real data dir and keychain.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
+  echo "make run: no display (neither DISPLAY nor WAYLAND_DISPLAY is set)." >&2
+  echo "Run it from a desktop session, or use the 'signoff' command (target/debug/signoff)." >&2
+  exit 2
+fi
+scripts/install-deps.sh run
+cargo build --workspace --bins
+exec target/debug/signoff-app "$@"

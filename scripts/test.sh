@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# `make test`: installs what is missing, checks formatting and lints, builds, then runs every test
+# (unit, integration against the real gnome-keyring, WebDriver end-to-end) in a private headless
+# desktop session. The last line is the test runner's summary.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+step() { printf '\n==> %s\n' "$*" >&2; }
+
+step "install missing dependencies"
+scripts/install-deps.sh test
+step "cargo fmt --check"
+cargo fmt --all -- --check
+step "cargo clippy --all-targets -D warnings"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+step "build the binaries the tests run"
+cargo build --workspace --bins --locked
+step "run every test in a private session (dbus-run-session, xvfb-run, gnome-keyring)"
+scripts/headless.sh cargo nextest run --workspace --locked --no-fail-fast "$@"
