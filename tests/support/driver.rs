@@ -61,7 +61,13 @@ impl AppSession {
                 .connect(&url)
                 .await
             {
-                Ok(client) => return Self { client, driver, native_port },
+                Ok(client) => {
+                    return Self {
+                        client,
+                        driver,
+                        native_port,
+                    };
+                }
                 Err(e) => {
                     last_err = Some(e);
                     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -106,7 +112,11 @@ impl Drop for AppSession {
                 .status();
         }
         let _ = std::process::Command::new("pkill")
-            .args(["-TERM", "-f", &format!("WebKitWebDriver --port={} ", self.native_port)])
+            .args([
+                "-TERM",
+                "-f",
+                &format!("WebKitWebDriver --port={} ", self.native_port),
+            ])
             .status();
     }
 }
