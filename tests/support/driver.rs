@@ -40,7 +40,8 @@ impl AppSession {
                     std::env::var("SIGNOFF_LOG").unwrap_or("debug".into()),
                 )
                 .stdout(Stdio::null())
-                .stderr(Stdio::inherit())
+                .stderr(driver_log(port))
+                .process_group(0)
                 .kill_on_drop(true)
                 .spawn()
                 .expect(
