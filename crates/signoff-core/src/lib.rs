@@ -9,6 +9,7 @@ pub mod api;
 pub mod error;
 pub mod logging;
 pub mod paths;
+pub mod profile;
 pub mod secret;
 pub mod store;
 pub mod tokens;

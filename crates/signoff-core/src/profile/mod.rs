@@ -1,0 +1,199 @@
+//! Provider profiles: which protocol a provider speaks and where, as data (TOML), not code.
+//!
+//! Profiles come from three layers, later ones merged over earlier ones by id: built-in
+//! (`builtin.toml`, compiled in) → system-wide (`/etc/signoff/providers.toml`, managed by IT) →
+//! the user's `providers.toml` in the config dir (or `$SIGNOFF_HOME`). A profile marked
+//! `locked = true` in the system layer cannot be overridden by the user. An invalid profile is
+//! rejected with its file, line and reason ([`ProfileProblem`]); the others still load.
+
+mod raw;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use url::Url;
+
+use crate::error::{Error, Result};
+pub use raw::{ClientAuth, Protocol, SignoutMode, TokenKind};
+
+/// The built-in profiles.
+const BUILTIN: &str = include_str!("builtin.toml");
+
+/// Where the system-wide profiles live on this platform.
+pub fn system_profiles_path() -> PathBuf {
+    if cfg!(windows) {
+        PathBuf::from(r"C:\ProgramData\Signoff\providers.toml")
+    } else if cfg!(target_os = "macos") {
+        PathBuf::from("/Library/Application Support/Signoff/providers.toml")
+    } else {
+        PathBuf::from("/etc/signoff/providers.toml")
+    }
+}
+
+/// Which layer a profile's last definition came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Source {
+    Builtin,
+    System { path: PathBuf },
+    User { path: PathBuf },
+}
+
+/// A usable provider profile: every URL resolved and checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Profile {
+    pub id: String,
+    pub label: String,
+    pub protocol: Protocol,
+    pub revocation_endpoint: Option<Url>,
+    pub logout_endpoint: Option<Url>,
+    pub introspection_endpoint: Option<Url>,
+    pub issuer: Option<Url>,
+    pub client_id: Option<String>,
+    pub token_type_hint: Option<TokenKind>,
+    pub client_auth: ClientAuth,
+    /// For providers with both: log out (end the session) or revoke the token.
+    pub signout: SignoutMode,
+    pub locked: bool,
+    pub source: Source,
+    /// Why the profile cannot be used yet (a setting is missing), if so.
+    pub incomplete: Option<String>,
+}
+
+impl Profile {
+    /// True when signing out can reach the server: some endpoint (or an issuer) is known.
+    pub fn can_revoke_on_server(&self) -> bool {
+        self.incomplete.is_none()
+            && (self.revocation_endpoint.is_some()
+                || self.logout_endpoint.is_some()
+                || self.issuer.is_some())
+    }
+}
+
+/// A profile that was rejected, with where and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProfileProblem {
+    pub file: PathBuf,
+    pub line: usize,
+    pub reason: String,
+}
+
+impl std::fmt::Display for ProfileProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: {}", self.file.display(), self.line, self.reason)
+    }
+}
+
+/// Every profile known, and the problems found while loading them.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ProfileSet {
+    pub profiles: Vec<Profile>,
+    pub problems: Vec<ProfileProblem>,
+}
+
+impl ProfileSet {
+    /// Loads built-in, system and user profiles. Missing files are fine; unreadable ones are
+    /// problems.
+    pub fn load(user_file: &Path) -> Self {
+        Self::load_layers(Some(&system_profiles_path()), user_file)
+    }
+
+    /// Loads the layers from explicit paths (tests use this).
+    pub fn load_layers(system_file: Option<&Path>, user_file: &Path) -> Self {
+        let mut merged: BTreeMap<String, raw::Merged> = BTreeMap::new();
+        let mut problems = Vec::new();
+        let builtin = Path::new("<built-in>");
+        let layers = [
+            (
+                raw::Layer::Builtin,
+                builtin.to_path_buf(),
+                Some(BUILTIN.to_owned()),
+            ),
+            (
+                raw::Layer::System,
+                system_file.map(Path::to_path_buf).unwrap_or_default(),
+                None,
+            ),
+            (raw::Layer::User, user_file.to_path_buf(), None),
+        ];
+        for (layer, path, text) in layers {
+            if path.as_os_str().is_empty() {
+                continue;
+            }
+            let text = match text {
+                Some(t) => t,
+                None => match std::fs::read_to_string(&path) {
+                    Ok(t) => t,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                    Err(e) => {
+                        problems.push(ProfileProblem {
+                            file: path,
+                            line: 0,
+                            reason: e.to_string(),
+                        });
+                        continue;
+                    }
+                },
+            };
+            raw::merge_file(layer, &path, &text, &mut merged, &mut problems);
+        }
+        let profiles = merged
+            .into_values()
+            .filter_map(|m| m.finish(&mut problems))
+            .collect();
+        Self { profiles, problems }
+    }
+
+    /// Parses one file's text alone over the built-ins (for `signoff providers check` and tests).
+    pub fn parse_user_text(path: &Path, text: &str) -> Self {
+        let mut merged = BTreeMap::new();
+        let mut problems = Vec::new();
+        raw::merge_file(
+            raw::Layer::Builtin,
+            Path::new("<built-in>"),
+            BUILTIN,
+            &mut merged,
+            &mut problems,
+        );
+        raw::merge_file(raw::Layer::User, path, text, &mut merged, &mut problems);
+        let profiles = merged
+            .into_values()
+            .filter_map(|m| m.finish(&mut problems))
+            .collect();
+        Self { profiles, problems }
+    }
+
+    /// The profile with this id.
+    pub fn get(&self, id: &str) -> Result<&Profile> {
+        self.profiles
+            .iter()
+            .find(|p| p.id == id)
+            .ok_or_else(|| Error::NotFound {
+                what: "provider profile",
+                id: id.to_owned(),
+            })
+    }
+}
+
+/// True when `url` may carry a token: https anywhere, http only to a loopback address.
+pub fn is_allowed_endpoint(url: &Url) -> bool {
+    match url.scheme() {
+        "https" => url.host().is_some(),
+        "http" => is_loopback(url),
+        _ => false,
+    }
+}
+
+/// True for 127.0.0.0/8, ::1 and `localhost`.
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests;

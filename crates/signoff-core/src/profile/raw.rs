@@ -1,0 +1,437 @@
+//! The TOML side of profiles: parsing with spans, merging layers, and checking the result.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+use url::Url;
+
+use super::{Profile, ProfileProblem, Source, is_allowed_endpoint};
+
+/// How a provider ends a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Protocol {
+    /// RFC 7009 token revocation (MeshyDB and any OAuth 2 server).
+    Rfc7009,
+    /// Keycloak's logout endpoint with the refresh token (HyperID).
+    KeycloakLogout,
+    /// A logout URL called with `Authorization: Bearer <access token>` (Matar).
+    BearerLogout,
+    /// Any OpenID provider: endpoints from discovery at the issuer.
+    Oidc,
+}
+
+/// How the client authenticates on revocation, logout and introspection calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientAuth {
+    /// HTTP Basic with client id and secret (RFC 6749 §2.3.1; the default).
+    #[default]
+    #[serde(alias = "client_secret_basic")]
+    Basic,
+    /// `client_id` and `client_secret` in the form body.
+    #[serde(alias = "client_secret_post")]
+    Post,
+    /// A public client: `client_id` in the form, no secret.
+    None,
+}
+
+/// For providers that offer both: end the whole session, or revoke the one token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignoutMode {
+    #[default]
+    Logout,
+    Revoke,
+}
+
+/// The kinds of token a hint can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenKind {
+    RefreshToken,
+    AccessToken,
+}
+
+impl TokenKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::RefreshToken => "refresh_token",
+            Self::AccessToken => "access_token",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default)]
+    provider: Vec<Spanned<RawProfile>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProfile {
+    id: Spanned<String>,
+    label: Option<Spanned<String>>,
+    protocol: Option<Spanned<Protocol>>,
+    revocation_endpoint: Option<Spanned<String>>,
+    logout_endpoint: Option<Spanned<String>>,
+    introspection_endpoint: Option<Spanned<String>>,
+    issuer: Option<Spanned<String>>,
+    client_id: Option<Spanned<String>>,
+    token_type_hint: Option<Spanned<TokenKind>>,
+    client_auth: Option<Spanned<ClientAuth>>,
+    signout: Option<Spanned<SignoutMode>>,
+    locked: Option<Spanned<bool>>,
+    params: Option<Spanned<BTreeMap<String, String>>>,
+}
+
+/// The layer a file belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Layer {
+    Builtin,
+    System,
+    User,
+}
+
+/// Where a value was written.
+#[derive(Debug, Clone)]
+struct Origin {
+    file: PathBuf,
+    line: usize,
+}
+
+#[derive(Debug, Clone)]
+struct Field<T> {
+    value: T,
+    at: Origin,
+}
+
+/// One profile's fields as merged so far, each with the place it was set.
+#[derive(Debug, Clone)]
+pub(super) struct Merged {
+    id: String,
+    at: Origin,
+    layer: Layer,
+    locked_by: Option<Origin>,
+    label: Option<Field<String>>,
+    protocol: Option<Field<Protocol>>,
+    revocation_endpoint: Option<Field<String>>,
+    logout_endpoint: Option<Field<String>>,
+    introspection_endpoint: Option<Field<String>>,
+    issuer: Option<Field<String>>,
+    client_id: Option<Field<String>>,
+    token_type_hint: Option<Field<TokenKind>>,
+    client_auth: Option<Field<ClientAuth>>,
+    signout: Option<Field<SignoutMode>>,
+    params: BTreeMap<String, Field<String>>,
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// Parses one file and merges its profiles over `merged`, recording problems.
+pub(super) fn merge_file(
+    layer: Layer,
+    path: &Path,
+    text: &str,
+    merged: &mut BTreeMap<String, Merged>,
+    problems: &mut Vec<ProfileProblem>,
+) {
+    let problem = |line, reason: String| ProfileProblem {
+        file: path.to_path_buf(),
+        line,
+        reason,
+    };
+    let file: RawFile = match toml::from_str(text) {
+        Ok(f) => f,
+        Err(e) => {
+            let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(0);
+            let reason = format!("{} (the whole file was ignored)", e.message().trim());
+            problems.push(problem(line, reason));
+            return;
+        }
+    };
+    let mut seen = BTreeMap::new();
+    for entry in file.provider {
+        let entry_line = line_of(text, entry.span().start);
+        let raw = entry.into_inner();
+        let at = |span: std::ops::Range<usize>| Origin {
+            file: path.to_path_buf(),
+            line: line_of(text, span.start),
+        };
+        let id = raw.id.get_ref().clone();
+        if let Err(e) = crate::account::validate_provider_id(&id) {
+            problems.push(problem(
+                line_of(text, raw.id.span().start),
+                format!("provider id {id:?}: {e}"),
+            ));
+            continue;
+        }
+        if let Some(first) = seen.insert(id.clone(), entry_line) {
+            problems.push(problem(entry_line, format!("duplicate provider id {id:?} (first defined at line {first}); this one was ignored")));
+            seen.insert(id.clone(), first);
+            continue;
+        }
+        let entry_at = Origin {
+            file: path.to_path_buf(),
+            line: entry_line,
+        };
+        let slot = merged
+            .entry(id.clone())
+            .or_insert_with(|| Merged::new(id.clone(), entry_at.clone(), layer));
+        if layer == Layer::User {
+            if let Some(lock) = &slot.locked_by {
+                problems.push(problem(entry_line, format!(
+                    "provider {id:?} is locked by your administrator ({}:{}); this override was ignored",
+                    lock.file.display(), lock.line
+                )));
+                continue;
+            }
+        }
+        slot.at = entry_at;
+        slot.layer = layer;
+        macro_rules! set {
+            ($($name:ident),*) => {$(
+                if let Some(v) = raw.$name {
+                    let origin = at(v.span());
+                    slot.$name = Some(Field { value: v.into_inner(), at: origin });
+                }
+            )*};
+        }
+        set!(
+            label,
+            protocol,
+            revocation_endpoint,
+            logout_endpoint,
+            introspection_endpoint,
+            issuer,
+            client_id,
+            token_type_hint,
+            client_auth,
+            signout
+        );
+        if let Some(params) = raw.params {
+            let origin = at(params.span());
+            for (k, v) in params.into_inner() {
+                slot.params.insert(
+                    k,
+                    Field {
+                        value: v,
+                        at: origin.clone(),
+                    },
+                );
+            }
+        }
+        if let Some(locked) = raw.locked {
+            if *locked.get_ref() && layer == Layer::System {
+                slot.locked_by = Some(at(locked.span()));
+            } else if *locked.get_ref() {
+                problems.push(problem(
+                    line_of(text, locked.span().start),
+                    "`locked` only has effect in the system-wide providers.toml".into(),
+                ));
+            }
+        }
+    }
+}
+
+impl Merged {
+    fn new(id: String, at: Origin, layer: Layer) -> Self {
+        Self {
+            id,
+            at,
+            layer,
+            locked_by: None,
+            label: None,
+            protocol: None,
+            revocation_endpoint: None,
+            logout_endpoint: None,
+            introspection_endpoint: None,
+            issuer: None,
+            client_id: None,
+            token_type_hint: None,
+            client_auth: None,
+            signout: None,
+            params: BTreeMap::new(),
+        }
+    }
+
+    /// Checks the merged profile. Wrong values reject it (a problem with file and line); missing
+    /// settings leave it listed but `incomplete`.
+    pub(super) fn finish(self, problems: &mut Vec<ProfileProblem>) -> Option<Profile> {
+        let reject = |at: &Origin, reason: String| ProfileProblem {
+            file: at.file.clone(),
+            line: at.line,
+            reason,
+        };
+        let Some(protocol) = self.protocol.as_ref().map(|f| f.value) else {
+            problems.push(reject(&self.at, format!("provider {:?} has no protocol (rfc7009, keycloak-logout, bearer-logout or oidc)", self.id)));
+            return None;
+        };
+        let mut missing: Vec<String> = Vec::new();
+        let mut url = |field: &Option<Field<String>>,
+                       name: &str,
+                       problems: &mut Vec<ProfileProblem>|
+         -> std::result::Result<Option<Url>, ()> {
+            let Some(f) = field else { return Ok(None) };
+            let (text, unfilled) = self.fill(&f.value);
+            if !unfilled.is_empty() {
+                missing.extend(unfilled.into_iter().map(|p| format!("params.{p}")));
+                return Ok(None);
+            }
+            match Url::parse(&text) {
+                Ok(u) if !u.username().is_empty() || u.password().is_some() => {
+                    problems.push(reject(
+                        &f.at,
+                        format!("{name} must not contain a user name or password"),
+                    ));
+                    Err(())
+                }
+                Ok(u) if is_allowed_endpoint(&u) => Ok(Some(u)),
+                Ok(u) if u.scheme() == "http" => {
+                    problems.push(reject(&f.at, format!("{name} {text:?} uses http:// off loopback; only https:// (or http:// to 127.0.0.1, ::1, localhost) may carry tokens")));
+                    Err(())
+                }
+                Ok(_) => {
+                    problems.push(reject(
+                        &f.at,
+                        format!("{name} {text:?} must be an https:// URL"),
+                    ));
+                    Err(())
+                }
+                Err(e) => {
+                    problems.push(reject(&f.at, format!("{name} {text:?} is not a URL: {e}")));
+                    Err(())
+                }
+            }
+        };
+        let revocation_endpoint = url(&self.revocation_endpoint, "revocation_endpoint", problems);
+        let logout_endpoint = url(&self.logout_endpoint, "logout_endpoint", problems);
+        let introspection_endpoint = url(
+            &self.introspection_endpoint,
+            "introspection_endpoint",
+            problems,
+        );
+        let issuer = url(&self.issuer, "issuer", problems);
+        let (Ok(revocation_endpoint), Ok(logout_endpoint), Ok(introspection_endpoint), Ok(issuer)) = (
+            revocation_endpoint,
+            logout_endpoint,
+            introspection_endpoint,
+            issuer,
+        ) else {
+            return None;
+        };
+        let (required, present) = match protocol {
+            Protocol::Rfc7009 => ("revocation_endpoint", self.revocation_endpoint.is_some()),
+            Protocol::KeycloakLogout | Protocol::BearerLogout => {
+                ("logout_endpoint", self.logout_endpoint.is_some())
+            }
+            Protocol::Oidc => ("issuer", self.issuer.is_some()),
+        };
+        if !present {
+            let at = self.protocol.as_ref().map(|f| &f.at).unwrap_or(&self.at);
+            problems.push(reject(
+                at,
+                format!(
+                    "provider {:?} uses protocol {} but has no {required}",
+                    self.id,
+                    protocol_name(protocol)
+                ),
+            ));
+            return None;
+        }
+        let client_id = self
+            .client_id
+            .as_ref()
+            .map(|f| f.value.trim().to_owned())
+            .filter(|s| !s.is_empty());
+        if client_id.is_none() && protocol != Protocol::BearerLogout {
+            missing.push("client_id".into());
+        }
+        let incomplete = (!missing.is_empty()).then(|| {
+            missing.dedup();
+            format!(
+                "set {} for provider {:?} in providers.toml",
+                missing.join(" and "),
+                self.id
+            )
+        });
+        Some(Profile {
+            label: self
+                .label
+                .as_ref()
+                .map(|f| f.value.clone())
+                .unwrap_or_else(|| self.id.clone()),
+            id: self.id.clone(),
+            protocol,
+            revocation_endpoint,
+            logout_endpoint,
+            introspection_endpoint,
+            issuer,
+            client_id,
+            token_type_hint: self.token_type_hint.as_ref().map(|f| f.value),
+            client_auth: self
+                .client_auth
+                .as_ref()
+                .map(|f| f.value)
+                .unwrap_or_default(),
+            signout: self.signout.as_ref().map(|f| f.value).unwrap_or_default(),
+            locked: self.locked_by.is_some(),
+            source: match self.layer {
+                Layer::Builtin => Source::Builtin,
+                Layer::System => Source::System {
+                    path: self.at.file.clone(),
+                },
+                Layer::User => Source::User {
+                    path: self.at.file.clone(),
+                },
+            },
+            incomplete,
+        })
+    }
+
+    /// Replaces `{name}` with params; returns the text and the names left unfilled.
+    fn fill(&self, template: &str) -> (String, Vec<String>) {
+        let mut out = String::with_capacity(template.len());
+        let mut unfilled = Vec::new();
+        let mut rest = template;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            match after.find('}') {
+                Some(close) => {
+                    let name = &after[..close];
+                    match self.params.get(name) {
+                        Some(v) => out.push_str(&v.value),
+                        None => unfilled.push(name.to_owned()),
+                    }
+                    rest = &after[close + 1..];
+                }
+                None => {
+                    out.push_str(&rest[open..]);
+                    rest = "";
+                }
+            }
+        }
+        out.push_str(rest);
+        (out, unfilled)
+    }
+}
+
+fn protocol_name(p: Protocol) -> &'static str {
+    match p {
+        Protocol::Rfc7009 => "rfc7009",
+        Protocol::KeycloakLogout => "keycloak-logout",
+        Protocol::BearerLogout => "bearer-logout",
+        Protocol::Oidc => "oidc",
+    }
+}
