@@ -188,14 +188,12 @@ pub(super) fn merge_file(
         let slot = merged
             .entry(id.clone())
             .or_insert_with(|| Merged::new(id.clone(), entry_at.clone(), layer));
-        if layer == Layer::User {
-            if let Some(lock) = &slot.locked_by {
-                problems.push(problem(entry_line, format!(
-                    "provider {id:?} is locked by your administrator ({}:{}); this override was ignored",
-                    lock.file.display(), lock.line
-                )));
-                continue;
-            }
+        if let (Layer::User, Some(lock)) = (layer, &slot.locked_by) {
+            problems.push(problem(entry_line, format!(
+                "provider {id:?} is locked by your administrator ({}:{}); this override was ignored",
+                lock.file.display(), lock.line
+            )));
+            continue;
         }
         slot.at = entry_at;
         slot.layer = layer;
