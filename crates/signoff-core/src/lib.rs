@@ -8,6 +8,7 @@ pub mod account;
 pub mod api;
 pub mod error;
 pub mod logging;
+pub mod outcome;
 pub mod paths;
 pub mod profile;
 pub mod secret;

@@ -1,0 +1,217 @@
+//! The outcome vocabulary (the receipt) and the classifier that turns a provider's answer
+//! (status, `Retry-After`, body) into a verdict. Pure functions: no I/O.
+
+use std::time::{Duration, SystemTime};
+
+use serde::{Deserialize, Serialize};
+
+/// What happened to one account's sign-out. Exactly one per account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The provider confirmed; the keychain entry can go.
+    Revoked,
+    /// The provider says the token or session was already gone; the entry can go.
+    AlreadyRevoked,
+    /// The provider has no way to revoke; the entry can go, the server session may live on.
+    LocalOnly,
+    /// The provider could not be reached or asked to wait; the token stays until a retry works.
+    Pending,
+    /// A permanent error; a person must look (the provider's error is kept).
+    Failed,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Revoked => "revoked",
+            Self::AlreadyRevoked => "already_revoked",
+            Self::LocalOnly => "local_only",
+            Self::Pending => "pending",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// True when the keychain entry may be deleted.
+    pub fn is_done(self) -> bool {
+        matches!(self, Self::Revoked | Self::AlreadyRevoked | Self::LocalOnly)
+    }
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The provider's own error, as it said it (tokens scrubbed), or ours when the call failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderError {
+    pub code: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+impl ProviderError {
+    pub fn new(code: impl Into<String>, description: impl Into<Option<String>>) -> Self {
+        Self {
+            code: code.into(),
+            description: description.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for ProviderError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.description {
+            Some(d) => write!(f, "{}: {d}", self.code),
+            None => f.write_str(&self.code),
+        }
+    }
+}
+
+/// The kind of call whose answer is classified (each reads statuses differently).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallKind {
+    /// RFC 7009 revocation (also OIDC's and Keycloak's revoke endpoints).
+    Revocation,
+    /// Keycloak's logout with a refresh token.
+    KeycloakLogout,
+    /// A logout URL with a bearer access token.
+    BearerLogout,
+}
+
+/// The classifier's verdict on one answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Ended: `Revoked` or `AlreadyRevoked`.
+    Ended(Outcome),
+    /// Never worth retrying as is.
+    Permanent(ProviderError),
+    /// Try again, after `after` when the provider said so.
+    Retry {
+        after: Option<Duration>,
+        error: ProviderError,
+    },
+}
+
+/// The most of a response body Signoff reads.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// The longest error description kept from a provider.
+const DESCRIPTION_LIMIT: usize = 300;
+
+/// Classifies one HTTP answer. `body` is at most [`BODY_LIMIT`] bytes; `secrets` are scrubbed
+/// from anything kept; `location` is the redirect target, if any.
+pub fn classify(
+    kind: CallKind,
+    status: u16,
+    retry_after: Option<&str>,
+    location: Option<&str>,
+    body: &[u8],
+    secrets: &[&str],
+    now: SystemTime,
+) -> Verdict {
+    let error = || provider_error(status, body, secrets);
+    match status {
+        200..=299 => Verdict::Ended(Outcome::Revoked),
+        300..=399 => Verdict::Permanent(ProviderError::new(
+            "redirect_refused",
+            Some(format!(
+                "the endpoint answered {status} with a redirect{}; Signoff never follows redirects \
+                 on revoke or logout calls, so check the profile's URL",
+                location
+                    .and_then(|l| url::Url::parse(l).ok())
+                    .and_then(|u| u.host_str().map(|h| format!(" to {h}")))
+                    .unwrap_or_default()
+            )),
+        )),
+        429 | 503 => Verdict::Retry {
+            after: retry_after.and_then(|v| parse_retry_after(v, now)),
+            error: error(),
+        },
+        408 | 500..=599 => Verdict::Retry {
+            after: None,
+            error: error(),
+        },
+        400..=499 => {
+            let e = error();
+            match (kind, status, e.code.as_str()) {
+                (CallKind::KeycloakLogout, 400, "invalid_grant") => {
+                    Verdict::Ended(Outcome::AlreadyRevoked)
+                }
+                (CallKind::BearerLogout, 401, "token_revoked") => {
+                    Verdict::Ended(Outcome::AlreadyRevoked)
+                }
+                _ => Verdict::Permanent(e),
+            }
+        }
+        _ => Verdict::Permanent(ProviderError::new(
+            "unexpected_status",
+            Some(format!("the provider answered with HTTP status {status}")),
+        )),
+    }
+}
+
+/// `Retry-After`: delay-seconds or an HTTP date (RFC 9110 §10.2.3). Dates in the past mean now.
+pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// Reads the provider's error from a body: OAuth's `{error, error_description}`, Matar's
+/// `{error, description}`, `{message}`, or plain text. Falls back to `http_<status>`.
+pub fn provider_error(status: u16, body: &[u8], secrets: &[&str]) -> ProviderError {
+    let fallback = format!("http_{status}");
+    let text = String::from_utf8_lossy(&body[..body.len().min(BODY_LIMIT)]);
+    let json: Option<serde_json::Value> = serde_json::from_str(&text).ok();
+    let field = |v: &serde_json::Value, names: &[&str]| {
+        names
+            .iter()
+            .find_map(|n| v.get(*n).and_then(|x| x.as_str()).map(str::to_owned))
+    };
+    let (code, description) = match &json {
+        Some(v) if v.is_object() => (
+            field(v, &["error", "code"]),
+            field(
+                v,
+                &["error_description", "description", "message", "detail"],
+            ),
+        ),
+        _ => (None, Some(text.trim().to_owned()).filter(|t| !t.is_empty())),
+    };
+    let code = code
+        .map(|c| clean(&c, secrets, 64))
+        .filter(|c| !c.is_empty() && c.chars().all(|ch| ch.is_ascii_graphic()))
+        .unwrap_or(fallback);
+    let description = description
+        .map(|d| clean(&d, secrets, DESCRIPTION_LIMIT))
+        .filter(|d| !d.is_empty());
+    ProviderError { code, description }
+}
+
+/// Scrubs secrets, drops control characters and caps the length.
+fn clean(text: &str, secrets: &[&str], max_chars: usize) -> String {
+    let mut t = text.to_owned();
+    for s in secrets.iter().filter(|s| s.len() >= 4) {
+        t = t.replace(*s, "[redacted]");
+    }
+    let t: String = t
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let t = t.trim();
+    if t.chars().count() > max_chars {
+        let cut: String = t.chars().take(max_chars).collect();
+        format!("{cut}…")
+    } else {
+        t.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests;
