@@ -6,7 +6,10 @@
 
 pub mod account;
 pub mod api;
+pub mod discovery;
+pub mod engine;
 pub mod error;
+pub mod http;
 pub mod logging;
 pub mod outcome;
 pub mod paths;

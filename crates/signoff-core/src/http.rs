@@ -1,0 +1,182 @@
+//! The HTTP policy for every call that carries a token: HTTPS only (plain HTTP to loopback
+//! alone), redirects never followed, connect and total timeouts, bodies read up to a cap.
+
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, LOCATION, RETRY_AFTER};
+use url::Url;
+
+use crate::outcome::{BODY_LIMIT, ProviderError};
+use crate::profile::is_allowed_endpoint;
+
+/// Timeouts for provider calls.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    pub connect: Duration,
+    pub total: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_secs(5),
+            total: Duration::from_secs(20),
+        }
+    }
+}
+
+/// A provider's answer, trimmed to what the classifier needs.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    pub retry_after: Option<String>,
+    pub location: Option<String>,
+    pub body: Vec<u8>,
+}
+
+/// Why a call did not produce an answer.
+#[derive(Debug, Clone)]
+pub enum CallError {
+    /// The URL may not carry a token (not https, and not loopback http).
+    Refused(ProviderError),
+    /// Connection failed or timed out: worth retrying.
+    Network(ProviderError),
+}
+
+/// Builds the shared client. Installs ring as the TLS provider the first time.
+pub fn client(timeouts: Timeouts) -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(timeouts.connect)
+        .timeout(timeouts.total)
+        .pool_max_idle_per_host(64)
+        .user_agent(concat!("signoff/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .expect("HTTP client configuration is valid")
+}
+
+/// A token-carrying request ready to send.
+#[derive(Debug)]
+pub struct Call<'a> {
+    pub url: &'a Url,
+    pub form: Vec<(&'static str, String)>,
+    pub basic_auth: Option<(String, String)>,
+    pub bearer: Option<String>,
+}
+
+impl Call<'_> {
+    /// Sends the call (never following redirects) and reads at most `BODY_LIMIT` bytes back.
+    pub async fn send(self, client: &reqwest::Client) -> Result<Answer, CallError> {
+        if !is_allowed_endpoint(self.url) {
+            return Err(CallError::Refused(ProviderError::new(
+                "insecure_endpoint",
+                Some(format!(
+                    "{} is not https:// (plain http is only allowed to loopback addresses)",
+                    self.url.origin().ascii_serialization()
+                )),
+            )));
+        }
+        let mut req = client.post(self.url.clone());
+        if !self.form.is_empty() {
+            req = req.form(&self.form);
+        }
+        if let Some((user, pass)) = &self.basic_auth {
+            req = req.basic_auth(form_encode(user), Some(form_encode(pass)));
+        }
+        if let Some(token) = &self.bearer {
+            req = req.bearer_auth(token);
+        }
+        let mut resp = req.send().await.map_err(network_error)?;
+        let status = resp.status().as_u16();
+        let header =
+            |h: &HeaderMap, name| h.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let retry_after = header(resp.headers(), RETRY_AFTER);
+        let location = header(resp.headers(), LOCATION);
+        let mut body = Vec::new();
+        while body.len() < BODY_LIMIT {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    let room = BODY_LIMIT - body.len();
+                    body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                }
+                Ok(None) => break,
+                // A body cut short still has its status: classify what arrived.
+                Err(_) => break,
+            }
+        }
+        Ok(Answer {
+            status,
+            retry_after,
+            location,
+            body,
+        })
+    }
+}
+
+/// RFC 6749 §2.3.1: client id and secret are form-encoded before Basic encoding.
+fn form_encode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+fn network_error(e: reqwest::Error) -> CallError {
+    let what = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else {
+        "request failed"
+    };
+    // reqwest's message names the URL (never a token: tokens travel in bodies and headers).
+    let mut detail = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        detail.push_str(": ");
+        detail.push_str(&s.to_string());
+        source = s.source();
+    }
+    CallError::Network(ProviderError::new(
+        "network",
+        Some(format!("{what} ({detail})")),
+    ))
+}
+
+/// GETs a JSON document (discovery metadata; no token involved), capped at `BODY_LIMIT`.
+pub async fn get(client: &reqwest::Client, url: &Url) -> Result<Answer, CallError> {
+    if !is_allowed_endpoint(url) {
+        return Err(CallError::Refused(ProviderError::new(
+            "insecure_endpoint",
+            Some(format!(
+                "{} is not https://",
+                url.origin().ascii_serialization()
+            )),
+        )));
+    }
+    let mut resp = client
+        .get(url.clone())
+        .header(reqwest::header::ACCEPT, "application/json")
+        .send()
+        .await
+        .map_err(network_error)?;
+    let status = resp.status().as_u16();
+    let retry_after = resp
+        .headers()
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let mut body = Vec::new();
+    while body.len() < BODY_LIMIT {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                body.extend_from_slice(&chunk[..chunk.len().min(BODY_LIMIT - body.len())])
+            }
+            _ => break,
+        }
+    }
+    Ok(Answer {
+        status,
+        retry_after,
+        location: None,
+        body,
+    })
+}
