@@ -2,6 +2,8 @@
 //! throwaway data dirs, and a `tauri-driver` session on the real app binary.
 
 pub mod driver;
+pub mod oidc;
+pub mod servers;
 pub mod session;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,65 @@
+//! The sign-out engine against real HTTP servers on 127.0.0.1: the seed providers' test servers
+//! (every row of the protocol table, and the faults) and the real `oidc-provider` package.
+
+mod oidc;
+mod seeds;
+
+use std::time::Duration;
+
+use signoff_core::engine::{Engine, EngineConfig, Job, Receipt, RetryPolicy};
+use signoff_core::http::Timeouts;
+use signoff_core::profile::{Profile, ProfileSet};
+use signoff_core::{Account, AccountId, AccountStatus, SecretString, TokenBundle};
+
+/// An engine with short retries and timeouts, so fault tests stay quick.
+pub fn engine() -> Engine {
+    Engine::new(EngineConfig {
+        retry: RetryPolicy {
+            max_attempts: 4,
+            min_delay: Duration::from_millis(50),
+            max_delay: Duration::from_millis(200),
+            budget: Duration::from_secs(3),
+        },
+        timeouts: Timeouts {
+            connect: Duration::from_secs(1),
+            total: Duration::from_secs(2),
+        },
+        per_host: 4,
+    })
+}
+
+/// A profile parsed from TOML exactly as a user would write it in providers.toml.
+pub fn profile(toml: &str, id: &str) -> Profile {
+    let set = ProfileSet::parse_user_text(std::path::Path::new("providers.toml"), toml);
+    assert!(set.problems.is_empty(), "{:?}", set.problems);
+    set.get(id).unwrap().clone()
+}
+
+pub fn tokens(json: &str) -> TokenBundle {
+    TokenBundle::from_json(json).unwrap()
+}
+
+pub fn job(profile: &Profile, tokens: TokenBundle, secret: Option<&str>) -> Job {
+    Job {
+        account: Account {
+            id: AccountId::generate(),
+            provider_id: profile.id.clone(),
+            label: format!("{} account", profile.label),
+            subject: None,
+            created_at: time::OffsetDateTime::now_utc(),
+            status: AccountStatus::SignedIn,
+        },
+        tokens,
+        profile: profile.clone(),
+        client_secret: secret.map(|s| SecretString::new(s.into())),
+        verify: false,
+    }
+}
+
+/// Asserts that no token of `job` appears anywhere in the receipt.
+pub fn assert_no_secret(receipt: &Receipt, secrets: &[&str]) {
+    let text = format!("{receipt:?} {}", serde_json::to_string(receipt).unwrap());
+    for s in secrets {
+        assert!(!text.contains(s), "secret in receipt: {text}");
+    }
+}

@@ -1,0 +1,101 @@
+//! The real `oidc-provider` npm package as an independent OpenID provider
+//! (`tests/oidc/provider.mjs`), started per test on 127.0.0.1 with a random port.
+
+use std::process::Stdio;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+use url::Url;
+
+/// Confidential clients the provider knows: (id, secret).
+pub const BASIC_CLIENT: (&str, &str) = ("signoff-basic", "basic-secret");
+pub const POST_CLIENT: (&str, &str) = ("signoff-post", "post-secret");
+
+/// A running provider. Dropping it stops the process.
+#[derive(Debug)]
+pub struct OidcProvider {
+    pub issuer: Url,
+    admin: Url,
+    _child: Child,
+    http: reqwest::Client,
+}
+
+/// A refresh token and an access token, minted for a client.
+#[derive(Debug, Clone)]
+pub struct Minted {
+    pub refresh_token: String,
+    pub access_token: String,
+}
+
+impl OidcProvider {
+    /// Starts the provider (needs `npm ci` done: make test does it).
+    pub async fn start() -> Self {
+        let root = crate::workspace_root();
+        assert!(
+            root.join("node_modules/oidc-provider").is_dir(),
+            "oidc-provider is not installed; run `npm ci` (make test does)"
+        );
+        let mut child = Command::new("node")
+            .arg(root.join("tests/oidc/provider.mjs"))
+            .current_dir(&root)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("node is installed");
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        tokio::time::timeout(
+            std::time::Duration::from_secs(20),
+            BufReader::new(stdout).read_line(&mut line),
+        )
+        .await
+        .expect("oidc-provider started within 20 s")
+        .unwrap();
+        let ready: serde_json::Value = serde_json::from_str(&line).expect("ready line is JSON");
+        let issuer = Url::parse(ready["issuer"].as_str().unwrap()).unwrap();
+        let admin = Url::parse(&format!("{}/", ready["admin"].as_str().unwrap())).unwrap();
+        Self {
+            issuer,
+            admin,
+            _child: child,
+            http: signoff_core::http::client(Default::default()),
+        }
+    }
+
+    /// Mints real tokens for `client_id` through the provider's own models.
+    pub async fn mint(&self, client_id: &str, sub: &str) -> Minted {
+        let body = serde_json::json!({ "client_id": client_id, "sub": sub }).to_string();
+        let resp = self
+            .http
+            .post(self.admin.join("mint").unwrap())
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert!(resp.status().is_success(), "mint failed: {}", resp.status());
+        let v: serde_json::Value = serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap();
+        Minted {
+            refresh_token: v["refresh_token"].as_str().unwrap().to_owned(),
+            access_token: v["access_token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// Asks the provider's introspection endpoint directly (independent of the engine).
+    pub async fn is_active(&self, client: (&str, &str), token: &str) -> bool {
+        let url = self.issuer.join("/token/introspection").unwrap();
+        let resp = self
+            .http
+            .post(url)
+            .basic_auth(client.0, Some(client.1))
+            .form(&[("token", token)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "introspection answered");
+        let v: serde_json::Value = serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap();
+        v["active"].as_bool().unwrap()
+    }
+}
