@@ -15,6 +15,7 @@ async fn window_lists_an_account_seeded_through_the_core() {
                 subject: Some("ada@acme.test".into()),
             },
             TokenBundle::from_json(r#"{"refresh_token":"rt-e2e-list-4242"}"#).unwrap(),
+            signoff_core::audit::Actor::Admin,
         )
         .unwrap();
 
@@ -35,7 +36,8 @@ async fn window_lists_an_account_seeded_through_the_core() {
     app.screenshot("accounts-list").await;
     app.close().await;
 
-    core.forget(&account.id).unwrap();
+    core.forget(&account.id, signoff_core::audit::Actor::Admin)
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -9,7 +9,7 @@ use std::time::Duration;
 use signoff_core::engine::{Engine, EngineConfig, Job, Receipt, RetryPolicy};
 use signoff_core::http::Timeouts;
 use signoff_core::profile::{Profile, ProfileSet};
-use signoff_core::{Account, AccountId, AccountStatus, SecretString, TokenBundle};
+use signoff_core::{Account, SecretString, TokenBundle};
 
 /// An engine with short retries and timeouts, so fault tests stay quick.
 pub fn engine() -> Engine {
@@ -41,14 +41,11 @@ pub fn tokens(json: &str) -> TokenBundle {
 
 pub fn job(profile: &Profile, tokens: TokenBundle, secret: Option<&str>) -> Job {
     Job {
-        account: Account {
-            id: AccountId::generate(),
-            provider_id: profile.id.clone(),
-            label: format!("{} account", profile.label),
-            subject: None,
-            created_at: time::OffsetDateTime::now_utc(),
-            status: AccountStatus::SignedIn,
-        },
+        account: Account::new(
+            profile.id.clone(),
+            format!("{} account", profile.label),
+            None,
+        ),
         tokens,
         profile: profile.clone(),
         client_secret: secret.map(|s| SecretString::new(s.into())),

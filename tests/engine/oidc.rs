@@ -38,10 +38,10 @@ async fn oidc_by_issuer_alone_revokes_both_tokens_and_introspection_confirms() {
         );
         j.verify = true;
         let r = engine().sign_out(&j).await;
-        assert_eq!(r.outcome, Outcome::Revoked, "{auth}: {r:?}");
-        assert_eq!(r.http_status, Some(200));
+        assert_eq!(r.report.outcome, Outcome::Revoked, "{auth}: {r:?}");
+        assert_eq!(r.report.http_status, Some(200));
         assert_eq!(
-            r.verified,
+            r.report.verified,
             Some(true),
             "introspection says inactive ({auth})"
         );
@@ -66,9 +66,9 @@ async fn oidc_bad_client_credentials_fail_with_the_providers_error() {
             Some("not-the-secret"),
         ))
         .await;
-    assert_eq!(r.outcome, Outcome::Failed);
-    assert_eq!(r.http_status, Some(401));
-    assert_eq!(r.error.as_ref().unwrap().code, "invalid_client");
+    assert_eq!(r.report.outcome, Outcome::Failed);
+    assert_eq!(r.report.http_status, Some(401));
+    assert_eq!(r.report.error.as_ref().unwrap().code, "invalid_client");
     assert!(
         op.is_active(BASIC_CLIENT, &minted.refresh_token).await,
         "still live: nothing was revoked"
@@ -114,8 +114,8 @@ async fn oidc_without_a_revocation_endpoint_is_local_only_and_says_so() {
             Some("secret"),
         ))
         .await;
-    assert_eq!(r.outcome, Outcome::LocalOnly);
-    let note = r.note.unwrap();
+    assert_eq!(r.report.outcome, Outcome::LocalOnly);
+    let note = r.report.note.unwrap();
     assert!(note.contains("publishes no revocation endpoint"), "{note}");
     assert!(note.contains("lives on"), "{note}");
 }
@@ -137,8 +137,8 @@ async fn oidc_metadata_for_another_issuer_is_refused() {
             Some("secret"),
         ))
         .await;
-    assert_eq!(r.outcome, Outcome::Failed);
-    assert_eq!(r.error.unwrap().code, "discovery_failed");
+    assert_eq!(r.report.outcome, Outcome::Failed);
+    assert_eq!(r.report.error.unwrap().code, "discovery_failed");
 }
 
 #[tokio::test]
@@ -153,6 +153,6 @@ async fn oidc_issuer_that_is_down_is_pending() {
             Some("secret"),
         ))
         .await;
-    assert_eq!(r.outcome, Outcome::Pending);
-    assert_eq!(r.error.unwrap().code, "network");
+    assert_eq!(r.report.outcome, Outcome::Pending);
+    assert_eq!(r.report.error.unwrap().code, "network");
 }

@@ -48,8 +48,8 @@ async fn meshy_sign_out(
 async fn meshydb_revokes_the_refresh_token_as_documented() {
     let (server, p) = meshy().await;
     let r = meshy_sign_out(&server, &p, "meshy-rt-1").await;
-    assert_eq!(r.outcome, Outcome::Revoked);
-    assert_eq!((r.http_status, r.attempts), (Some(200), 1));
+    assert_eq!(r.report.outcome, Outcome::Revoked);
+    assert_eq!((r.report.http_status, r.report.attempts), (Some(200), 1));
     assert!(server.is_ended("meshy-rt-1"));
     let seen = server.seen();
     assert_eq!(seen.len(), 1);
@@ -73,7 +73,7 @@ async fn meshydb_only_revokes_the_token_type_its_profile_names() {
         None,
     );
     let r = engine().sign_out(&j).await;
-    assert_eq!(r.outcome, Outcome::Revoked);
+    assert_eq!(r.report.outcome, Outcome::Revoked);
     assert_eq!(
         server.seen().len(),
         1,
@@ -86,10 +86,10 @@ async fn meshydb_invalid_client_id_is_a_permanent_failure() {
     let (server, mut p) = meshy().await;
     p.client_id = Some("pk_wrong".into());
     let r = meshy_sign_out(&server, &p, "meshy-rt-3").await;
-    assert_eq!(r.outcome, Outcome::Failed);
-    assert_eq!(r.http_status, Some(400));
-    assert_eq!(r.error.as_ref().unwrap().code, "invalid_client");
-    assert_eq!(r.attempts, 1, "permanent errors are not retried");
+    assert_eq!(r.report.outcome, Outcome::Failed);
+    assert_eq!(r.report.http_status, Some(400));
+    assert_eq!(r.report.error.as_ref().unwrap().code, "invalid_client");
+    assert_eq!(r.report.attempts, 1, "permanent errors are not retried");
     assert!(!server.is_ended("meshy-rt-3"));
 }
 
@@ -104,8 +104,8 @@ async fn meshydb_429_honours_retry_after_then_succeeds() {
     );
     let started = Instant::now();
     let r = meshy_sign_out(&server, &p, "meshy-rt-4").await;
-    assert_eq!(r.outcome, Outcome::Revoked);
-    assert_eq!(r.attempts, 2);
+    assert_eq!(r.report.outcome, Outcome::Revoked);
+    assert_eq!(r.report.attempts, 2);
     assert!(
         started.elapsed() >= Duration::from_millis(950),
         "waited as Retry-After asked"
@@ -120,12 +120,13 @@ async fn meshydb_429_asking_for_longer_than_the_budget_is_pending_at_once() {
         retry_after: Some("3600".into()),
     }));
     let r = meshy_sign_out(&server, &p, "meshy-rt-5").await;
-    assert_eq!(r.outcome, Outcome::Pending);
-    assert_eq!(r.retry_after_secs, Some(3600));
-    assert_eq!(r.attempts, 1);
-    assert_eq!(r.http_status, Some(429));
+    assert_eq!(r.report.outcome, Outcome::Pending);
+    assert_eq!(r.report.retry_after_secs, Some(3600));
+    assert_eq!(r.report.attempts, 1);
+    assert_eq!(r.report.http_status, Some(429));
     assert!(
-        r.error
+        r.report
+            .error
             .unwrap()
             .description
             .unwrap()
@@ -145,7 +146,7 @@ async fn retry_after_as_an_http_date_is_honoured() {
     );
     let started = Instant::now();
     let r = meshy_sign_out(&server, &p, "meshy-rt-date").await;
-    assert_eq!(r.outcome, Outcome::Revoked);
+    assert_eq!(r.report.outcome, Outcome::Revoked);
     assert!(
         started.elapsed() >= Duration::from_millis(900),
         "waited for the date"
@@ -157,9 +158,9 @@ async fn persistent_503_backs_off_then_is_pending() {
     let (server, p) = meshy().await;
     server.fail_always(Some(Fault::Unavailable { retry_after: None }));
     let r = meshy_sign_out(&server, &p, "meshy-rt-6").await;
-    assert_eq!(r.outcome, Outcome::Pending);
-    assert_eq!(r.attempts, 4, "max attempts");
-    assert_eq!(r.error.unwrap().code, "http_503");
+    assert_eq!(r.report.outcome, Outcome::Pending);
+    assert_eq!(r.report.attempts, 4, "max attempts");
+    assert_eq!(r.report.error.unwrap().code, "http_503");
     assert!(!server.is_ended("meshy-rt-6"));
 }
 
@@ -168,8 +169,8 @@ async fn transient_500s_are_retried() {
     let (server, p) = meshy().await;
     server.fail_next(2, Fault::ServerError);
     let r = meshy_sign_out(&server, &p, "meshy-rt-7").await;
-    assert_eq!(r.outcome, Outcome::Revoked);
-    assert_eq!(r.attempts, 3);
+    assert_eq!(r.report.outcome, Outcome::Revoked);
+    assert_eq!(r.report.attempts, 3);
 }
 
 #[tokio::test]
@@ -180,9 +181,9 @@ async fn provider_down_is_pending_with_a_network_error() {
     let r = engine()
         .sign_out(&job(&p, tokens(r#"{"refresh_token":"meshy-rt-8"}"#), None))
         .await;
-    assert_eq!(r.outcome, Outcome::Pending);
-    assert_eq!(r.http_status, None);
-    let e = r.error.unwrap();
+    assert_eq!(r.report.outcome, Outcome::Pending);
+    assert_eq!(r.report.http_status, None);
+    let e = r.report.error.unwrap();
     assert_eq!(e.code, "network");
     assert!(e.description.unwrap().contains("could not connect"));
 }
@@ -192,8 +193,15 @@ async fn slow_beyond_the_timeout_is_pending() {
     let (server, p) = meshy().await;
     server.fail_always(Some(Fault::Slow(Duration::from_secs(5))));
     let r = meshy_sign_out(&server, &p, "meshy-rt-9").await;
-    assert_eq!(r.outcome, Outcome::Pending);
-    assert!(r.error.unwrap().description.unwrap().contains("timed out"));
+    assert_eq!(r.report.outcome, Outcome::Pending);
+    assert!(
+        r.report
+            .error
+            .unwrap()
+            .description
+            .unwrap()
+            .contains("timed out")
+    );
 }
 
 #[tokio::test]
@@ -201,13 +209,13 @@ async fn malformed_and_oversized_error_bodies_fail_cleanly() {
     let (server, p) = meshy().await;
     server.fail_next(1, Fault::Malformed);
     let r = meshy_sign_out(&server, &p, "meshy-rt-10").await;
-    assert_eq!(r.outcome, Outcome::Failed);
-    assert_eq!(r.error.unwrap().code, "http_400");
+    assert_eq!(r.report.outcome, Outcome::Failed);
+    assert_eq!(r.report.error.unwrap().code, "http_400");
 
     server.fail_next(1, Fault::Oversized(10 * 1024 * 1024));
     let r = meshy_sign_out(&server, &p, "meshy-rt-11").await;
-    assert_eq!(r.outcome, Outcome::Failed);
-    assert!(r.error.unwrap().description.unwrap().chars().count() <= 301);
+    assert_eq!(r.report.outcome, Outcome::Failed);
+    assert!(r.report.error.unwrap().description.unwrap().chars().count() <= 301);
 }
 
 #[tokio::test]
@@ -216,9 +224,9 @@ async fn a_redirect_to_another_host_is_refused_and_the_token_never_arrives_there
     let elsewhere = servers::bystander().await;
     server.fail_always(Some(Fault::Redirect(elsewhere.url("/steal").to_string())));
     let r = meshy_sign_out(&server, &p, "meshy-rt-12").await;
-    assert_eq!(r.outcome, Outcome::Failed);
-    assert_eq!(r.http_status, Some(307));
-    assert_eq!(r.error.unwrap().code, "redirect_refused");
+    assert_eq!(r.report.outcome, Outcome::Failed);
+    assert_eq!(r.report.http_status, Some(307));
+    assert_eq!(r.report.error.unwrap().code, "redirect_refused");
     assert!(elsewhere.seen().is_empty(), "the other host saw no request");
 }
 
@@ -255,8 +263,8 @@ async fn hyperid_logout_ends_the_session_with_the_documented_form() {
             Some(HYPER_SECRET),
         ))
         .await;
-    assert_eq!(r.outcome, Outcome::Revoked);
-    assert_eq!(r.http_status, Some(204));
+    assert_eq!(r.report.outcome, Outcome::Revoked);
+    assert_eq!(r.report.http_status, Some(204));
     let seen = server.seen();
     assert_eq!(seen.len(), 1, "one logout ends the whole session");
     assert_eq!(
@@ -279,8 +287,8 @@ async fn hyperid_invalid_grant_means_already_signed_out() {
             Some(HYPER_SECRET),
         ))
         .await;
-    assert_eq!(r.outcome, Outcome::AlreadyRevoked);
-    assert_eq!(r.http_status, Some(400));
+    assert_eq!(r.report.outcome, Outcome::AlreadyRevoked);
+    assert_eq!(r.report.http_status, Some(400));
     assert_eq!(server.seen().len(), 1);
 }
 
@@ -295,9 +303,9 @@ async fn hyperid_bad_client_secret_fails_with_the_providers_error() {
             Some("wrong"),
         ))
         .await;
-    assert_eq!(r.outcome, Outcome::Failed);
-    assert_eq!(r.http_status, Some(401));
-    let e = r.error.unwrap();
+    assert_eq!(r.report.outcome, Outcome::Failed);
+    assert_eq!(r.report.http_status, Some(401));
+    let e = r.report.error.unwrap();
     assert_eq!(e.code, "invalid_client");
     assert_eq!(
         e.description.as_deref(),
@@ -317,7 +325,7 @@ async fn hyperid_revoke_mode_revokes_the_token() {
             Some(HYPER_SECRET),
         ))
         .await;
-    assert_eq!(r.outcome, Outcome::Revoked);
+    assert_eq!(r.report.outcome, Outcome::Revoked);
     let seen = server.seen();
     assert_eq!(
         seen[0].path,
@@ -339,8 +347,8 @@ async fn hyperid_verify_introspects_and_confirms_inactive() {
     );
     j.verify = true;
     let r = engine().sign_out(&j).await;
-    assert_eq!(r.outcome, Outcome::Revoked);
-    assert_eq!(r.verified, Some(true));
+    assert_eq!(r.report.outcome, Outcome::Revoked);
+    assert_eq!(r.report.verified, Some(true));
 }
 
 #[tokio::test]
@@ -354,7 +362,7 @@ async fn hyperid_without_a_refresh_token_revokes_the_access_token() {
             Some(HYPER_SECRET),
         ))
         .await;
-    assert_eq!(r.outcome, Outcome::Revoked);
+    assert_eq!(r.report.outcome, Outcome::Revoked);
     assert_eq!(server.seen()[0].form["token_type_hint"], "access_token");
     assert!(server.is_ended("hyper-at-6"));
 }
@@ -379,8 +387,8 @@ async fn matar_logs_out_with_the_bearer_token_then_reports_already_revoked() {
     server.issue("matar-at-1");
     let j = job(&p, tokens(r#"{"access_token":"matar-at-1"}"#), None);
     let r = engine().sign_out(&j).await;
-    assert_eq!(r.outcome, Outcome::Revoked);
-    assert_eq!(r.http_status, Some(200));
+    assert_eq!(r.report.outcome, Outcome::Revoked);
+    assert_eq!(r.report.http_status, Some(200));
     assert_eq!(
         server.seen()[0].authorization.as_deref(),
         Some("Bearer matar-at-1")
@@ -391,8 +399,8 @@ async fn matar_logs_out_with_the_bearer_token_then_reports_already_revoked() {
     );
 
     let again = engine().sign_out(&j).await;
-    assert_eq!(again.outcome, Outcome::AlreadyRevoked);
-    assert_eq!(again.http_status, Some(401));
+    assert_eq!(again.report.outcome, Outcome::AlreadyRevoked);
+    assert_eq!(again.report.http_status, Some(401));
 }
 
 #[tokio::test]
@@ -405,8 +413,8 @@ async fn matar_expired_token_needs_attention() {
             None,
         ))
         .await;
-    assert_eq!(r.outcome, Outcome::Failed);
-    let e = r.error.unwrap();
+    assert_eq!(r.report.outcome, Outcome::Failed);
+    let e = r.report.error.unwrap();
     assert_eq!(e.code, "token_expired");
     assert_eq!(e.description.as_deref(), Some("The token has expired."));
 }
@@ -417,9 +425,9 @@ async fn matar_without_an_access_token_fails_without_calling() {
     let r = engine()
         .sign_out(&job(&p, tokens(r#"{"refresh_token":"matar-rt"}"#), None))
         .await;
-    assert_eq!(r.outcome, Outcome::Failed);
-    assert_eq!(r.error.unwrap().code, "no_access_token");
-    assert_eq!(r.attempts, 0);
+    assert_eq!(r.report.outcome, Outcome::Failed);
+    assert_eq!(r.report.error.unwrap().code, "no_access_token");
+    assert_eq!(r.report.attempts, 0);
     assert!(server.seen().is_empty());
 }
 
@@ -456,7 +464,9 @@ async fn sign_out_everywhere_runs_concurrently_bounded_per_host_and_streams_rece
     assert_eq!(receipts.len(), 16);
     assert_eq!(streamed.len(), 16, "one progress report per account");
     assert!(
-        receipts.iter().all(|r| r.outcome == Outcome::Revoked),
+        receipts
+            .iter()
+            .all(|r| r.report.outcome == Outcome::Revoked),
         "{receipts:?}"
     );
     assert_eq!(
@@ -479,7 +489,7 @@ async fn an_http_endpoint_off_loopback_is_never_called() {
     let r = engine()
         .sign_out(&job(&p, tokens(r#"{"access_token":"at-insecure"}"#), None))
         .await;
-    assert_eq!(r.outcome, Outcome::Failed);
-    assert_eq!(r.error.unwrap().code, "insecure_endpoint");
-    assert_eq!(r.http_status, None);
+    assert_eq!(r.report.outcome, Outcome::Failed);
+    assert_eq!(r.report.error.unwrap().code, "insecure_endpoint");
+    assert_eq!(r.report.http_status, None);
 }

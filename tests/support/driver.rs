@@ -108,8 +108,9 @@ impl Drop for AppSession {
     /// own (which would otherwise outlive the test).
     fn drop(&mut self) {
         if let Some(pid) = self.driver.id() {
+            // `--` matters: procps `kill -TERM -PGID` without it signals every process (-1).
             let _ = std::process::Command::new("kill")
-                .args(["-TERM", &format!("-{pid}")])
+                .args(["-s", "TERM", "--", &format!("-{pid}")])
                 .status();
         }
         let _ = std::process::Command::new("pkill")

@@ -2,9 +2,12 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Sign out of your accounts for real: revoke at the provider, then delete from the keychain.
+///
+/// Exit status: 0 all done (revoked, already revoked or local only), 3 some pending and none
+/// failed, 2 some failed, 1 usage or internal error.
 #[derive(Debug, Parser)]
 #[command(name = "signoff", version, about, propagate_version = true)]
 pub struct Cli {
@@ -22,10 +25,43 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// List provider profiles (built-in, system-wide and yours) and any problems in them.
+    Providers,
+    /// Manage a provider profile.
+    Provider {
+        #[command(subcommand)]
+        cmd: ProviderCmd,
+    },
     /// Add, list and forget accounts.
     Account {
         #[command(subcommand)]
         cmd: AccountCmd,
+    },
+    /// Sign accounts out: revoke at the provider, then delete the tokens from the keychain.
+    Signout(SignoutArgs),
+    /// Show revocations waiting for a retry, or retry them.
+    Pending {
+        #[command(subcommand)]
+        cmd: Option<PendingCmd>,
+    },
+    /// Show the audit log.
+    Audit {
+        /// Only entries at or after this time (RFC 3339, e.g. 2026-11-21T00:00:00Z).
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+    },
+    /// Admin bulk revoke: tokens one per line on stdin, no accounts needed.
+    Revoke(RevokeArgs),
+    /// Print a shell completion script.
+    Completions { shell: clap_complete::Shell },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProviderCmd {
+    /// Store the provider's client secret in the keychain; the secret is read from stdin.
+    Secret {
+        /// The provider profile id.
+        provider: String,
     },
 }
 
@@ -34,7 +70,7 @@ pub enum AccountCmd {
     /// Add an account; its tokens are read as JSON from stdin:
     /// {"refresh_token": "...", "access_token": "...", "id_token": "..."} (any subset).
     Add {
-        /// The provider profile id (for example meshydb, hyperid, matar).
+        /// The provider profile id (see `signoff providers`).
         provider: String,
         /// A name for the account, shown in lists.
         #[arg(long)]
@@ -53,4 +89,49 @@ pub enum AccountCmd {
         #[arg(long)]
         yes: bool,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct SignoutArgs {
+    /// Account ids to sign out.
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    pub ids: Vec<String>,
+    /// Sign out every account.
+    #[arg(long)]
+    pub all: bool,
+    /// With --all: only accounts of this provider.
+    #[arg(long, requires = "all")]
+    pub provider: Option<String>,
+    /// Afterwards, ask the provider's introspection endpoint whether the tokens are inactive.
+    #[arg(long)]
+    pub verify: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PendingCmd {
+    /// Retry pending revocations whose next attempt is due.
+    Retry {
+        /// Retry all pending revocations now, due or not.
+        #[arg(long)]
+        now: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct RevokeArgs {
+    /// The provider profile id.
+    pub provider: String,
+    /// The kind of token on stdin.
+    #[arg(long, value_enum, default_value_t = Hint::RefreshToken)]
+    pub hint: Hint,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub concurrency: u16,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum Hint {
+    RefreshToken,
+    AccessToken,
 }

@@ -1,18 +1,26 @@
 //! `signoff`: the command for admins and scripts. Parses arguments, calls the core, prints.
 //!
-//! Exit codes: 0 done, 1 usage or internal error (more arrive with sign-out: 2 failed, 3 pending).
+//! Exit status: 0 all done, 3 some pending and none failed, 2 some failed, 1 usage or internal
+//! error. Secrets (tokens, client secrets) are read from stdin, never from arguments.
 
 mod args;
 mod output;
 
-use std::io::Read;
+use std::io::{BufRead, Read};
 use std::process::ExitCode;
+use std::sync::Arc;
 
-use clap::Parser;
-use signoff_core::{AccountId, NewAccount, Paths, Signoff, TokenBundle};
+use clap::{CommandFactory, Parser};
+use signoff_core::api::{AccountFilter, SignOutOptions, SignOutSummary};
+use signoff_core::audit::Actor;
+use signoff_core::profile::TokenKind;
+use signoff_core::{AccountId, Error, NewAccount, Paths, SecretString, Signoff, TokenBundle};
 
-use args::{AccountCmd, Cli, Command};
+use args::{AccountCmd, Cli, Command, Hint, PendingCmd, ProviderCmd};
 use output::Output;
+
+const EXIT_FAILED: u8 = 2;
+const EXIT_PENDING: u8 = 3;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -26,6 +34,15 @@ fn main() -> ExitCode {
             };
         }
     };
+    if let Command::Completions { shell } = cli.command {
+        clap_complete::generate(
+            shell,
+            &mut Cli::command(),
+            "signoff",
+            &mut std::io::stdout(),
+        );
+        return ExitCode::SUCCESS;
+    }
     let out = Output::new(cli.json);
     let paths = match cli.home.clone() {
         Some(home) => Paths::under(&home),
@@ -38,20 +55,47 @@ fn main() -> ExitCode {
         Ok(g) => g,
         Err(e) => return out.error(&e),
     };
-    match run(cli.command, paths, &out) {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            return out.error(&Error::Io {
+                action: "cannot start",
+                path: "the async runtime".into(),
+                source: e,
+            });
+        }
+    };
+    match runtime.block_on(run(cli.command, paths, &out)) {
         Ok(code) => code,
         Err(e) => out.error(&e),
     }
 }
 
-fn run(command: Command, paths: Paths, out: &Output) -> signoff_core::Result<ExitCode> {
-    let core = Signoff::open(paths)?;
+async fn run(command: Command, paths: Paths, out: &Output) -> signoff_core::Result<ExitCode> {
+    let core = Arc::new(Signoff::open(paths)?);
+    let actor = Actor::Admin;
     match command {
+        Command::Completions { .. } => unreachable!("handled before opening the data dir"),
+        Command::Providers => {
+            let set = core.providers();
+            out.providers(&set);
+        }
+        Command::Provider {
+            cmd: ProviderCmd::Secret { provider },
+        } => {
+            let secret = read_stdin_secret("the client secret")?;
+            core.set_client_secret(&provider, secret, actor)?;
+            out.message(
+                &serde_json::json!({ "provider": provider, "client_secret": "stored" }),
+                &format!("Stored the client secret for {provider} in the keychain."),
+            );
+        }
         Command::Account {
             cmd: AccountCmd::List,
-        } => {
-            out.accounts(&core.list_accounts()?);
-        }
+        } => out.accounts(&core.list_accounts()?),
         Command::Account {
             cmd:
                 AccountCmd::Add {
@@ -60,7 +104,8 @@ fn run(command: Command, paths: Paths, out: &Output) -> signoff_core::Result<Exi
                     subject,
                 },
         } => {
-            let tokens = TokenBundle::from_json(read_stdin_secret()?.expose_secret())?;
+            let json = read_stdin_secret("the tokens")?;
+            let tokens = TokenBundle::from_json(json.expose_secret())?;
             let account = core.add_account(
                 NewAccount {
                     provider_id: provider,
@@ -68,6 +113,7 @@ fn run(command: Command, paths: Paths, out: &Output) -> signoff_core::Result<Exi
                     subject,
                 },
                 tokens,
+                actor,
             )?;
             out.added(&account);
         }
@@ -85,22 +131,121 @@ fn run(command: Command, paths: Paths, out: &Output) -> signoff_core::Result<Exi
                 eprintln!("Nothing changed.");
                 return Ok(ExitCode::from(1));
             }
-            core.forget(&id)?;
+            core.forget(&id, actor)?;
             out.forgotten(&account);
+        }
+        Command::Signout(args) => {
+            let options = SignOutOptions {
+                actor,
+                verify: args.verify,
+            };
+            let progress = out.progress_lines();
+            let summary = if args.all {
+                let filter = AccountFilter {
+                    provider: args.provider,
+                };
+                core.sign_out_all(&filter, options, |r| progress.receipt(r))
+                    .await?
+            } else {
+                let ids = args
+                    .ids
+                    .iter()
+                    .map(|s| AccountId::parse(s))
+                    .collect::<Result<Vec<_>, _>>()?;
+                core.sign_out(&ids, options, |r| progress.receipt(r))
+                    .await?
+            };
+            out.summary(&summary);
+            return Ok(exit_for(&summary));
+        }
+        Command::Pending { cmd: None } => out.pending(&core.pending()?),
+        Command::Pending {
+            cmd: Some(PendingCmd::Retry { now }),
+        } => {
+            let options = SignOutOptions {
+                actor,
+                verify: false,
+            };
+            let progress = out.progress_lines();
+            let summary = core
+                .retry_pending(now, options, |r| progress.receipt(r))
+                .await?;
+            out.summary(&summary);
+            return Ok(exit_for(&summary));
+        }
+        Command::Audit { since } => {
+            let since = since
+                .map(|s| {
+                    time::OffsetDateTime::parse(&s, &time::format_description::well_known::Rfc3339)
+                        .map_err(|_| Error::InvalidInput {
+                            field: "since",
+                            reason: format!(
+                                "{s:?} is not an RFC 3339 time such as 2026-11-21T09:00:00Z"
+                            ),
+                        })
+                })
+                .transpose()?;
+            out.audit(&core.audit(since)?);
+        }
+        Command::Revoke(args) => {
+            let hint = match args.hint {
+                Hint::RefreshToken => TokenKind::RefreshToken,
+                Hint::AccessToken => TokenKind::AccessToken,
+            };
+            let concurrency = usize::from(args.concurrency);
+            let (tx, rx) = tokio::sync::mpsc::channel(concurrency * 4);
+            std::thread::spawn(move || {
+                for line in std::io::stdin().lock().lines() {
+                    let Ok(line) = line else { break };
+                    if tx
+                        .blocking_send(SecretString::new(line.trim().to_owned()))
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+            });
+            let mut stream = out.bulk_stream();
+            let summary = core
+                .revoke_bulk(&args.provider, hint, concurrency, rx, actor, |r| {
+                    stream.result(r)
+                })
+                .await?;
+            stream.finish(&summary);
+            return Ok(if summary.failed > 0 {
+                ExitCode::from(EXIT_FAILED)
+            } else if summary.pending > 0 {
+                ExitCode::from(EXIT_PENDING)
+            } else {
+                ExitCode::SUCCESS
+            });
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
+fn exit_for(summary: &SignOutSummary) -> ExitCode {
+    if summary.any_failed() {
+        ExitCode::from(EXIT_FAILED)
+    } else if summary.any_pending() {
+        ExitCode::from(EXIT_PENDING)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
 /// Reads all of stdin into a secret (tokens and client secrets never come from argv).
-fn read_stdin_secret() -> signoff_core::Result<signoff_core::SecretString> {
+fn read_stdin_secret(what: &str) -> signoff_core::Result<SecretString> {
+    if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        eprintln!("Reading {what} from standard input (end with Ctrl-D)...");
+    }
     let mut buf = String::new();
     std::io::stdin()
         .read_to_string(&mut buf)
-        .map_err(|source| signoff_core::Error::Io {
-            action: "cannot read tokens from",
+        .map_err(|source| Error::Io {
+            action: "cannot read",
             path: "standard input".into(),
             source,
         })?;
-    Ok(signoff_core::SecretString::new(buf))
+    Ok(SecretString::new(buf))
 }

@@ -1,15 +1,65 @@
-//! Printing: a table for people, one JSON document with `--json`; errors with their stable code.
+//! Printing: tables for people (colour only on a terminal, never with NO_COLOR), one JSON
+//! document on stdout with `--json`, progress on stderr when it is a terminal. Errors carry the
+//! core's stable code.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
+use anstream::{eprintln as aeprintln, println as aprintln};
+use anstyle::{AnsiColor, Style};
 use serde_json::json;
 use signoff_core::Account;
+use signoff_core::api::{BulkResult, BulkSummary, SignOutSummary};
+use signoff_core::audit::AuditEntry;
+use signoff_core::engine::Receipt;
 use signoff_core::error::ErrorReport;
+use signoff_core::outcome::Outcome;
+use signoff_core::profile::ProfileSet;
 
 #[derive(Debug)]
 pub struct Output {
     json: bool,
+}
+
+fn outcome_style(o: Outcome) -> Style {
+    match o {
+        Outcome::Revoked | Outcome::AlreadyRevoked => AnsiColor::Green.on_default(),
+        Outcome::LocalOnly | Outcome::Pending => AnsiColor::Yellow.on_default(),
+        Outcome::Failed => AnsiColor::Red.on_default().bold(),
+    }
+}
+
+fn styled(o: Outcome) -> String {
+    let s = outcome_style(o);
+    format!("{s}{}{s:#}", o.as_str())
+}
+
+fn time_text(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// What to say about a receipt besides its outcome.
+fn receipt_detail(r: &Receipt) -> String {
+    let mut parts = Vec::new();
+    if let Some(e) = &r.report.error {
+        parts.push(e.to_string());
+    }
+    if let Some(n) = &r.report.note {
+        parts.push(n.clone());
+    }
+    if r.report.outcome == Outcome::Pending {
+        match r.report.retry_after_secs {
+            Some(s) => parts.push(format!("provider asked to wait {s} s; kept for retry")),
+            None => parts.push("kept in the keychain for a retry (signoff pending)".into()),
+        }
+    }
+    match r.report.verified {
+        Some(true) => parts.push("verified inactive".into()),
+        Some(false) => parts.push("introspection says a token is STILL ACTIVE".into()),
+        None => {}
+    }
+    parts.join("; ")
 }
 
 impl Output {
@@ -19,6 +69,49 @@ impl Output {
 
     fn print_json(&self, value: &serde_json::Value) {
         println!("{value}");
+    }
+
+    pub fn message(&self, value: &serde_json::Value, text: &str) {
+        if self.json {
+            self.print_json(value)
+        } else {
+            println!("{text}");
+        }
+    }
+
+    pub fn providers(&self, set: &ProfileSet) {
+        if self.json {
+            return self.print_json(&serde_json::to_value(set).unwrap_or_default());
+        }
+        let rows: Vec<[String; 5]> = set
+            .profiles
+            .iter()
+            .map(|p| {
+                let source = match &p.source {
+                    signoff_core::profile::Source::Builtin => "built-in".to_owned(),
+                    signoff_core::profile::Source::System { path } => path.display().to_string(),
+                    signoff_core::profile::Source::User { path } => path.display().to_string(),
+                };
+                let status = match &p.incomplete {
+                    Some(why) => format!("incomplete: {why}"),
+                    None if p.locked => "ready (locked)".into(),
+                    None => "ready".into(),
+                };
+                let protocol = serde_json::to_value(p.protocol)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                [p.id.clone(), p.label.clone(), protocol, source, status]
+            })
+            .collect();
+        print_table(&["ID", "LABEL", "PROTOCOL", "SOURCE", "STATUS"], &rows);
+        for problem in &set.problems {
+            aeprintln!(
+                "{}warning:{} {problem}",
+                AnsiColor::Yellow.on_default(),
+                Style::new()
+            );
+        }
     }
 
     pub fn accounts(&self, accounts: &[Account]) {
@@ -44,6 +137,68 @@ impl Output {
         print_table(&["ID", "PROVIDER", "LABEL", "SUBJECT", "STATUS"], &rows);
     }
 
+    pub fn pending(&self, accounts: &[Account]) {
+        if self.json {
+            return self.print_json(&json!({ "pending": accounts }));
+        }
+        if accounts.is_empty() {
+            println!("No revocation is pending.");
+            return;
+        }
+        let rows: Vec<[String; 5]> = accounts
+            .iter()
+            .map(|a| {
+                [
+                    a.id.to_string(),
+                    a.provider_id.clone(),
+                    a.label.clone(),
+                    a.next_attempt_at
+                        .map(time_text)
+                        .unwrap_or_else(|| "now".into()),
+                    a.last_error
+                        .as_ref()
+                        .map(|e| e.to_string())
+                        .unwrap_or_default(),
+                ]
+            })
+            .collect();
+        print_table(
+            &["ID", "PROVIDER", "LABEL", "NEXT ATTEMPT", "LAST ERROR"],
+            &rows,
+        );
+        println!("Retry the due ones with `signoff pending retry`, or all now with `--now`.");
+    }
+
+    pub fn audit(&self, entries: &[AuditEntry]) {
+        if self.json {
+            return self.print_json(&json!({ "audit": entries }));
+        }
+        let rows: Vec<[String; 7]> = entries
+            .iter()
+            .map(|e| {
+                [
+                    time_text(e.at),
+                    e.actor.as_str().into(),
+                    e.action.as_str().into(),
+                    e.label.clone().or(e.account.clone()).unwrap_or_default(),
+                    e.provider.clone().unwrap_or_default(),
+                    e.outcome.map(|o| o.as_str().to_owned()).unwrap_or_default(),
+                    [e.error_code.clone(), e.detail.clone()]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ]
+            })
+            .collect();
+        print_table(
+            &[
+                "TIME", "ACTOR", "ACTION", "ACCOUNT", "PROVIDER", "OUTCOME", "DETAIL",
+            ],
+            &rows,
+        );
+    }
+
     pub fn added(&self, a: &Account) {
         if self.json {
             return self.print_json(&serde_json::to_value(a).unwrap_or_default());
@@ -61,15 +216,160 @@ impl Output {
         );
     }
 
+    /// Live progress for sign-outs: a line on stderr per receipt, when stderr is a terminal.
+    pub fn progress_lines(&self) -> ProgressLines {
+        ProgressLines {
+            enabled: std::io::stderr().is_terminal() && !self.json,
+        }
+    }
+
+    pub fn summary(&self, s: &SignOutSummary) {
+        if self.json {
+            return self.print_json(&serde_json::to_value(s).unwrap_or_default());
+        }
+        if s.results.is_empty() && s.skipped.is_empty() {
+            println!("Nothing to sign out.");
+            return;
+        }
+        let rows: Vec<[String; 5]> = s
+            .results
+            .iter()
+            .map(|r| {
+                [
+                    styled(r.report.outcome),
+                    r.label.clone(),
+                    r.provider.clone(),
+                    r.report
+                        .http_status
+                        .map(|h| h.to_string())
+                        .unwrap_or_else(|| "-".into()),
+                    receipt_detail(r),
+                ]
+            })
+            .collect();
+        print_table(&["OUTCOME", "ACCOUNT", "PROVIDER", "HTTP", "DETAIL"], &rows);
+        for k in &s.skipped {
+            println!("skipped {}: {}", k.account, k.reason);
+        }
+    }
+
+    /// Streams bulk results: JSON items inside one document, or one text line per token.
+    pub fn bulk_stream(&self) -> BulkStream {
+        let bar =
+            indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {pos} tokens revoked or checked ({per_sec}) {elapsed}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        if self.json {
+            print!("{{\"results\":[");
+        }
+        BulkStream {
+            json: self.json,
+            first: true,
+            bar,
+            out: std::io::BufWriter::new(std::io::stdout()),
+        }
+    }
+
     /// Prints an error (JSON on stdout with `--json`, text on stderr otherwise) and gives exit 1.
     pub fn error(&self, e: &signoff_core::Error) -> ExitCode {
         let report = ErrorReport::from(e);
         if self.json {
             self.print_json(&json!({ "error": report }));
         } else {
-            eprintln!("signoff: error [{}]: {}", report.code, report.message);
+            aeprintln!(
+                "{}signoff: error [{}]:{} {}",
+                AnsiColor::Red.on_default().bold(),
+                report.code,
+                Style::new(),
+                report.message
+            );
         }
         ExitCode::from(1)
+    }
+}
+
+/// Per-receipt progress lines on stderr.
+#[derive(Debug)]
+pub struct ProgressLines {
+    enabled: bool,
+}
+
+impl ProgressLines {
+    pub fn receipt(&self, r: &Receipt) {
+        if self.enabled {
+            aeprintln!(
+                "  {:<16} {} ({})",
+                styled(r.report.outcome),
+                r.label,
+                r.provider
+            );
+        }
+    }
+}
+
+/// Bulk results as they come.
+#[derive(Debug)]
+pub struct BulkStream {
+    json: bool,
+    first: bool,
+    bar: indicatif::ProgressBar,
+    out: std::io::BufWriter<std::io::Stdout>,
+}
+
+impl BulkStream {
+    pub fn result(&mut self, r: &BulkResult) {
+        self.bar.inc(1);
+        if self.json {
+            let sep = if std::mem::take(&mut self.first) {
+                ""
+            } else {
+                ","
+            };
+            let _ = write!(
+                self.out,
+                "{sep}{}",
+                serde_json::to_string(r).unwrap_or_default()
+            );
+        } else {
+            let detail = r
+                .report
+                .error
+                .as_ref()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            let line = format!(
+                "{:>8}  {}  {:<16} {}  {}",
+                r.line,
+                r.fingerprint,
+                r.report.outcome.as_str(),
+                r.report
+                    .http_status
+                    .map(|h| h.to_string())
+                    .unwrap_or_else(|| "-".into()),
+                detail
+            );
+            self.bar.suspend(|| {
+                let _ = writeln!(self.out, "{}", line.trim_end());
+            });
+        }
+    }
+
+    pub fn finish(mut self, s: &BulkSummary) {
+        self.bar.finish_and_clear();
+        if self.json {
+            let _ = writeln!(
+                self.out,
+                "],\"summary\":{}}}",
+                serde_json::to_string(s).unwrap_or_default()
+            );
+        } else {
+            let _ = writeln!(self.out, "{}", s.describe());
+        }
+        let _ = self.out.flush();
     }
 }
 
@@ -86,20 +386,22 @@ pub fn confirm(question: &str) -> bool {
         && matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes")
 }
 
+/// Prints rows in aligned columns (ANSI styles do not count towards widths).
 fn print_table<const N: usize>(headers: &[&str; N], rows: &[[String; N]]) {
+    let visible = |s: &str| anstream::adapter::strip_str(s).to_string().chars().count();
     let mut widths = headers.map(|h| h.chars().count());
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
+            *w = (*w).max(visible(cell));
         }
     }
     let line = |cells: [&str; N]| {
         let parts: Vec<String> = cells
             .iter()
             .zip(widths)
-            .map(|(c, w)| format!("{c:<w$}"))
+            .map(|(c, w)| format!("{c}{}", " ".repeat(w.saturating_sub(visible(c)))))
             .collect();
-        println!("{}", parts.join("  ").trim_end());
+        aprintln!("{}", parts.join("  ").trim_end());
     };
     line(*headers);
     for row in rows {

@@ -87,6 +87,30 @@ pub struct Account {
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     pub status: AccountStatus,
+    /// For `pending`: when the next revocation attempt is due.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub next_attempt_at: Option<OffsetDateTime>,
+    /// For `pending` and `needs_attention`: the provider's last error (never a token).
+    #[serde(default)]
+    pub last_error: Option<crate::outcome::ProviderError>,
+}
+
+impl Account {
+    /// A new account row, not yet stored.
+    pub fn new(provider_id: String, label: String, subject: Option<String>) -> Self {
+        Self {
+            id: AccountId::generate(),
+            provider_id,
+            label,
+            subject,
+            created_at: OffsetDateTime::now_utc()
+                .replace_nanosecond(0)
+                .unwrap_or(OffsetDateTime::UNIX_EPOCH),
+            status: AccountStatus::Adding,
+            next_attempt_at: None,
+            last_error: None,
+        }
+    }
 }
 
 /// What a person gives to add an account (the tokens travel separately, as secrets).

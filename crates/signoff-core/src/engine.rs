@@ -77,12 +77,9 @@ pub struct Job {
     pub verify: bool,
 }
 
-/// The receipt for one account: what the provider said, in our vocabulary.
+/// What the provider said about one set of tokens, in our vocabulary.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Receipt {
-    pub account: AccountId,
-    pub provider: String,
-    pub label: String,
+pub struct Report {
     pub outcome: Outcome,
     /// The last HTTP status seen, if any call got an answer.
     pub http_status: Option<u16>,
@@ -96,6 +93,16 @@ pub struct Receipt {
     pub retry_after_secs: Option<u64>,
     /// A plain sentence for `local_only` and other outcomes that need one.
     pub note: Option<String>,
+}
+
+/// The receipt for one account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Receipt {
+    pub account: AccountId,
+    pub provider: String,
+    pub label: String,
+    #[serde(flatten)]
+    pub report: Report,
 }
 
 /// The sign-out engine. Share it behind an `Arc`; it keeps one HTTP connection pool.
@@ -179,11 +186,36 @@ impl Engine {
 
     /// Signs out one account.
     pub async fn sign_out(&self, job: &Job) -> Receipt {
-        let started = Instant::now();
-        let mut receipt = Receipt {
+        Receipt {
             account: job.account.id.clone(),
             provider: job.profile.id.clone(),
             label: job.account.label.clone(),
+            report: self
+                .revoke(
+                    &job.profile,
+                    &job.tokens,
+                    job.client_secret.as_ref(),
+                    job.verify,
+                )
+                .await,
+        }
+    }
+
+    /// Ends the session that `tokens` hold at the provider `profile` describes.
+    pub async fn revoke(
+        &self,
+        profile: &Profile,
+        tokens: &TokenBundle,
+        client_secret: Option<&SecretString>,
+        verify: bool,
+    ) -> Report {
+        let started = Instant::now();
+        let ctx = Ctx {
+            profile,
+            tokens,
+            client_secret,
+        };
+        let mut report = Report {
             outcome: Outcome::Failed,
             http_status: None,
             error: None,
@@ -192,9 +224,9 @@ impl Engine {
             retry_after_secs: None,
             note: None,
         };
-        let plan = match self.plan(job, &mut receipt).await {
+        let plan = match self.plan(&ctx, &mut report).await {
             Ok(plan) => plan,
-            Err(v) => return finish_with(receipt, v),
+            Err(v) => return finish_with(report, v),
         };
         let (calls, introspection) = match plan {
             Plan::Done {
@@ -203,11 +235,11 @@ impl Engine {
                 note,
                 retry_after,
             } => {
-                receipt.outcome = outcome;
-                receipt.error = error;
-                receipt.note = Some(note);
-                receipt.retry_after_secs = retry_after.map(|d| d.as_secs());
-                return receipt;
+                report.outcome = outcome;
+                report.error = error;
+                report.note = Some(note);
+                report.retry_after_secs = retry_after.map(|d| d.as_secs());
+                return report;
             }
             Plan::Calls {
                 calls,
@@ -215,15 +247,15 @@ impl Engine {
             } => (calls, introspection),
         };
         let deadline = started + self.config.retry.budget;
-        let secrets: Vec<&str> = job.tokens_exposed();
+        let secrets: Vec<&str> = ctx.secrets();
         let mut ended: Vec<&Planned> = Vec::new();
         let mut outcome = Outcome::AlreadyRevoked;
         for planned in &calls {
             let step = self
-                .call_with_retries(job, planned, &secrets, deadline)
+                .call_with_retries(&ctx, planned, &secrets, deadline)
                 .await;
-            receipt.attempts += step.attempts;
-            receipt.http_status = step.status.or(receipt.http_status);
+            report.attempts += step.attempts;
+            report.http_status = step.status.or(report.http_status);
             match step.verdict {
                 Verdict::Ended(o) => {
                     if o == Outcome::Revoked {
@@ -231,32 +263,35 @@ impl Engine {
                     }
                     ended.push(planned);
                 }
-                other => return finish_with(receipt, other),
+                other => return finish_with(report, other),
             }
         }
-        receipt.outcome = outcome;
-        if job.verify {
-            receipt.verified = match &introspection {
-                Some(url) => self.verify(job, url, &ended, &secrets).await,
+        report.outcome = outcome;
+        if verify {
+            report.verified = match &introspection {
+                Some(url) => self.verify(&ctx, url, &ended, &secrets).await,
                 None => {
-                    receipt.note = Some("no introspection endpoint is known, so the revocation could not be verified".into());
+                    report.note = Some(
+                        "no introspection endpoint is known, so the revocation could not be verified"
+                            .into(),
+                    );
                     None
                 }
             };
         }
-        receipt
+        report
     }
 
     /// Decides which calls to make, discovering endpoints for `oidc` profiles.
-    async fn plan(&self, job: &Job, receipt: &mut Receipt) -> Result<Plan, Verdict> {
-        let p = &job.profile;
+    async fn plan(&self, job: &Ctx<'_>, receipt: &mut Report) -> Result<Plan, Verdict> {
+        let p = job.profile;
         if let Some(why) = &p.incomplete {
             return Err(Verdict::Permanent(ProviderError::new(
                 "profile_incomplete",
                 Some(why.clone()),
             )));
         }
-        let t = &job.tokens;
+        let t = job.tokens;
         let mut revocation = p.revocation_endpoint.clone();
         let mut introspection = p.introspection_endpoint.clone();
         if p.protocol == Protocol::Oidc {
@@ -384,7 +419,7 @@ impl Engine {
     /// Makes one call, retrying transient failures within the budget.
     async fn call_with_retries(
         &self,
-        job: &Job,
+        job: &Ctx<'_>,
         planned: &Planned,
         secrets: &[&str],
         deadline: Instant,
@@ -453,7 +488,7 @@ impl Engine {
     }
 
     /// Builds the HTTP call for a planned token call, with client authentication.
-    fn call<'a>(&self, job: &Job, planned: &'a Planned) -> Call<'a> {
+    fn call<'a>(&self, job: &Ctx<'_>, planned: &'a Planned) -> Call<'a> {
         let mut call = Call {
             url: &planned.url,
             form: Vec::new(),
@@ -474,11 +509,11 @@ impl Engine {
         call
     }
 
-    fn client_auth(&self, job: &Job, call: &mut Call<'_>) {
+    fn client_auth(&self, job: &Ctx<'_>, call: &mut Call<'_>) {
         let Some(client_id) = job.profile.client_id.clone() else {
             return;
         };
-        match (job.profile.client_auth, &job.client_secret) {
+        match (job.profile.client_auth, job.client_secret) {
             (ClientAuth::Basic, Some(secret)) => {
                 call.basic_auth = Some((client_id, secret.expose_secret().to_owned()));
             }
@@ -494,7 +529,7 @@ impl Engine {
     /// Introspects each ended token; `Some(true)` when the server says all are inactive.
     async fn verify(
         &self,
-        job: &Job,
+        job: &Ctx<'_>,
         url: &Url,
         ended: &[&Planned],
         secrets: &[&str],
@@ -529,20 +564,28 @@ impl Engine {
     }
 }
 
-impl Job {
-    fn tokens_exposed(&self) -> Vec<&str> {
-        let t = &self.tokens;
+/// The inputs of one revocation, borrowed.
+struct Ctx<'a> {
+    profile: &'a Profile,
+    tokens: &'a TokenBundle,
+    client_secret: Option<&'a SecretString>,
+}
+
+impl Ctx<'_> {
+    /// Everything that must never be echoed back in an error.
+    fn secrets(&self) -> Vec<&str> {
+        let t = self.tokens;
         [&t.refresh_token, &t.access_token, &t.id_token]
             .into_iter()
             .flatten()
             .map(SecretString::expose_secret)
-            .chain(self.client_secret.as_ref().map(SecretString::expose_secret))
+            .chain(self.client_secret.map(SecretString::expose_secret))
             .collect()
     }
 }
 
 /// Turns a non-ended verdict into the receipt's outcome.
-fn finish_with(mut receipt: Receipt, verdict: Verdict) -> Receipt {
+fn finish_with(mut receipt: Report, verdict: Verdict) -> Report {
     match verdict {
         Verdict::Ended(o) => receipt.outcome = o,
         Verdict::Permanent(e) => {

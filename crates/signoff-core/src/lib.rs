@@ -6,6 +6,8 @@
 
 pub mod account;
 pub mod api;
+pub mod audit;
+pub mod claim;
 pub mod discovery;
 pub mod engine;
 pub mod error;

@@ -13,20 +13,54 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::account::{Account, AccountId, AccountStatus};
+use crate::audit::{Action, Actor, AuditEntry};
 use crate::error::{Error, Result};
+use crate::outcome::{Outcome, ProviderError};
 
-const MIGRATIONS: &[M<'static>] = &[M::up(
-    "CREATE TABLE accounts (
-        id          TEXT PRIMARY KEY NOT NULL,
-        provider_id TEXT NOT NULL,
-        label       TEXT NOT NULL,
-        subject     TEXT,
-        created_at  TEXT NOT NULL,
-        updated_at  TEXT NOT NULL,
-        status      TEXT NOT NULL
-    ) STRICT;
-    CREATE INDEX accounts_by_provider ON accounts(provider_id);",
-)];
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(
+        "CREATE TABLE accounts (
+            id          TEXT PRIMARY KEY NOT NULL,
+            provider_id TEXT NOT NULL,
+            label       TEXT NOT NULL,
+            subject     TEXT,
+            created_at  TEXT NOT NULL,
+            updated_at  TEXT NOT NULL,
+            status      TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX accounts_by_provider ON accounts(provider_id);",
+    ),
+    // The pending-revocation outbox lives on the account rows; the audit log is append-only.
+    M::up(
+        "ALTER TABLE accounts ADD COLUMN next_attempt_at TEXT;
+        ALTER TABLE accounts ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE accounts ADD COLUMN last_error_code TEXT;
+        ALTER TABLE accounts ADD COLUMN last_error TEXT;
+        ALTER TABLE accounts ADD COLUMN signed_out_at TEXT;
+        CREATE INDEX accounts_by_status ON accounts(status, next_attempt_at);
+        CREATE TABLE audit (
+            seq               INTEGER PRIMARY KEY AUTOINCREMENT,
+            at                TEXT NOT NULL,
+            actor             TEXT NOT NULL,
+            action            TEXT NOT NULL,
+            account_id        TEXT,
+            provider_id       TEXT,
+            label             TEXT,
+            outcome           TEXT,
+            http_status       INTEGER,
+            error_code        TEXT,
+            error_description TEXT,
+            attempts          INTEGER,
+            verified          INTEGER,
+            detail            TEXT
+        ) STRICT;
+        CREATE INDEX audit_by_time ON audit(at);
+        CREATE TRIGGER audit_is_append_only_u BEFORE UPDATE ON audit
+            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        CREATE TRIGGER audit_is_append_only_d BEFORE DELETE ON audit
+            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
+    ),
+];
 
 /// How long a writer waits for another process's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -143,8 +177,194 @@ impl Store {
     }
 }
 
-const SELECT_ACCOUNT: &str =
-    "SELECT id, provider_id, label, subject, created_at, status FROM accounts";
+/// How a sign-out attempt ended, as the store records it.
+#[derive(Debug, Clone)]
+pub enum SignOutState {
+    /// Token revoked (or gone) and deleted from the keychain.
+    SignedOut,
+    /// Waiting for a retry at `next_attempt_at`.
+    Pending {
+        next_attempt_at: OffsetDateTime,
+        error: Option<ProviderError>,
+    },
+    /// A person must look.
+    NeedsAttention { error: Option<ProviderError> },
+}
+
+impl Store {
+    /// Moves an account to `signing_out` if its status is one of `from`, in one transaction.
+    /// Returns the account as it was, or `None` when it is not in such a state.
+    pub fn begin_sign_out(
+        &self,
+        id: &AccountId,
+        from: &[AccountStatus],
+    ) -> Result<Option<Account>> {
+        let now = now_text();
+        self.with_conn(|c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let account = tx
+                .query_row(
+                    &format!("{SELECT_ACCOUNT} WHERE id = ?1"),
+                    params![id.as_str()],
+                    row_to_account,
+                )
+                .optional()?;
+            let Some(account) = account.filter(|a| from.contains(&a.status)) else {
+                return Ok(None);
+            };
+            tx.execute(
+                "UPDATE accounts SET status = 'signing_out', updated_at = ?2 WHERE id = ?1",
+                params![id.as_str(), now],
+            )?;
+            tx.commit()?;
+            Ok(Some(account))
+        })
+    }
+
+    /// Records the end of a sign-out attempt and its audit entry in one transaction.
+    pub fn finish_sign_out(
+        &self,
+        id: &AccountId,
+        state: &SignOutState,
+        audit: &AuditEntry,
+    ) -> Result<()> {
+        let now = now_text();
+        self.with_conn(|c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            match state {
+                SignOutState::SignedOut => tx.execute(
+                    "UPDATE accounts SET status = 'signed_out', signed_out_at = ?2, updated_at = ?2,
+                     next_attempt_at = NULL, last_error_code = NULL, last_error = NULL
+                     WHERE id = ?1",
+                    params![id.as_str(), now],
+                )?,
+                SignOutState::Pending { next_attempt_at, error } => tx.execute(
+                    "UPDATE accounts SET status = 'pending', next_attempt_at = ?2, retries = retries + 1,
+                     last_error_code = ?3, last_error = ?4, updated_at = ?5 WHERE id = ?1",
+                    params![
+                        id.as_str(),
+                        format_time(*next_attempt_at),
+                        error.as_ref().map(|e| e.code.clone()),
+                        error.as_ref().and_then(|e| e.description.clone()),
+                        now
+                    ],
+                )?,
+                SignOutState::NeedsAttention { error } => tx.execute(
+                    "UPDATE accounts SET status = 'needs_attention', next_attempt_at = NULL,
+                     last_error_code = ?2, last_error = ?3, updated_at = ?4 WHERE id = ?1",
+                    params![
+                        id.as_str(),
+                        error.as_ref().map(|e| e.code.clone()),
+                        error.as_ref().and_then(|e| e.description.clone()),
+                        now
+                    ],
+                )?,
+            };
+            insert_audit(&tx, audit)?;
+            tx.commit()
+        })
+    }
+
+    /// How many times an account's revocation has been deferred.
+    pub fn retries(&self, id: &AccountId) -> Result<u32> {
+        self.with_conn(|c| {
+            c.query_row(
+                "SELECT retries FROM accounts WHERE id = ?1",
+                params![id.as_str()],
+                |r| r.get(0),
+            )
+            .optional()
+            .map(|n| n.unwrap_or(0))
+        })
+    }
+
+    /// Pending accounts whose next attempt is due at `now` (all of them when `force`).
+    pub fn due_pending(&self, now: OffsetDateTime, force: bool) -> Result<Vec<Account>> {
+        let now = format_time(now);
+        self.with_conn(|c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "{SELECT_ACCOUNT} WHERE status = 'pending' AND (?2 OR next_attempt_at IS NULL OR next_attempt_at <= ?1)
+                 ORDER BY next_attempt_at, id"
+            ))?;
+            stmt.query_map(params![now, force], row_to_account)?.collect()
+        })
+    }
+
+    /// Appends one audit entry.
+    pub fn append_audit(&self, entry: &AuditEntry) -> Result<()> {
+        self.with_conn(|c| insert_audit(c, entry))
+    }
+
+    /// Audit entries at or after `since` (all when `None`), oldest first.
+    pub fn audit_since(&self, since: Option<OffsetDateTime>) -> Result<Vec<AuditEntry>> {
+        let since = since.map(format_time).unwrap_or_default();
+        self.with_conn(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT seq, at, actor, action, account_id, provider_id, label, outcome, http_status,
+                 error_code, error_description, attempts, verified, detail
+                 FROM audit WHERE at >= ?1 ORDER BY seq",
+            )?;
+            stmt.query_map(params![since], row_to_audit)?.collect()
+        })
+    }
+}
+
+fn insert_audit(c: &Connection, e: &AuditEntry) -> rusqlite::Result<()> {
+    c.execute(
+        "INSERT INTO audit (at, actor, action, account_id, provider_id, label, outcome, http_status,
+         error_code, error_description, attempts, verified, detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        params![
+            format_time(e.at),
+            e.actor.as_str(),
+            e.action.as_str(),
+            e.account,
+            e.provider,
+            e.label,
+            e.outcome.map(Outcome::as_str),
+            e.http_status,
+            e.error_code,
+            e.error_description,
+            e.attempts,
+            e.verified,
+            e.detail,
+        ],
+    )
+    .map(drop)
+}
+
+fn row_to_audit(row: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
+    let bad = |i, what: &str| {
+        rusqlite::Error::FromSqlConversionFailure(
+            i,
+            rusqlite::types::Type::Text,
+            format!("bad {what} in audit row").into(),
+        )
+    };
+    let at: String = row.get(1)?;
+    let outcome: Option<String> = row.get(7)?;
+    Ok(AuditEntry {
+        seq: row.get(0)?,
+        at: OffsetDateTime::parse(&at, &Rfc3339).map_err(|_| bad(1, "time"))?,
+        actor: Actor::parse(&row.get::<_, String>(2)?).ok_or_else(|| bad(2, "actor"))?,
+        action: Action::parse(&row.get::<_, String>(3)?).ok_or_else(|| bad(3, "action"))?,
+        account: row.get(4)?,
+        provider: row.get(5)?,
+        label: row.get(6)?,
+        outcome: outcome
+            .map(|o| Outcome::parse(&o).ok_or_else(|| bad(7, "outcome")))
+            .transpose()?,
+        http_status: row.get(8)?,
+        error_code: row.get(9)?,
+        error_description: row.get(10)?,
+        attempts: row.get(11)?,
+        verified: row.get(12)?,
+        detail: row.get(13)?,
+    })
+}
+
+const SELECT_ACCOUNT: &str = "SELECT id, provider_id, label, subject, created_at, status,
+    next_attempt_at, last_error_code, last_error FROM accounts";
 
 fn row_to_account(row: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
     let bad = |i, what: &str| {
@@ -163,11 +383,24 @@ fn row_to_account(row: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
         subject: row.get(3)?,
         created_at: OffsetDateTime::parse(&created, &Rfc3339).map_err(|_| bad(4, "time"))?,
         status: AccountStatus::parse(&status).ok_or_else(|| bad(5, "status"))?,
+        next_attempt_at: row
+            .get::<_, Option<String>>(6)?
+            .map(|t| OffsetDateTime::parse(&t, &Rfc3339).map_err(|_| bad(6, "time")))
+            .transpose()?,
+        last_error: row.get::<_, Option<String>>(7)?.map(|code| ProviderError {
+            code,
+            description: row.get(8).ok().flatten(),
+        }),
     })
 }
 
+/// RFC 3339 in UTC with a fixed number of fraction digits, so text order is time order.
 fn format_time(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_default()
+    let t = t.to_offset(time::UtcOffset::UTC);
+    let fmt = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
+    );
+    t.format(&fmt).unwrap_or_default()
 }
 
 fn now_text() -> String {
@@ -186,6 +419,8 @@ mod tests {
             subject: Some("ada@example.com".into()),
             created_at: OffsetDateTime::now_utc().replace_nanosecond(0).unwrap(),
             status: AccountStatus::SignedIn,
+            next_attempt_at: None,
+            last_error: None,
         }
     }
 
@@ -234,5 +469,96 @@ mod tests {
         let a = sample("Shared");
         one.insert_account(&a).unwrap();
         assert_eq!(two.account(&a.id).unwrap(), Some(a));
+    }
+
+    #[test]
+    fn sign_out_transitions_and_the_pending_outbox() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::open(&tmp.path().join("s.db")).unwrap();
+        let a = sample("Work");
+        store.insert_account(&a).unwrap();
+        let from = [AccountStatus::SignedIn, AccountStatus::Pending];
+        assert!(store.begin_sign_out(&a.id, &from).unwrap().is_some());
+        assert_eq!(
+            store.account(&a.id).unwrap().unwrap().status,
+            AccountStatus::SigningOut
+        );
+        assert!(
+            store.begin_sign_out(&a.id, &from).unwrap().is_none(),
+            "not twice"
+        );
+
+        let soon = OffsetDateTime::now_utc() + time::Duration::minutes(5);
+        let err = ProviderError::new("http_503", Some("busy".to_owned()));
+        let audit = AuditEntry::new(Actor::Admin, Action::SignOut);
+        let state = SignOutState::Pending {
+            next_attempt_at: soon,
+            error: Some(err.clone()),
+        };
+        store.finish_sign_out(&a.id, &state, &audit).unwrap();
+        let row = store.account(&a.id).unwrap().unwrap();
+        assert_eq!(row.status, AccountStatus::Pending);
+        assert_eq!(row.last_error, Some(err));
+        assert_eq!(store.retries(&a.id).unwrap(), 1);
+        assert!(
+            store
+                .due_pending(OffsetDateTime::now_utc(), false)
+                .unwrap()
+                .is_empty(),
+            "not due yet"
+        );
+        assert_eq!(
+            store
+                .due_pending(OffsetDateTime::now_utc(), true)
+                .unwrap()
+                .len(),
+            1,
+            "forced"
+        );
+        assert_eq!(
+            store
+                .due_pending(soon + time::Duration::seconds(1), false)
+                .unwrap()
+                .len(),
+            1
+        );
+
+        store.begin_sign_out(&a.id, &from).unwrap().unwrap();
+        store
+            .finish_sign_out(&a.id, &SignOutState::SignedOut, &audit)
+            .unwrap();
+        let row = store.account(&a.id).unwrap().unwrap();
+        assert_eq!(
+            (row.status, row.last_error, row.next_attempt_at),
+            (AccountStatus::SignedOut, None, None)
+        );
+        assert_eq!(store.audit_since(None).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn the_audit_log_is_append_only_and_filters_by_time() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::open(&tmp.path().join("s.db")).unwrap();
+        let mut old = AuditEntry::new(Actor::Tray, Action::SignOut);
+        old.at = OffsetDateTime::now_utc() - time::Duration::days(2);
+        old.outcome = Some(Outcome::Revoked);
+        old.http_status = Some(200);
+        store.append_audit(&old).unwrap();
+        store
+            .append_audit(&AuditEntry::new(Actor::User, Action::Forget))
+            .unwrap();
+        let all = store.audit_since(None).unwrap();
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[0].outcome, Some(Outcome::Revoked));
+        assert_eq!(all[0].actor, Actor::Tray);
+        let recent = store
+            .audit_since(Some(OffsetDateTime::now_utc() - time::Duration::days(1)))
+            .unwrap();
+        assert_eq!(recent.len(), 1);
+        assert_eq!(recent[0].action, Action::Forget);
+        let tamper = store.with_conn(|c| c.execute("DELETE FROM audit", []));
+        assert!(tamper.is_err(), "deleting audit rows is refused");
+        let tamper = store.with_conn(|c| c.execute("UPDATE audit SET actor = 'admin'", []));
+        assert!(tamper.is_err(), "rewriting audit rows is refused");
     }
 }

@@ -86,6 +86,7 @@ fn added_account_keeps_tokens_out_of_the_data_dir() {
                 subject: None,
             },
             TokenBundle::from_json(r#"{"access_token":"at-never-on-disk-7731"}"#).unwrap(),
+            signoff_core::audit::Actor::Admin,
         )
         .unwrap();
     assert_eq!(core.list_accounts().unwrap(), vec![account.clone()]);
@@ -107,7 +108,8 @@ fn added_account_keeps_tokens_out_of_the_data_dir() {
     }
 
     let core = Signoff::open(Paths::under(home.path())).unwrap();
-    core.forget(&account.id).unwrap();
+    core.forget(&account.id, signoff_core::audit::Actor::Admin)
+        .unwrap();
     assert!(core.list_accounts().unwrap().is_empty());
     assert_eq!(secret_tool_lookup(&account.id), None);
 }

@@ -32,6 +32,18 @@ impl Outcome {
         }
     }
 
+    /// Parses the snake_case name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "revoked" => Self::Revoked,
+            "already_revoked" => Self::AlreadyRevoked,
+            "local_only" => Self::LocalOnly,
+            "pending" => Self::Pending,
+            "failed" => Self::Failed,
+            _ => return None,
+        })
+    }
+
     /// True when the keychain entry may be deleted.
     pub fn is_done(self) -> bool {
         matches!(self, Self::Revoked | Self::AlreadyRevoked | Self::LocalOnly)

@@ -12,6 +12,7 @@ use keyring_core::{CredentialStore, Entry};
 
 use crate::account::AccountId;
 use crate::error::{Error, Result};
+use crate::secret::SecretString;
 use crate::tokens::TokenBundle;
 
 #[cfg(target_os = "linux")]
@@ -49,14 +50,16 @@ impl Vault {
     }
 
     fn entry(&self, id: &AccountId, label: Option<&str>) -> Result<Entry> {
+        self.entry_for(id.as_str(), label)
+    }
+
+    fn entry_for(&self, user: &str, label: Option<&str>) -> Result<Entry> {
         let mut mods = HashMap::new();
         if let Some(label) = label {
             mods.insert("label", label);
         }
         let mods = (!mods.is_empty()).then_some(&mods);
-        self.store
-            .build(SERVICE, id.as_str(), mods)
-            .map_err(map_error)
+        self.store.build(SERVICE, user, mods).map_err(map_error)
     }
 
     /// Stores (or replaces) an account's tokens. `label` is what keychain managers show.
@@ -73,7 +76,7 @@ impl Vault {
         let entry = self.entry(id, None)?;
         match entry.get_password() {
             Ok(json) => {
-                let json = crate::SecretString::new(json);
+                let json = SecretString::new(json);
                 TokenBundle::from_json(json.expose_secret())
                     .map(Some)
                     .map_err(|_| Error::Keychain {
@@ -94,6 +97,42 @@ impl Vault {
             Err(e) => Err(map_error(e)),
         }
     }
+}
+
+impl Vault {
+    /// Stores (or replaces) a provider's client secret.
+    pub fn put_client_secret(&self, provider_id: &str, secret: &SecretString) -> Result<()> {
+        let label = format!("Signoff: client secret for {provider_id}");
+        let entry = self.entry_for(&client_secret_user(provider_id), Some(&label))?;
+        entry
+            .set_password(secret.expose_secret())
+            .map_err(map_error)
+    }
+
+    /// A provider's client secret, if one was stored.
+    pub fn client_secret(&self, provider_id: &str) -> Result<Option<SecretString>> {
+        let entry = self.entry_for(&client_secret_user(provider_id), None)?;
+        match entry.get_password() {
+            Ok(s) => Ok(Some(SecretString::new(s))),
+            Err(keyring_core::Error::NoEntry) => Ok(None),
+            Err(e) => Err(map_error(e)),
+        }
+    }
+
+    /// Deletes a provider's client secret. Idempotent.
+    pub fn delete_client_secret(&self, provider_id: &str) -> Result<bool> {
+        let entry = self.entry_for(&client_secret_user(provider_id), None)?;
+        match entry.delete_credential() {
+            Ok(()) => Ok(true),
+            Err(keyring_core::Error::NoEntry) => Ok(false),
+            Err(e) => Err(map_error(e)),
+        }
+    }
+}
+
+/// Client secrets sit beside account entries; account ids are UUIDs, so names never collide.
+fn client_secret_user(provider_id: &str) -> String {
+    format!("client-secret:{provider_id}")
 }
 
 /// Turns a keyring error into one that says which problem it is and what to do.

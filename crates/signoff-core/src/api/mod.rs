@@ -1,0 +1,492 @@
+//! The use cases that the desktop app, the tray and the CLI all call.
+//!
+//! Sign-out keeps one invariant at every instant, crash included: every token is either in the
+//! keychain with an account row that knows it, or confirmed ended at the provider, or forgotten
+//! on a person's explicit request. The order of writes below is what keeps it:
+//! claim → row `signing_out` → provider → (done) keychain delete → row `signed_out` + audit.
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::account::{Account, AccountId, AccountStatus, NewAccount, validate_provider_id};
+use crate::audit::{Action, Actor, AuditEntry};
+use crate::claim::Claim;
+use crate::engine::{Engine, EngineConfig, Receipt, Report};
+use crate::error::{Error, Result};
+use crate::outcome::{Outcome, ProviderError};
+use crate::paths::Paths;
+use crate::profile::{ProfileSet, TokenKind};
+use crate::secret::SecretString;
+use crate::store::{SignOutState, Store};
+use crate::tokens::TokenBundle;
+use crate::vault::Vault;
+
+mod bulk;
+pub use bulk::{BulkResult, BulkSummary};
+
+/// Statuses shown in the account list (everything but finished sign-outs and half-added rows).
+const LISTED: &[AccountStatus] = &[
+    AccountStatus::SignedIn,
+    AccountStatus::SigningOut,
+    AccountStatus::Pending,
+    AccountStatus::NeedsAttention,
+];
+
+/// Statuses a sign-out may start from (`signing_out` is a sign-out a crash interrupted).
+const SIGN_OUT_FROM: &[AccountStatus] = &[
+    AccountStatus::SignedIn,
+    AccountStatus::Pending,
+    AccountStatus::NeedsAttention,
+    AccountStatus::SigningOut,
+];
+
+/// Options for a sign-out.
+#[derive(Debug, Clone, Copy)]
+pub struct SignOutOptions {
+    pub actor: Actor,
+    /// Introspect afterwards where an introspection endpoint is known.
+    pub verify: bool,
+}
+
+/// An account a sign-out did not touch, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Skipped {
+    pub account: AccountId,
+    pub reason: String,
+}
+
+/// Everything a sign-out run did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SignOutSummary {
+    pub results: Vec<Receipt>,
+    pub skipped: Vec<Skipped>,
+}
+
+impl SignOutSummary {
+    /// True when some result is `failed`.
+    pub fn any_failed(&self) -> bool {
+        self.results
+            .iter()
+            .any(|r| r.report.outcome == Outcome::Failed)
+    }
+
+    /// True when some result is `pending`.
+    pub fn any_pending(&self) -> bool {
+        self.results
+            .iter()
+            .any(|r| r.report.outcome == Outcome::Pending)
+    }
+}
+
+/// Which accounts "sign out everywhere" covers.
+#[derive(Debug, Clone, Default)]
+pub struct AccountFilter {
+    pub provider: Option<String>,
+}
+
+/// Signoff's core, opened on one data directory. Share it behind an `Arc`.
+#[derive(Debug)]
+pub struct Signoff {
+    paths: Paths,
+    store: Store,
+    vault: OnceLock<Vault>,
+    engine: OnceLock<Arc<Engine>>,
+    engine_config: EngineConfig,
+    system_profiles: Option<std::path::PathBuf>,
+}
+
+impl Signoff {
+    /// Opens the data directory, creating and migrating the database as needed. The keychain is
+    /// connected on first use, so listing accounts works even while it is locked.
+    pub fn open(paths: Paths) -> Result<Self> {
+        paths.ensure()?;
+        let store = Store::open(&paths.database())?;
+        Ok(Self {
+            paths,
+            store,
+            vault: OnceLock::new(),
+            engine: OnceLock::new(),
+            engine_config: EngineConfig::default(),
+            system_profiles: Some(crate::profile::system_profiles_path()),
+        })
+    }
+
+    /// Replaces the engine settings (retry budget, timeouts, per-host bound).
+    pub fn with_engine_config(mut self, config: EngineConfig) -> Self {
+        self.engine_config = config;
+        self
+    }
+
+    /// Reads system-wide profiles from `path` instead of the platform location (`None`: none).
+    pub fn with_system_profiles(mut self, path: Option<std::path::PathBuf>) -> Self {
+        self.system_profiles = path;
+        self
+    }
+
+    /// The directories in use.
+    pub fn paths(&self) -> &Paths {
+        &self.paths
+    }
+
+    fn vault(&self) -> Result<&Vault> {
+        if let Some(v) = self.vault.get() {
+            return Ok(v);
+        }
+        let v = Vault::open()?;
+        Ok(self.vault.get_or_init(|| v))
+    }
+
+    fn engine(&self) -> Arc<Engine> {
+        Arc::clone(
+            self.engine
+                .get_or_init(|| Arc::new(Engine::new(self.engine_config))),
+        )
+    }
+
+    /// Every provider profile (built-in, system, user) and the problems found loading them.
+    pub fn providers(&self) -> ProfileSet {
+        ProfileSet::load_layers(
+            self.system_profiles.as_deref(),
+            &self.paths.config_dir.join("providers.toml"),
+        )
+    }
+
+    /// Stores a provider's client secret in the keychain.
+    pub fn set_client_secret(
+        &self,
+        provider_id: &str,
+        secret: SecretString,
+        actor: Actor,
+    ) -> Result<()> {
+        validate_provider_id(provider_id)?;
+        self.providers().get(provider_id)?;
+        if secret.is_blank() {
+            return Err(Error::invalid("client secret", "is empty"));
+        }
+        let secret = SecretString::new(secret.expose_secret().trim().to_owned());
+        self.vault()?.put_client_secret(provider_id, &secret)?;
+        let mut entry = AuditEntry::new(actor, Action::SetClientSecret);
+        entry.provider = Some(provider_id.to_owned());
+        self.store.append_audit(&entry)?;
+        Ok(())
+    }
+
+    /// The accounts a person is signed in to (or whose sign-out is not finished), oldest first.
+    pub fn list_accounts(&self) -> Result<Vec<Account>> {
+        self.store.accounts_with_status(LISTED)
+    }
+
+    /// Accounts waiting for a retry of their revocation.
+    pub fn pending(&self) -> Result<Vec<Account>> {
+        self.store.accounts_with_status(&[AccountStatus::Pending])
+    }
+
+    /// Adds an account: its row first (as `adding`), then its tokens in the keychain, then the
+    /// row becomes `signed_in`. If the keychain refuses, the row is removed again and nothing
+    /// is written anywhere else.
+    pub fn add_account(
+        &self,
+        new: NewAccount,
+        tokens: TokenBundle,
+        actor: Actor,
+    ) -> Result<Account> {
+        new.validate()?;
+        self.providers().get(&new.provider_id)?;
+        if tokens.is_empty() {
+            return Err(Error::invalid("tokens", "no token given"));
+        }
+        let vault = self.vault()?;
+        let mut account = Account::new(
+            new.provider_id,
+            new.label.trim().to_owned(),
+            new.subject
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty()),
+        );
+        self.store.insert_account(&account)?;
+        if let Err(e) = vault.put(&account.id, &account.label, &tokens) {
+            self.store.delete_account(&account.id)?;
+            return Err(e);
+        }
+        self.store
+            .set_status(&account.id, AccountStatus::SignedIn)?;
+        account.status = AccountStatus::SignedIn;
+        let mut entry = AuditEntry::new(actor, Action::AddAccount);
+        entry.account = Some(account.id.to_string());
+        entry.provider = Some(account.provider_id.clone());
+        entry.label = Some(account.label.clone());
+        self.store.append_audit(&entry)?;
+        tracing::info!(account = %account.id, provider = %account.provider_id, "account added");
+        Ok(account)
+    }
+
+    /// One account by id.
+    pub fn account(&self, id: &AccountId) -> Result<Account> {
+        self.store.account(id)?.ok_or_else(|| Error::NotFound {
+            what: "account",
+            id: id.to_string(),
+        })
+    }
+
+    /// The tokens of an account.
+    pub fn tokens(&self, id: &AccountId) -> Result<Option<TokenBundle>> {
+        self.vault()?.get(id)
+    }
+
+    /// Deletes an account locally without revoking anything (a person asked for it): keychain
+    /// entry first, then the row, with an audit entry.
+    pub fn forget(&self, id: &AccountId, actor: Actor) -> Result<Account> {
+        let account = self.account(id)?;
+        let _claim = Claim::try_acquire(&self.paths.data_dir, id)?.ok_or_else(|| {
+            Error::invalid(
+                "account",
+                "another Signoff process is signing it out right now",
+            )
+        })?;
+        self.vault()?.delete(id)?;
+        let mut entry = AuditEntry::new(actor, Action::Forget);
+        entry.account = Some(id.to_string());
+        entry.provider = Some(account.provider_id.clone());
+        entry.label = Some(account.label.clone());
+        entry.detail =
+            Some("deleted locally without revoking; the server session may live on".into());
+        self.store.delete_account(id)?;
+        self.store.append_audit(&entry)?;
+        tracing::info!(account = %id, "account forgotten locally");
+        Ok(account)
+    }
+
+    /// The audit log since `since` (everything when `None`), oldest first.
+    pub fn audit(&self, since: Option<OffsetDateTime>) -> Result<Vec<AuditEntry>> {
+        self.store.audit_since(since)
+    }
+
+    /// Signs out the given accounts concurrently, reporting each receipt as it is ready.
+    /// Sign-outs a crash left half-done are resumed first.
+    pub async fn sign_out(
+        self: &Arc<Self>,
+        ids: &[AccountId],
+        options: SignOutOptions,
+        on_receipt: impl FnMut(&Receipt),
+    ) -> Result<SignOutSummary> {
+        let mut accounts = Vec::with_capacity(ids.len());
+        for id in ids {
+            accounts.push(self.account(id)?);
+        }
+        self.run_sign_outs(accounts, options, Action::SignOut, on_receipt)
+            .await
+    }
+
+    /// "Sign out everywhere": every listed account (optionally of one provider).
+    pub async fn sign_out_all(
+        self: &Arc<Self>,
+        filter: &AccountFilter,
+        options: SignOutOptions,
+        on_receipt: impl FnMut(&Receipt),
+    ) -> Result<SignOutSummary> {
+        let accounts = self
+            .store
+            .accounts_with_status(SIGN_OUT_FROM)?
+            .into_iter()
+            .filter(|a| filter.provider.as_ref().is_none_or(|p| &a.provider_id == p))
+            .collect();
+        self.run_sign_outs(accounts, options, Action::SignOut, on_receipt)
+            .await
+    }
+
+    /// Retries pending revocations that are due (all of them with `force`).
+    pub async fn retry_pending(
+        self: &Arc<Self>,
+        force: bool,
+        options: SignOutOptions,
+        on_receipt: impl FnMut(&Receipt),
+    ) -> Result<SignOutSummary> {
+        let due = self.store.due_pending(OffsetDateTime::now_utc(), force)?;
+        self.run_sign_outs(due, options, Action::RetrySignOut, on_receipt)
+            .await
+    }
+
+    /// Signs out `accounts` plus any sign-out a crash interrupted.
+    async fn run_sign_outs(
+        self: &Arc<Self>,
+        mut accounts: Vec<Account>,
+        options: SignOutOptions,
+        action: Action,
+        mut on_receipt: impl FnMut(&Receipt),
+    ) -> Result<SignOutSummary> {
+        for a in self
+            .store
+            .accounts_with_status(&[AccountStatus::SigningOut])?
+        {
+            if !accounts.iter().any(|b| b.id == a.id) {
+                accounts.push(a);
+            }
+        }
+        self.vault()?;
+        let profiles = Arc::new(self.providers());
+        let mut set = tokio::task::JoinSet::new();
+        for account in accounts {
+            let core = Arc::clone(self);
+            let profiles = Arc::clone(&profiles);
+            set.spawn(async move { core.sign_out_one(account, &profiles, options, action).await });
+        }
+        let mut summary = SignOutSummary::default();
+        while let Some(joined) = set.join_next().await {
+            match joined {
+                Ok(Ok(Ok(receipt))) => {
+                    on_receipt(&receipt);
+                    summary.results.push(receipt);
+                }
+                Ok(Ok(Err(skipped))) => summary.skipped.push(skipped),
+                Ok(Err(e)) => return Err(e),
+                Err(e) => tracing::error!("a sign-out task failed: {e}"),
+            }
+        }
+        Ok(summary)
+    }
+
+    /// One account, start to finish, under its claim.
+    async fn sign_out_one(
+        &self,
+        account: Account,
+        profiles: &ProfileSet,
+        options: SignOutOptions,
+        action: Action,
+    ) -> Result<Result<Receipt, Skipped>> {
+        let id = account.id.clone();
+        let skipped = |reason: &str| {
+            Ok(Err(Skipped {
+                account: id.clone(),
+                reason: reason.into(),
+            }))
+        };
+        let Some(_claim) = Claim::try_acquire(&self.paths.data_dir, &id)? else {
+            return skipped("another Signoff process is signing this account out");
+        };
+        let vault = self.vault()?;
+        let tokens = vault.get(&id)?;
+        let Some(account) = self.store.begin_sign_out(&id, SIGN_OUT_FROM)? else {
+            return skipped("the account is not signed in (already signed out or forgotten)");
+        };
+        let profile = profiles.get(&account.provider_id).ok();
+        let report = match (&tokens, profile) {
+            (None, _) => Report {
+                outcome: Outcome::AlreadyRevoked,
+                http_status: None,
+                error: None,
+                attempts: 0,
+                verified: None,
+                retry_after_secs: None,
+                note: Some("the keychain no longer holds this account's token: an earlier sign-out ended it and was interrupted before it could finish".into()),
+            },
+            (Some(_), None) => failed_report(ProviderError::new(
+                "profile_missing",
+                Some(format!("no provider profile {:?} is configured (or it was rejected: see `signoff providers`)", account.provider_id)),
+            )),
+            (Some(tokens), Some(profile)) => {
+                let secret = match vault.client_secret(&profile.id) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        self.store.set_status(&id, account.status)?;
+                        return Err(e);
+                    }
+                };
+                self.engine().revoke(profile, tokens, secret.as_ref(), options.verify).await
+            }
+        };
+        let state = match report.outcome {
+            o if o.is_done() => {
+                if tokens.is_some() {
+                    // The row stays `signing_out` if this fails: the next run resumes it.
+                    vault.delete(&id)?;
+                }
+                SignOutState::SignedOut
+            }
+            Outcome::Pending => SignOutState::Pending {
+                next_attempt_at: next_attempt(report.retry_after_secs, self.store.retries(&id)?),
+                error: report.error.clone(),
+            },
+            _ => SignOutState::NeedsAttention {
+                error: report.error.clone(),
+            },
+        };
+        let mut entry = AuditEntry::new(options.actor, action);
+        entry.account = Some(id.to_string());
+        entry.provider = Some(account.provider_id.clone());
+        entry.label = Some(account.label.clone());
+        entry.outcome = Some(report.outcome);
+        entry.http_status = report.http_status;
+        entry.error_code = report.error.as_ref().map(|e| e.code.clone());
+        entry.error_description = report.error.as_ref().and_then(|e| e.description.clone());
+        entry.attempts = Some(report.attempts);
+        entry.verified = report.verified;
+        entry.detail = report.note.clone();
+        self.store.finish_sign_out(&id, &state, &entry)?;
+        tracing::info!(account = %id, provider = %account.provider_id, outcome = %report.outcome, attempts = report.attempts, "sign-out finished");
+        Ok(Ok(Receipt {
+            account: id,
+            provider: account.provider_id,
+            label: account.label,
+            report,
+        }))
+    }
+
+    /// Revokes tokens read from `tokens` (one per item) at `provider`, `concurrency` at a time,
+    /// without accounts. Memory stays flat however many tokens arrive.
+    pub async fn revoke_bulk(
+        &self,
+        provider: &str,
+        hint: TokenKind,
+        concurrency: usize,
+        tokens: tokio::sync::mpsc::Receiver<SecretString>,
+        actor: Actor,
+        on_result: impl FnMut(&BulkResult),
+    ) -> Result<BulkSummary> {
+        let profile = self.providers().get(provider)?.clone();
+        let secret = self.vault()?.client_secret(provider)?;
+        let summary = bulk::run(
+            self.engine_config,
+            profile,
+            secret,
+            hint,
+            concurrency,
+            tokens,
+            on_result,
+        )
+        .await;
+        let mut entry = AuditEntry::new(actor, Action::BulkRevoke);
+        entry.provider = Some(provider.to_owned());
+        entry.detail = Some(summary.describe());
+        self.store.append_audit(&entry)?;
+        Ok(summary)
+    }
+}
+
+fn failed_report(error: ProviderError) -> Report {
+    Report {
+        outcome: Outcome::Failed,
+        http_status: None,
+        error: Some(error),
+        attempts: 0,
+        verified: None,
+        retry_after_secs: None,
+        note: None,
+    }
+}
+
+/// When a pending revocation is tried again: when the provider asked, else 1 min doubling per
+/// deferral up to 6 h, with ±20 % jitter so many clients do not return at once.
+fn next_attempt(retry_after_secs: Option<u64>, retries: u32) -> OffsetDateTime {
+    let secs = match retry_after_secs {
+        Some(s) => s.max(1),
+        None => {
+            let base = 60u64.saturating_mul(1u64 << retries.min(10)).min(6 * 3600);
+            let jitter = 0.8 + fastrand::f64() * 0.4;
+            (base as f64 * jitter) as u64
+        }
+    };
+    OffsetDateTime::now_utc() + Duration::from_secs(secs)
+}
