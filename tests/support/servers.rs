@@ -109,6 +109,17 @@ impl TestServer {
         self.state.inner.lock().unwrap().seen.clone()
     }
 
+    /// How many requests carried `token` (in the form or as a bearer).
+    pub fn requests_with(&self, token: &str) -> usize {
+        let bearer = format!("Bearer {token}");
+        self.seen()
+            .iter()
+            .filter(|s| {
+                s.form.values().any(|v| v == token) || s.authorization.as_deref() == Some(&bearer)
+            })
+            .count()
+    }
+
     /// The most requests this server was answering at the same moment.
     pub fn max_in_flight(&self) -> usize {
         self.state.inner.lock().unwrap().max_in_flight
@@ -120,12 +131,14 @@ impl TestServer {
     }
 }
 
-async fn serve(router: Router, state: ServerState) -> TestServer {
+async fn serve(router: Router, state: ServerState, port: u16) -> TestServer {
     let router = router.layer(axum::middleware::from_fn_with_state(
         state.clone(),
         count_in_flight,
     ));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap();
     let base = Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, router).await;
@@ -280,11 +293,16 @@ fn form_of(body: &str) -> HashMap<String, String> {
 pub const MESHYDB_ACCOUNT: &str = "acme";
 
 pub async fn meshydb(public_key: &str) -> TestServer {
+    meshydb_on(public_key, 0).await
+}
+
+/// MeshyDB on a given port (0: any), e.g. to bring a "down" provider back where it was.
+pub async fn meshydb_on(public_key: &str, port: u16) -> TestServer {
     let state = new_state(public_key, None);
     let router = Router::new()
         .route("/{account}/connect/revocation", post(meshydb_revocation))
         .with_state(state.clone());
-    serve(router, state).await
+    serve(router, state, port).await
 }
 
 async fn meshydb_revocation(
@@ -353,7 +371,7 @@ pub async fn hyperid(client_id: &str, client_secret: &str) -> TestServer {
             post(hyperid_introspect),
         )
         .with_state(state.clone());
-    serve(router, state).await
+    serve(router, state, 0).await
 }
 
 fn hyperid_client_ok(
@@ -474,7 +492,7 @@ pub async fn matar() -> TestServer {
     let router = Router::new()
         .route("/api/v1/logout", post(matar_logout))
         .with_state(state.clone());
-    serve(router, state).await
+    serve(router, state, 0).await
 }
 
 async fn matar_logout(
@@ -523,7 +541,7 @@ pub async fn bystander() -> TestServer {
     let router = Router::new()
         .fallback(bystander_any)
         .with_state(state.clone());
-    serve(router, state).await
+    serve(router, state, 0).await
 }
 
 async fn bystander_any(
