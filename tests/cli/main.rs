@@ -6,6 +6,7 @@ mod accounts;
 mod bulk;
 mod keychain;
 mod signout;
+mod terminal;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

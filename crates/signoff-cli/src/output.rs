@@ -263,6 +263,7 @@ impl Output {
             )
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
         );
+        bar.enable_steady_tick(std::time::Duration::from_millis(100));
         if self.json {
             print!("{{\"results\":[");
         }
