@@ -1,7 +1,16 @@
 //! Builds the Tauri context; restricts the page to Signoff's own commands.
 
 fn main() {
-    let commands: &[&str] = &["list_accounts"];
+    let commands: &[&str] = &[
+        "list_accounts",
+        "list_providers",
+        "sign_out",
+        "sign_out_all",
+        "forget",
+        "add_account",
+        "set_client_secret",
+        "activity",
+    ];
     tauri_build::try_build(
         tauri_build::Attributes::new()
             .app_manifest(tauri_build::AppManifest::new().commands(commands)),

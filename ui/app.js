@@ -1,5 +1,10 @@
-// Signoff's page: shows what the core returns. It never sees a token.
+// Signoff's page. It shows what the core returns (account metadata and outcomes) and never
+// holds a token: pasted tokens go to the core once and the fields are cleared at once.
 "use strict";
+
+const $ = (id) => document.getElementById(id);
+const tauri = window.__TAURI__;
+const invoke = (cmd, args) => tauri.core.invoke(cmd, args);
 
 const STATUS_TEXT = {
   signed_in: "Signed in",
@@ -8,69 +13,402 @@ const STATUS_TEXT = {
   needs_attention: "Needs attention",
 };
 
-const ERROR_TEXT = {
-  keychain_unavailable: "Signoff cannot reach your keychain. Start your desktop's keyring and try again.",
-  keychain_locked: "Your keychain is locked. Unlock it and try again.",
-  store_error: "Signoff's account database could not be read.",
+const OUTCOME_TEXT = {
+  revoked: "Signed out",
+  already_revoked: "Signed out (was already ended)",
+  local_only: "Signed out on this computer only",
+  pending: "Revocation pending",
+  failed: "Needs attention",
 };
 
-function invoke(cmd, args) {
-  return window.__TAURI__.core.invoke(cmd, args);
+const ERROR_TEXT = {
+  keychain_unavailable: "Signoff cannot reach your keychain. Start your desktop's keyring (for example GNOME Keyring) and try again.",
+  keychain_locked: "Your keychain is locked. Unlock it and try again.",
+  keychain_error: "Your keychain refused the operation.",
+  store_error: "Signoff's account database could not be read or written.",
+  invalid_input: "Some of what you entered is not valid.",
+  not_found: "That account or provider no longer exists.",
+  io: "Signoff could not read or write one of its files.",
+};
+
+const state = { accounts: [], providers: [], byId: new Map(), busy: false, audit: [] };
+
+function errorSentence(err) {
+  const code = err && err.code;
+  const base = ERROR_TEXT[code] || "Something went wrong.";
+  // The core's message is plain text without secrets; show it for detail.
+  return err && err.message ? `${base} (${err.message})` : base;
 }
 
-function formatSince(rfc3339) {
+function showError(err) {
+  const el = $("error");
+  el.textContent = errorSentence(err);
+  el.hidden = false;
+}
+
+function clearError() {
+  $("error").hidden = true;
+}
+
+function fmtTime(rfc3339) {
+  if (!rfc3339) return "";
   const d = new Date(rfc3339);
   return isNaN(d) ? rfc3339 : d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }
 
-function cell(text, className) {
-  const td = document.createElement("td");
-  td.textContent = text;
-  if (className) td.className = className;
-  return td;
+function providerLabel(id) {
+  const p = state.providers.find((x) => x.id === id);
+  return p ? p.label : id;
 }
 
-function renderAccounts(accounts) {
-  const rows = document.getElementById("account-rows");
-  const frag = document.createDocumentFragment();
-  for (const a of accounts) {
-    const tr = document.createElement("tr");
-    tr.dataset.accountId = a.id;
-    tr.className = "account status-" + a.status;
-    const who = document.createElement("td");
-    const label = document.createElement("span");
-    label.className = "label";
-    label.textContent = a.label;
-    who.append(label);
-    if (a.subject) {
-      const sub = document.createElement("span");
-      sub.className = "subject";
-      sub.textContent = a.subject;
-      who.append(sub);
-    }
-    tr.append(who, cell(a.provider_id, "provider"), cell(formatSince(a.created_at), "since"),
-      cell(STATUS_TEXT[a.status] || a.status, "status"));
-    frag.append(tr);
+function el(tag, props, ...children) {
+  const node = document.createElement(tag);
+  Object.assign(node, props || {});
+  for (const c of children) if (c != null) node.append(c);
+  return node;
+}
+
+function statusText(a) {
+  let text = STATUS_TEXT[a.status] || a.status;
+  if (a.status === "pending" && a.next_attempt_at) text += ` · next try ${fmtTime(a.next_attempt_at)}`;
+  if (a.status === "needs_attention" && a.last_error) {
+    text += `: ${a.last_error.description || a.last_error.code}`;
   }
-  rows.replaceChildren(frag);
-  document.getElementById("accounts").hidden = accounts.length === 0;
-  document.getElementById("empty").hidden = accounts.length !== 0;
-  document.getElementById("status").textContent =
-    accounts.length === 1 ? "1 account" : accounts.length + " accounts";
+  return text;
 }
 
-function showError(err) {
-  const code = err && err.code;
-  document.getElementById("status").textContent =
-    ERROR_TEXT[code] || "Something went wrong (" + (code || "unknown") + ").";
+function accountRow(a) {
+  const tr = el("tr", { className: `account status-${a.status}` });
+  tr.dataset.accountId = a.id;
+  const who = el("td", {}, el("span", { className: "label", textContent: a.label }));
+  if (a.subject) who.append(el("span", { className: "subject", textContent: a.subject }));
+  const actions = el("td", { className: "row-actions" });
+  if (a.status === "signed_in") {
+    actions.append(el("button", {
+      type: "button", className: "signout", textContent: "Sign out",
+      ariaLabel: `Sign out ${a.label}`, onclick: () => signOut([a.id]),
+    }));
+  } else if (a.status === "pending" || a.status === "needs_attention") {
+    actions.append(
+      el("button", { type: "button", className: "retry", textContent: "Retry now", ariaLabel: `Retry signing out ${a.label}`, onclick: () => signOut([a.id]) }),
+      el("button", { type: "button", className: "forget quiet", textContent: "Forget locally", ariaLabel: `Forget ${a.label} locally`, onclick: () => confirmForget(a) }),
+    );
+  }
+  tr.append(who, el("td", { className: "since", textContent: fmtTime(a.created_at) }),
+    el("td", { className: "status", textContent: statusText(a) }), actions);
+  return tr;
+}
+
+function renderAccounts() {
+  const groups = new Map();
+  for (const a of state.accounts) {
+    if (!groups.has(a.provider_id)) groups.set(a.provider_id, []);
+    groups.get(a.provider_id).push(a);
+  }
+  const frag = document.createDocumentFragment();
+  for (const [provider, accounts] of groups) {
+    const headingId = `group-${provider}`;
+    const section = el("section", { className: "group" });
+    section.dataset.provider = provider;
+    section.setAttribute("aria-labelledby", headingId);
+    section.append(el("h2", { id: headingId, textContent: providerLabel(provider) }));
+    const table = el("table");
+    table.append(el("thead", {}, el("tr", {},
+      el("th", { scope: "col", textContent: "Account" }), el("th", { scope: "col", textContent: "Signed in since" }),
+      el("th", { scope: "col", textContent: "Status" }), el("th", { scope: "col", textContent: "Actions" }))));
+    const body = el("tbody");
+    for (const a of accounts) body.append(accountRow(a));
+    table.append(body);
+    section.append(table);
+    frag.append(section);
+  }
+  $("groups").replaceChildren(frag);
+  const n = state.accounts.length;
+  $("empty").hidden = n !== 0;
+  $("signout-all-btn").disabled = n === 0 || state.busy;
+  if (!state.busy) $("status").textContent = n === 1 ? "1 account" : `${n} accounts`;
 }
 
 async function refresh() {
   try {
-    renderAccounts(await invoke("list_accounts"));
+    const [accounts, providers] = await Promise.all([invoke("list_accounts"), invoke("list_providers")]);
+    state.accounts = accounts;
+    state.providers = providers.profiles;
+    state.byId = new Map(accounts.map((a) => [a.id, a]));
+    renderAccounts();
   } catch (err) {
     showError(err);
   }
 }
 
-document.addEventListener("DOMContentLoaded", refresh);
+// --- Sign out ---------------------------------------------------------------------------------
+
+function setRowStatus(id, text, cls) {
+  const row = document.querySelector(`tr[data-account-id="${CSS.escape(id)}"]`);
+  if (!row) return;
+  row.querySelector(".status").textContent = text;
+  if (cls) row.className = `account ${cls}`;
+  for (const b of row.querySelectorAll("button")) b.disabled = true;
+}
+
+function receiptLine(r) {
+  const provider = providerLabel(r.provider);
+  let text;
+  switch (r.outcome) {
+    case "revoked": text = `${provider} confirmed the session is ended.`; break;
+    case "already_revoked": text = `The session had already ended at ${provider}.`; break;
+    case "local_only": text = `${provider} cannot end sessions remotely; the session may stay valid until it expires.`; break;
+    case "pending": {
+      const a = state.byId.get(r.account);
+      const next = a && a.next_attempt_at ? ` Next try: ${fmtTime(a.next_attempt_at)}.` : "";
+      text = `Signed out here. ${provider} could not be reached yet; Signoff keeps the token and retries.${next}`;
+      break;
+    }
+    default: text = `${provider} refused.`;
+  }
+  if (r.error && r.outcome !== "pending") text += ` ${r.error.description || r.error.code}`;
+  if (r.error && r.outcome === "pending") text += ` (${r.error.code})`;
+  if (r.note && r.outcome !== "local_only") text += ` ${r.note}`;
+  const li = el("li", { className: `receipt-item outcome-${r.outcome}` },
+    el("strong", { textContent: `${r.label}: ${OUTCOME_TEXT[r.outcome] || r.outcome}. ` }), text);
+  li.dataset.accountId = r.account;
+  li.dataset.outcome = r.outcome;
+  return li;
+}
+
+let live = [];
+
+function onProgress(receipt) {
+  live.push(receipt);
+  setRowStatus(receipt.account, OUTCOME_TEXT[receipt.outcome] || receipt.outcome, `outcome-${receipt.outcome}`);
+  $("status").textContent = `Signing out… ${live.length} done`;
+}
+
+async function signOut(ids, everywhere) {
+  if (state.busy) return;
+  clearError();
+  state.busy = true;
+  live = [];
+  $("signout-all-btn").disabled = true;
+  const targets = everywhere ? state.accounts.map((a) => a.id) : ids;
+  for (const id of targets) setRowStatus(id, "Signing out…", "status-signing_out");
+  $("status").textContent = "Signing out…";
+  try {
+    const summary = everywhere ? await invoke("sign_out_all") : await invoke("sign_out", { ids });
+    state.busy = false;
+    await refresh();
+    showReceipt(summary.results);
+    const skipped = summary.skipped.length ? ` ${summary.skipped.length} skipped (busy elsewhere).` : "";
+    $("status").textContent = `Sign-out finished: ${summary.results.length} account(s).${skipped}`;
+  } catch (err) {
+    state.busy = false;
+    showError(err);
+    await refresh();
+  }
+}
+
+function showReceipt(results) {
+  const list = $("receipt-list");
+  list.replaceChildren(...results.map(receiptLine));
+  $("receipt").hidden = results.length === 0;
+  if (results.length) $("receipt-heading").focus?.();
+}
+
+// --- Confirmations ----------------------------------------------------------------------------
+
+function confirmDialog(title, bodyNodes, okText) {
+  const dialog = $("confirm-dialog");
+  $("confirm-title").textContent = title;
+  $("confirm-body").replaceChildren(...bodyNodes);
+  $("confirm-ok").textContent = okText;
+  return new Promise((resolve) => {
+    const done = (yes) => {
+      $("confirm-ok").onclick = $("confirm-cancel").onclick = null;
+      dialog.onclose = null;
+      if (dialog.open) dialog.close();
+      resolve(yes);
+    };
+    $("confirm-ok").onclick = () => done(true);
+    $("confirm-cancel").onclick = () => done(false);
+    dialog.onclose = () => done(false);
+    dialog.showModal();
+    $("confirm-cancel").focus();
+  });
+}
+
+async function confirmSignOutAll() {
+  await refresh();
+  const n = state.accounts.length;
+  if (!n) return;
+  const server = [], local = [];
+  for (const id of new Set(state.accounts.map((a) => a.provider_id))) {
+    const p = state.providers.find((x) => x.id === id);
+    (p && p.revokes_on_server ? server : local).push(providerLabel(id));
+  }
+  const body = [el("p", { textContent: `This signs out ${n} account${n === 1 ? "" : "s"} and deletes their tokens from this computer's keychain.` })];
+  if (server.length) body.push(el("p", { textContent: `Ended at the provider: ${server.join(", ")}.` }));
+  if (local.length) body.push(el("p", { className: "warn", textContent: `Signed out on this computer only (the provider cannot end sessions remotely): ${local.join(", ")}.` }));
+  body.push(el("p", { textContent: "If a provider cannot be reached, Signoff keeps retrying until it confirms." }));
+  if (await confirmDialog(`Sign out of ${n} account${n === 1 ? "" : "s"}?`, body, "Sign out everywhere")) {
+    await signOut([], true);
+  }
+}
+
+async function confirmForget(a) {
+  const body = [
+    el("p", { textContent: `“${a.label}” will be deleted from this computer without signing out at ${providerLabel(a.provider_id)}.` }),
+    el("p", { className: "warn", textContent: "The session at the provider may stay valid until it expires, and Signoff will no longer be able to end it." }),
+  ];
+  if (!(await confirmDialog(`Forget ${a.label} locally?`, body, "Forget locally"))) return;
+  try {
+    await invoke("forget", { id: a.id });
+    $("status").textContent = `Forgot ${a.label} on this computer.`;
+    await refresh();
+  } catch (err) {
+    showError(err);
+  }
+}
+
+// --- Add account and client secrets -----------------------------------------------------------
+
+function fillProviderSelect(select) {
+  select.replaceChildren(...state.providers.map((p) => el("option", {
+    value: p.id,
+    textContent: p.incomplete ? `${p.label} (not set up: ${p.incomplete})` : p.label,
+  })));
+}
+
+async function openAddDialog() {
+  await refresh();
+  fillProviderSelect($("add-provider"));
+  fillProviderSelect($("secret-provider"));
+  $("add-error").hidden = true;
+  $("secret-result").textContent = "";
+  $("add-dialog").showModal();
+  $("add-provider").focus();
+}
+
+function takeSecret(input) {
+  const v = input.value.trim();
+  input.value = "";
+  return v || undefined;
+}
+
+async function submitAdd(ev) {
+  ev.preventDefault();
+  const tokens = {};
+  const r = takeSecret($("add-refresh")), a = takeSecret($("add-access")), i = takeSecret($("add-id"));
+  if (r) tokens.refresh_token = r;
+  if (a) tokens.access_token = a;
+  if (i) tokens.id_token = i;
+  try {
+    const account = await invoke("add_account", {
+      provider: $("add-provider").value,
+      label: $("add-label").value,
+      subject: $("add-subject").value.trim() || null,
+      tokens,
+    });
+    $("add-dialog").close();
+    $("add-label").value = $("add-subject").value = "";
+    $("status").textContent = `Added ${account.label}.`;
+    await refresh();
+  } catch (err) {
+    $("add-error").textContent = errorSentence(err);
+    $("add-error").hidden = false;
+  }
+}
+
+async function submitSecret(ev) {
+  ev.preventDefault();
+  const provider = $("secret-provider").value;
+  const secret = takeSecret($("secret-value")) || "";
+  try {
+    await invoke("set_client_secret", { provider, secret });
+    $("secret-result").textContent = `Saved the client secret for ${providerLabel(provider)} in your keychain.`;
+  } catch (err) {
+    $("secret-result").textContent = errorSentence(err);
+  }
+}
+
+// --- Activity ---------------------------------------------------------------------------------
+
+const ACTION_TEXT = {
+  add_account: "Added account", sign_out: "Signed out", retry_sign_out: "Retried sign-out",
+  forget: "Forgot locally", set_client_secret: "Saved client secret", bulk_revoke: "Bulk revoke",
+};
+
+function renderActivity() {
+  const account = $("filter-account").value, outcome = $("filter-outcome").value;
+  const rows = state.audit.filter((e) => (!account || e.account === account) && (!outcome || e.outcome === outcome));
+  const frag = document.createDocumentFragment();
+  for (const e of rows) {
+    const tr = el("tr", { className: `activity outcome-${e.outcome || "none"}` });
+    const details = [e.error_code, e.error_description, e.detail].filter(Boolean).join(" · ");
+    tr.append(
+      el("td", { textContent: fmtTime(e.at) }), el("td", { textContent: e.actor }),
+      el("td", { textContent: ACTION_TEXT[e.action] || e.action }), el("td", { textContent: e.label || "" }),
+      el("td", { textContent: e.provider ? providerLabel(e.provider) : "" }),
+      el("td", { className: "outcome", textContent: e.outcome ? OUTCOME_TEXT[e.outcome] || e.outcome : "" }),
+      el("td", { textContent: details }),
+    );
+    frag.append(tr);
+  }
+  $("activity-rows").replaceChildren(frag);
+  $("activity-empty").hidden = rows.length !== 0;
+}
+
+async function loadActivity() {
+  try {
+    state.audit = await invoke("activity");
+    const seen = new Map();
+    for (const e of state.audit) if (e.account && !seen.has(e.account)) seen.set(e.account, e.label || e.account);
+    const select = $("filter-account"), current = select.value;
+    select.replaceChildren(el("option", { value: "", textContent: "All accounts" }),
+      ...[...seen].map(([id, label]) => el("option", { value: id, textContent: label })));
+    select.value = current;
+    renderActivity();
+  } catch (err) {
+    showError(err);
+  }
+}
+
+function selectTab(name) {
+  const accounts = name === "accounts";
+  $("tab-accounts").setAttribute("aria-selected", String(accounts));
+  $("tab-activity").setAttribute("aria-selected", String(!accounts));
+  $("tab-accounts").tabIndex = accounts ? 0 : -1;
+  $("tab-activity").tabIndex = accounts ? -1 : 0;
+  $("accounts-view").hidden = !accounts;
+  $("activity-view").hidden = accounts;
+  if (!accounts) loadActivity();
+}
+
+// --- Wiring -----------------------------------------------------------------------------------
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("signout-all-btn").addEventListener("click", confirmSignOutAll);
+  $("add-account-btn").addEventListener("click", openAddDialog);
+  $("add-cancel").addEventListener("click", () => $("add-dialog").close());
+  $("add-form").addEventListener("submit", submitAdd);
+  $("secret-form").addEventListener("submit", submitSecret);
+  $("receipt-close").addEventListener("click", () => { $("receipt").hidden = true; });
+  $("tab-accounts").addEventListener("click", () => selectTab("accounts"));
+  $("tab-activity").addEventListener("click", () => selectTab("activity"));
+  for (const tab of [$("tab-accounts"), $("tab-activity")]) {
+    tab.addEventListener("keydown", (e) => {
+      if (e.key === "ArrowRight" || e.key === "ArrowLeft") {
+        const next = tab.id === "tab-accounts" ? "activity" : "accounts";
+        selectTab(next);
+        $(`tab-${next}`).focus();
+      }
+    });
+  }
+  $("filter-account").addEventListener("change", renderActivity);
+  $("filter-outcome").addEventListener("change", renderActivity);
+  tauri.event.listen("signout-progress", (e) => onProgress(e.payload));
+  tauri.event.listen("accounts-changed", () => {
+    if (!state.busy) refresh();
+    if (!$("activity-view").hidden) loadActivity();
+  });
+  refresh();
+});

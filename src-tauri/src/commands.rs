@@ -1,30 +1,162 @@
-//! Tauri commands: one line of glue each over the core's use cases. Errors reach the page as
-//! `{code, message}` with the core's stable codes; tokens never do.
+//! Tauri commands: a few lines of glue each over the core's use cases. Arguments are validated
+//! by the core; errors reach the page as `{code, message}` with the core's stable codes. Results
+//! and events carry account metadata and outcomes, never a token.
 
 use std::sync::Arc;
 
+use serde::Serialize;
+use signoff_core::api::{AccountFilter, SignOutOptions, SignOutSummary};
+use signoff_core::audit::{Actor, AuditEntry};
 use signoff_core::error::ErrorReport;
-use signoff_core::{Account, Signoff};
-use tauri::State;
+use signoff_core::profile::{Profile, ProfileProblem};
+use signoff_core::{Account, AccountId, NewAccount, SecretString, Signoff, TokenBundle};
+use tauri::{AppHandle, Emitter, State};
+
+use crate::events;
 
 type Core<'a> = State<'a, Arc<Signoff>>;
+type Reply<T> = Result<T, ErrorReport>;
+
+fn report(e: signoff_core::Error) -> ErrorReport {
+    ErrorReport::from(&e)
+}
 
 /// The accounts to show, oldest first.
 #[tauri::command]
-pub async fn list_accounts(core: Core<'_>) -> Result<Vec<Account>, ErrorReport> {
-    let core = Arc::clone(&core);
-    blocking(move || core.list_accounts()).await
+pub async fn list_accounts(core: Core<'_>) -> Reply<Vec<Account>> {
+    core.list_accounts().map_err(report)
 }
 
-/// Runs core work (SQLite, keychain over D-Bus) off the async runtime.
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> signoff_core::Result<T> + Send + 'static,
-) -> Result<T, ErrorReport> {
-    tauri::async_runtime::spawn_blocking(f)
+/// Provider profiles, for the add-account form and the sign-out confirmation.
+#[derive(Debug, Serialize)]
+pub struct Providers {
+    profiles: Vec<ProviderView>,
+    problems: Vec<ProfileProblem>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ProviderView {
+    id: String,
+    label: String,
+    /// False when signing out can only delete the local copy.
+    revokes_on_server: bool,
+    incomplete: Option<String>,
+}
+
+impl From<&Profile> for ProviderView {
+    fn from(p: &Profile) -> Self {
+        Self {
+            id: p.id.clone(),
+            label: p.label.clone(),
+            revokes_on_server: p.can_revoke_on_server(),
+            incomplete: p.incomplete.clone(),
+        }
+    }
+}
+
+#[tauri::command]
+pub async fn list_providers(core: Core<'_>) -> Reply<Providers> {
+    let set = core.providers();
+    Ok(Providers {
+        profiles: set.profiles.iter().map(ProviderView::from).collect(),
+        problems: set.problems,
+    })
+}
+
+/// Signs out the given accounts; each receipt is also sent as a `signout-progress` event.
+#[tauri::command]
+pub async fn sign_out(app: AppHandle, core: Core<'_>, ids: Vec<String>) -> Reply<SignOutSummary> {
+    let ids = ids
+        .iter()
+        .map(|s| AccountId::parse(s))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(report)?;
+    let options = SignOutOptions {
+        actor: Actor::User,
+        verify: false,
+    };
+    let summary = core
+        .sign_out(&ids, options, |r| events::progress(&app, r))
         .await
-        .map_err(|e| ErrorReport {
-            code: signoff_core::ErrorCode::Io,
-            message: format!("internal error: {e}"),
-        })?
-        .map_err(|e| ErrorReport::from(&e))
+        .map_err(report);
+    events::accounts_changed(&app);
+    summary
+}
+
+/// "Sign out everywhere".
+#[tauri::command]
+pub async fn sign_out_all(app: AppHandle, core: Core<'_>) -> Reply<SignOutSummary> {
+    let options = SignOutOptions {
+        actor: Actor::User,
+        verify: false,
+    };
+    let summary = core
+        .sign_out_all(&AccountFilter::default(), options, |r| {
+            events::progress(&app, r)
+        })
+        .await
+        .map_err(report);
+    events::accounts_changed(&app);
+    summary
+}
+
+/// Deletes an account locally without revoking (the page has warned the person).
+#[tauri::command]
+pub async fn forget(app: AppHandle, core: Core<'_>, id: String) -> Reply<()> {
+    let id = AccountId::parse(&id).map_err(report)?;
+    core.forget(&id, Actor::User).map_err(report)?;
+    events::accounts_changed(&app);
+    Ok(())
+}
+
+/// Adds an account from tokens the person pasted. The tokens go straight to the keychain; the
+/// reply carries only the account's metadata.
+#[tauri::command]
+pub async fn add_account(
+    app: AppHandle,
+    core: Core<'_>,
+    provider: String,
+    label: String,
+    subject: Option<String>,
+    tokens: TokenBundle,
+) -> Reply<Account> {
+    let account = core
+        .add_account(
+            NewAccount {
+                provider_id: provider,
+                label,
+                subject,
+            },
+            tokens,
+            Actor::User,
+        )
+        .map_err(report)?;
+    events::accounts_changed(&app);
+    Ok(account)
+}
+
+/// Stores a provider's client secret in the keychain.
+#[tauri::command]
+pub async fn set_client_secret(
+    core: Core<'_>,
+    provider: String,
+    secret: SecretString,
+) -> Reply<()> {
+    core.set_client_secret(&provider, secret, Actor::User)
+        .map_err(report)
+}
+
+/// The audit log, newest first.
+#[tauri::command]
+pub async fn activity(core: Core<'_>) -> Reply<Vec<AuditEntry>> {
+    let mut entries = core.audit(None).map_err(report)?;
+    entries.reverse();
+    Ok(entries)
+}
+
+/// Emits to the page (used by the tray and the watcher too).
+pub fn emit<S: Serialize + Clone>(app: &AppHandle, event: &str, payload: S) {
+    if let Err(e) = app.emit(event, payload) {
+        tracing::warn!("cannot send {event} to the window: {e}");
+    }
 }

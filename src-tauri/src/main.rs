@@ -1,13 +1,17 @@
-//! Signoff's desktop app: opens the core on the person's data dir and shows the accounts window.
+//! Signoff's desktop app: opens the core on the person's data dir and shows the accounts window,
+//! with a tray for quick sign-outs. Thin glue: every rule is in signoff-core.
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod events;
+mod tray;
 
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use signoff_core::{Paths, Signoff};
+use tauri::{AppHandle, Manager, RunEvent, WindowEvent};
 
 fn main() -> ExitCode {
     if let Some(reason) = no_display() {
@@ -37,16 +41,58 @@ fn main() -> ExitCode {
         }
     };
     tracing::info!(data_dir = %core.paths().data_dir.display(), "starting Signoff");
-    let result = tauri::Builder::default()
+    let app = tauri::Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            show_main_window(app)
+        }))
+        .plugin(tauri_plugin_notification::init())
         .manage(core)
-        .invoke_handler(tauri::generate_handler![commands::list_accounts])
-        .run(tauri::generate_context!());
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
+        .invoke_handler(tauri::generate_handler![
+            commands::list_accounts,
+            commands::list_providers,
+            commands::sign_out,
+            commands::sign_out_all,
+            commands::forget,
+            commands::add_account,
+            commands::set_client_secret,
+            commands::activity,
+        ])
+        .setup(|app| {
+            tray::install(app.handle());
+            events::spawn_background(app.handle().clone());
+            Ok(())
+        })
+        .on_window_event(|window, event| {
+            // With a tray, closing the window keeps Signoff running in the tray.
+            if let WindowEvent::CloseRequested { api, .. } = event
+                && tray::is_present(window.app_handle())
+            {
+                api.prevent_close();
+                let _ = window.hide();
+            }
+        })
+        .build(tauri::generate_context!());
+    let app = match app {
+        Ok(app) => app,
         Err(e) => {
-            tracing::error!("the app stopped with an error: {e}");
-            ExitCode::FAILURE
+            tracing::error!("the app could not start: {e}");
+            return ExitCode::FAILURE;
         }
+    };
+    app.run(|_app, event| {
+        if let RunEvent::Exit = event {
+            tracing::info!("Signoff stopped");
+        }
+    });
+    ExitCode::SUCCESS
+}
+
+/// Shows, unminimises and focuses the main window (tray "Open", a second launch).
+pub fn show_main_window(app: &AppHandle) {
+    if let Some(w) = app.get_webview_window("main") {
+        let _ = w.show();
+        let _ = w.unminimize();
+        let _ = w.set_focus();
     }
 }
 

@@ -265,6 +265,16 @@ impl Store {
         })
     }
 
+    /// A marker that changes whenever any account row changes (from this process or another):
+    /// the row count and the latest update time.
+    pub fn change_marker(&self) -> Result<(i64, Option<String>)> {
+        self.with_conn(|c| {
+            c.query_row("SELECT count(*), max(updated_at) FROM accounts", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+        })
+    }
+
     /// How many times an account's revocation has been deferred.
     pub fn retries(&self, id: &AccountId) -> Result<u32> {
         self.with_conn(|c| {

@@ -179,6 +179,12 @@ impl Signoff {
         self.store.accounts_with_status(LISTED)
     }
 
+    /// A value that changes whenever accounts change, in this process or another (the app
+    /// polls it to keep the window and the tray current).
+    pub fn change_marker(&self) -> Result<(i64, Option<String>)> {
+        self.store.change_marker()
+    }
+
     /// Accounts waiting for a retry of their revocation.
     pub fn pending(&self) -> Result<Vec<Account>> {
         self.store.accounts_with_status(&[AccountStatus::Pending])
