@@ -126,7 +126,7 @@ function renderAccounts() {
   const n = state.accounts.length;
   $("empty").hidden = n !== 0;
   $("signout-all-btn").disabled = n === 0 || state.busy;
-  if (!state.busy) $("status").textContent = n === 1 ? "1 account" : `${n} accounts`;
+  $("count").textContent = n === 1 ? "1 account" : `${n} accounts`;
 }
 
 async function refresh() {

@@ -26,7 +26,14 @@ async fn window_lists_an_account_seeded_through_the_core() {
     let text = row.text().await.unwrap();
     assert!(text.contains("Acme MeshyDB"), "row text: {text}");
     assert!(text.contains("ada@acme.test"), "row text: {text}");
-    assert!(text.contains("meshydb"), "row text: {text}");
+    let group = app
+        .wait_for("section.group[data-provider='meshydb'] h2")
+        .await;
+    assert_eq!(
+        group.text().await.unwrap(),
+        "MeshyDB",
+        "grouped under its provider"
+    );
     assert!(text.contains("Signed in"), "row text: {text}");
     let page = app.client.source().await.unwrap();
     assert!(

@@ -1,4 +1,108 @@
 //! End-to-end tests: the real `signoff-app` binary in a real window (Xvfb), driven through
-//! WebDriver, with the real gnome-keyring. Run them inside `scripts/headless.sh` (make test does).
+//! WebDriver, with the real gnome-keyring and the seed providers' test servers. Run them inside
+//! `scripts/headless.sh` (make test does). Screenshots land in `target/e2e-artifacts/`.
 
 mod accounts;
+mod flows;
+mod secrets;
+mod tray;
+
+use std::sync::Arc;
+
+use signoff_core::audit::Actor;
+use signoff_core::{AccountId, NewAccount, Paths, Signoff, TokenBundle};
+use signoff_tests::servers::{self, TestServer};
+
+pub const MESHY_KEY: &str = "pk_e2e";
+pub const HYPER_ID: &str = "signoff-e2e";
+pub const HYPER_SECRET: &str = "e2e-hyper-client-secret-8080";
+
+/// A data dir with profiles for the three seed servers, and the core opened on it.
+#[derive(Debug)]
+pub struct Fixture {
+    pub home: tempfile::TempDir,
+    pub core: Arc<Signoff>,
+    pub meshy: TestServer,
+    pub hyper: TestServer,
+    pub matar: TestServer,
+}
+
+impl Fixture {
+    /// `meshy_port`: where MeshyDB's profile points (a free port with nothing listening makes
+    /// it "down"); `None` for the running test server.
+    pub async fn new(meshy_port: Option<u16>) -> Self {
+        let home = tempfile::tempdir().unwrap();
+        let meshy = servers::meshydb(MESHY_KEY).await;
+        let hyper = servers::hyperid(HYPER_ID, HYPER_SECRET).await;
+        let matar = servers::matar().await;
+        let meshy_base = match meshy_port {
+            Some(p) => format!("http://127.0.0.1:{p}/"),
+            None => meshy.base.to_string(),
+        };
+        let hyper_base = format!(
+            "{}auth/realms/{{realm}}/protocol/openid-connect",
+            hyper.base
+        );
+        std::fs::write(
+            home.path().join("providers.toml"),
+            format!(
+                "[[provider]]\nid = \"meshydb\"\nclient_id = \"{MESHY_KEY}\"\n\
+                 revocation_endpoint = \"{meshy_base}{{account}}/connect/revocation\"\n\
+                 params = {{ account = \"{}\" }}\n\n\
+                 [[provider]]\nid = \"hyperid\"\nclient_id = \"{HYPER_ID}\"\n\
+                 logout_endpoint = \"{hyper_base}/logout\"\n\n\
+                 [[provider]]\nid = \"matar\"\nlogout_endpoint = \"{}api/v1/logout\"\n",
+                servers::MESHYDB_ACCOUNT,
+                matar.base
+            ),
+        )
+        .unwrap();
+        let core = Arc::new(Signoff::open(Paths::under(home.path())).unwrap());
+        Self {
+            home,
+            core,
+            meshy,
+            hyper,
+            matar,
+        }
+    }
+
+    /// Seeds an account through the core, marking its token live at `server`.
+    pub fn seed(
+        &self,
+        provider: &str,
+        label: &str,
+        server: &TestServer,
+        tokens_json: &str,
+        token: &str,
+    ) -> AccountId {
+        server.issue(token);
+        self.core
+            .add_account(
+                NewAccount {
+                    provider_id: provider.into(),
+                    label: label.into(),
+                    subject: None,
+                },
+                TokenBundle::from_json(tokens_json).unwrap(),
+                Actor::Admin,
+            )
+            .unwrap()
+            .id
+    }
+
+    /// Whether the keychain still holds the account's tokens.
+    pub fn in_keychain(&self, id: &AccountId) -> bool {
+        self.core.tokens(id).unwrap().is_some()
+    }
+}
+
+/// CSS for an account's row.
+pub fn row(id: &AccountId) -> String {
+    format!("tr[data-account-id='{id}']")
+}
+
+/// CSS for an account's receipt line.
+pub fn receipt(id: &AccountId) -> String {
+    format!("#receipt-list li[data-account-id='{id}']")
+}

@@ -88,6 +88,65 @@ impl AppSession {
             .unwrap_or_else(|e| panic!("no element {css} within 10 s: {e}"))
     }
 
+    /// Clicks the element matching `css` (waiting for it first).
+    pub async fn click(&self, css: &str) {
+        let el = self.wait_for(css).await;
+        el.click()
+            .await
+            .unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
+    }
+
+    /// Waits up to 20 s until the text of `css` contains `needle`; returns the text.
+    pub async fn wait_text(&self, css: &str, needle: &str) -> String {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        let mut last = String::new();
+        while std::time::Instant::now() < deadline {
+            if let Ok(el) = self.client.find(Locator::Css(css)).await {
+                last = el.text().await.unwrap_or_default();
+                if last.contains(needle) {
+                    return last;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{css} never contained {needle:?} within 20 s; last text: {last:?}");
+    }
+
+    /// Waits up to 20 s until nothing matches `css`.
+    pub async fn wait_gone(&self, css: &str) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while std::time::Instant::now() < deadline {
+            if self
+                .client
+                .find_all(Locator::Css(css))
+                .await
+                .map(|v| v.is_empty())
+                .unwrap_or(false)
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{css} still present after 20 s");
+    }
+
+    /// Runs a script in the page and returns its result.
+    pub async fn js(&self, script: &str) -> serde_json::Value {
+        self.client
+            .execute(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}"))
+    }
+
+    /// Types into an input (after clearing it).
+    pub async fn type_into(&self, css: &str, text: &str) {
+        let el = self.wait_for(css).await;
+        el.clear().await.ok();
+        el.send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("cannot type into {css}: {e}"));
+    }
+
     /// Saves a screenshot as `target/e2e-artifacts/<name>.png` (after letting the frame settle).
     pub async fn screenshot(&self, name: &str) {
         tokio::time::sleep(Duration::from_millis(500)).await;

@@ -5,6 +5,7 @@ pub mod driver;
 pub mod oidc;
 pub mod servers;
 pub mod session;
+pub mod tray;
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,310 @@
+//! One test per window flow: sign out one, everywhere (live progress, receipt), pending then
+//! retry, needs attention then forget, add an account, the activity view.
+
+use std::time::Duration;
+
+use signoff_core::audit::Actor;
+use signoff_tests::driver::AppSession;
+use signoff_tests::servers::{self, Fault};
+
+use crate::{Fixture, HYPER_SECRET, MESHY_KEY, receipt, row};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_out_one_account_and_read_its_receipt() {
+    let f = Fixture::new(None).await;
+    let a = f.seed(
+        "meshydb",
+        "Acme MeshyDB",
+        &f.meshy,
+        r#"{"refresh_token":"e2e-one-rt"}"#,
+        "e2e-one-rt",
+    );
+    let b = f.seed(
+        "matar",
+        "Matar work",
+        &f.matar,
+        r#"{"access_token":"e2e-one-at"}"#,
+        "e2e-one-at",
+    );
+    let app = AppSession::start(f.home.path()).await;
+    app.click(&format!("{} button.signout", row(&a))).await;
+    let text = app.wait_text(&receipt(&a), "Signed out").await;
+    assert!(
+        text.contains("MeshyDB confirmed the session is ended"),
+        "{text}"
+    );
+    app.wait_gone(&row(&a)).await;
+    assert!(
+        app.wait_text(&row(&b), "Signed in")
+            .await
+            .contains("Matar work")
+    );
+    app.screenshot("receipt-one").await;
+    assert!(f.meshy.is_ended("e2e-one-rt"));
+    assert!(!f.in_keychain(&a));
+    assert!(f.in_keychain(&b), "the other account is untouched");
+    app.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_out_everywhere_confirms_then_shows_live_progress_and_a_receipt() {
+    let f = Fixture::new(None).await;
+    f.core
+        .set_client_secret(
+            "hyperid",
+            signoff_core::SecretString::new(HYPER_SECRET.into()),
+            Actor::Admin,
+        )
+        .unwrap();
+    let m = f.seed(
+        "meshydb",
+        "Acme MeshyDB",
+        &f.meshy,
+        r#"{"refresh_token":"e2e-all-rt"}"#,
+        "e2e-all-rt",
+    );
+    let h = f.seed(
+        "hyperid",
+        "HyperID",
+        &f.hyper,
+        r#"{"refresh_token":"e2e-all-hrt"}"#,
+        "e2e-all-hrt",
+    );
+    let t = f.seed(
+        "matar",
+        "Matar work",
+        &f.matar,
+        r#"{"access_token":"e2e-all-at"}"#,
+        "e2e-all-at",
+    );
+    f.meshy
+        .fail_always(Some(Fault::Slow(Duration::from_millis(2500))));
+    let app = AppSession::start(f.home.path()).await;
+    app.wait_for(&row(&m)).await;
+    app.click("#signout-all-btn").await;
+    let body = app.wait_text("#confirm-dialog[open]", "3 accounts").await;
+    assert!(body.contains("Ended at the provider"), "{body}");
+    for name in ["MeshyDB", "HyperID", "Matar"] {
+        assert!(body.contains(name), "{body}");
+    }
+    app.screenshot("confirm-everywhere").await;
+    app.click("#confirm-ok").await;
+    // Matar answers at once; MeshyDB is slow: its row still says so while Matar's is done.
+    app.wait_text(&format!("{} .status", row(&t)), "Signed out")
+        .await;
+    let meshy_now = app
+        .wait_for(&format!("{} .status", row(&m)))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        meshy_now.contains("Signing out"),
+        "live progress: MeshyDB still running: {meshy_now}"
+    );
+    app.screenshot("signing-out-progress").await;
+    app.wait_text(&receipt(&m), "Signed out").await;
+    for id in [&h, &t] {
+        app.wait_text(&receipt(id), "Signed out").await;
+    }
+    app.wait_text("#status", "Sign-out finished: 3").await;
+    app.screenshot("receipt-everywhere").await;
+    for token in ["e2e-all-rt", "e2e-all-hrt", "e2e-all-at"] {
+        assert!(
+            f.meshy.is_ended(token) || f.hyper.is_ended(token) || f.matar.is_ended(token),
+            "{token}"
+        );
+    }
+    app.wait_text("#empty", "No accounts yet").await;
+    app.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pending_on_a_down_provider_then_retry_now() {
+    let port = signoff_tests::free_port();
+    let f = Fixture::new(Some(port)).await;
+    let a = f.seed(
+        "meshydb",
+        "Acme MeshyDB",
+        &f.meshy,
+        r#"{"refresh_token":"e2e-pending-rt"}"#,
+        "e2e-pending-rt",
+    );
+    let app = AppSession::start(f.home.path()).await;
+    app.click(&format!("{} button.signout", row(&a))).await;
+    let text = app.wait_text(&receipt(&a), "Revocation pending").await;
+    assert!(
+        text.contains("could not be reached") && text.contains("Next try"),
+        "{text}"
+    );
+    let status = app
+        .wait_text(&format!("{} .status", row(&a)), "Revocation pending")
+        .await;
+    assert!(status.contains("next try"), "{status}");
+    assert!(f.in_keychain(&a), "the token is kept for the retry");
+    app.screenshot("pending").await;
+
+    let meshy = servers::meshydb_on(MESHY_KEY, port).await;
+    meshy.issue("e2e-pending-rt");
+    app.click(&format!("{} button.retry", row(&a))).await;
+    app.wait_text(&receipt(&a), "Signed out").await;
+    app.wait_gone(&row(&a)).await;
+    assert!(meshy.is_ended("e2e-pending-rt"));
+    assert!(!f.in_keychain(&a));
+    app.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn needs_attention_then_forget_locally_with_a_warning() {
+    let f = Fixture::new(None).await;
+    f.core
+        .set_client_secret(
+            "hyperid",
+            signoff_core::SecretString::new("not-the-secret".into()),
+            Actor::Admin,
+        )
+        .unwrap();
+    let a = f.seed(
+        "hyperid",
+        "HyperID work",
+        &f.hyper,
+        r#"{"refresh_token":"e2e-attn-rt"}"#,
+        "e2e-attn-rt",
+    );
+    let app = AppSession::start(f.home.path()).await;
+    app.click(&format!("{} button.signout", row(&a))).await;
+    let text = app.wait_text(&receipt(&a), "Needs attention").await;
+    assert!(
+        text.contains("Invalid client or Invalid client credentials"),
+        "{text}"
+    );
+    let status = app
+        .wait_text(&format!("{} .status", row(&a)), "Needs attention")
+        .await;
+    assert!(status.contains("Invalid client"), "{status}");
+    app.screenshot("needs-attention").await;
+    assert!(f.in_keychain(&a));
+
+    app.click(&format!("{} button.forget", row(&a))).await;
+    let warning = app
+        .wait_text("#confirm-dialog[open]", "may stay valid")
+        .await;
+    assert!(warning.contains("without signing out"), "{warning}");
+    app.screenshot("forget-warning").await;
+    app.click("#confirm-ok").await;
+    app.wait_gone(&row(&a)).await;
+    assert!(!f.in_keychain(&a), "forgotten: keychain entry deleted");
+    assert!(!f.hyper.is_ended("e2e-attn-rt"), "nothing was revoked");
+    let audit = f.core.audit(None).unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == signoff_core::audit::Action::Forget && e.actor == Actor::User)
+    );
+    app.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn add_an_account_and_a_client_secret_from_the_window() {
+    let f = Fixture::new(None).await;
+    let app = AppSession::start(f.home.path()).await;
+    app.wait_for("#empty:not([hidden])").await;
+    app.click("#add-account-btn").await;
+    app.wait_for("#add-dialog[open]").await;
+    app.js("const s = document.getElementById('add-provider'); s.value = 'matar'; s.dispatchEvent(new Event('change')); return s.value;").await;
+    app.type_into("#add-label", "Matar from window").await;
+    app.type_into("#add-subject", "ada").await;
+    app.type_into("#add-access", "e2e-typed-at-77").await;
+    app.screenshot("add-account").await;
+    app.click("#add-submit").await;
+    let row_text = app.wait_text("tr.account", "Matar from window").await;
+    assert!(
+        row_text.contains("ada") && row_text.contains("Signed in"),
+        "{row_text}"
+    );
+    let fields = app
+        .js("return document.getElementById('add-access').value")
+        .await;
+    assert_eq!(fields, "", "the pasted token is not kept in the page");
+    let accounts = f.core.list_accounts().unwrap();
+    assert_eq!(accounts.len(), 1);
+    let tokens = f.core.tokens(&accounts[0].id).unwrap().unwrap();
+    assert_eq!(
+        tokens.access_token.unwrap().expose_secret(),
+        "e2e-typed-at-77"
+    );
+
+    app.click("#add-account-btn").await;
+    app.js("const s = document.getElementById('secret-provider'); s.value = 'hyperid'; return s.value;").await;
+    app.type_into("#secret-value", "typed-client-secret").await;
+    app.click("#secret-submit").await;
+    app.wait_text("#secret-result", "Saved the client secret for HyperID")
+        .await;
+    let stored = signoff_core::Vault::open()
+        .unwrap()
+        .client_secret("hyperid")
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.expose_secret(), "typed-client-secret");
+    app.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn activity_lists_what_happened_newest_first_and_filters() {
+    let f = Fixture::new(None).await;
+    f.core
+        .set_client_secret(
+            "hyperid",
+            signoff_core::SecretString::new("wrong".into()),
+            Actor::Admin,
+        )
+        .unwrap();
+    f.seed(
+        "meshydb",
+        "Acme MeshyDB",
+        &f.meshy,
+        r#"{"refresh_token":"e2e-act-rt"}"#,
+        "e2e-act-rt",
+    );
+    f.seed(
+        "hyperid",
+        "HyperID work",
+        &f.hyper,
+        r#"{"refresh_token":"e2e-act-hrt"}"#,
+        "e2e-act-hrt",
+    );
+    let options = signoff_core::api::SignOutOptions {
+        actor: Actor::Admin,
+        verify: false,
+    };
+    f.core
+        .sign_out_all(&Default::default(), options, |_| {})
+        .await
+        .unwrap();
+    let app = AppSession::start(f.home.path()).await;
+    app.click("#tab-activity").await;
+    let table = app.wait_text("#activity-rows", "Needs attention").await;
+    assert!(
+        table.contains("Signed out")
+            && table.contains("Acme MeshyDB")
+            && table.contains("invalid_client"),
+        "{table}"
+    );
+    let first = app
+        .wait_for("#activity-rows tr:first-child")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(first.contains("Signed out"), "newest first: {first}");
+    app.screenshot("activity").await;
+    app.js("const s = document.getElementById('filter-outcome'); s.value = 'failed'; s.dispatchEvent(new Event('change')); return 1;").await;
+    let rows = app
+        .client
+        .find_all(fantoccini::Locator::Css("#activity-rows tr"))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1, "only the failed sign-out");
+    assert!(rows[0].text().await.unwrap().contains("HyperID work"));
+    app.close().await;
+}

@@ -1,0 +1,122 @@
+//! The tray menu, driven over D-Bus: items match the accounts, it follows changes made by the
+//! CLI in another process, and "Sign out everywhere" signs out for real.
+
+use std::process::Command;
+
+use signoff_tests::driver::AppSession;
+use signoff_tests::tray::TrayMenu;
+
+use crate::Fixture;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tray_menu_follows_the_accounts_and_signs_out_everywhere() {
+    let port = signoff_tests::free_port();
+    let f = Fixture::new(Some(port)).await; // MeshyDB is down: its sign-out will be pending
+    let meshy = f.seed(
+        "meshydb",
+        "Meshy tray",
+        &f.meshy,
+        r#"{"refresh_token":"tray-rt"}"#,
+        "tray-rt",
+    );
+    f.seed(
+        "matar",
+        "Matar tray",
+        &f.matar,
+        r#"{"access_token":"tray-at-1"}"#,
+        "tray-at-1",
+    );
+    let other = f.seed(
+        "matar",
+        "Matar other",
+        &f.matar,
+        r#"{"access_token":"tray-at-2"}"#,
+        "tray-at-2",
+    );
+    let app = AppSession::start(f.home.path()).await;
+    let menu = tokio::task::spawn_blocking(TrayMenu::find).await.unwrap();
+    let labels = menu.labels();
+    for item in [
+        "Sign out Meshy tray",
+        "Sign out Matar tray",
+        "Sign out Matar other",
+        "Sign out everywhere",
+        "Open Signoff",
+        "Quit",
+    ] {
+        assert!(labels.iter().any(|l| l == item), "{item} in {labels:?}");
+    }
+
+    // The CLI, in another process, signs one account out: the menu drops it.
+    let cli = signoff_tests::built_binary("signoff", "SIGNOFF_BIN");
+    let out = Command::new(&cli)
+        .arg("--home")
+        .arg(f.home.path())
+        .args(["signout", other.as_str()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let menu = std::sync::Arc::new(menu);
+    let m = std::sync::Arc::clone(&menu);
+    tokio::task::spawn_blocking(move || {
+        m.wait_for("Matar other gone", |l| {
+            !l.iter().any(|x| x == "Sign out Matar other")
+        })
+    })
+    .await
+    .unwrap();
+
+    // The CLI signs out the MeshyDB account on a down server: the menu shows it pending.
+    let out = Command::new(&cli)
+        .arg("--home")
+        .arg(f.home.path())
+        .args(["signout", meshy.as_str()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "pending");
+    let m = std::sync::Arc::clone(&menu);
+    tokio::task::spawn_blocking(move || {
+        m.wait_for("the pending line", |l| {
+            l.iter().any(|x| x == "1 revocation pending")
+        })
+    })
+    .await
+    .unwrap();
+
+    // "Sign out everywhere" from the tray signs out the rest for real.
+    let m = std::sync::Arc::clone(&menu);
+    tokio::task::spawn_blocking(move || m.click("Sign out everywhere"))
+        .await
+        .unwrap();
+    let m = std::sync::Arc::clone(&menu);
+    let labels = tokio::task::spawn_blocking(move || {
+        m.wait_for("no account left to sign out, MeshyDB pending again", |l| {
+            !l.iter()
+                .any(|x| x.starts_with("Sign out ") && x != "Sign out everywhere")
+                && l.iter().any(|x| x == "1 revocation pending")
+        })
+    })
+    .await
+    .unwrap();
+    assert!(
+        f.matar.is_ended("tray-at-1"),
+        "signed out at the server from the tray"
+    );
+    assert!(
+        labels.iter().any(|x| x == "1 revocation pending"),
+        "{labels:?}"
+    );
+    let audit = f.core.audit(None).unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.actor == signoff_core::audit::Actor::Tray
+                && e.label.as_deref() == Some("Matar tray"))
+    );
+    app.screenshot("after-tray-signout").await;
+    app.close().await;
+}
