@@ -10,4 +10,11 @@ if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
 fi
 scripts/install-deps.sh run
 cargo build --workspace --bins
+for arg in "$@"; do
+  if [ "$arg" = "--demo" ]; then
+    # Demo providers and sample accounts, in a throwaway data dir and a throwaway keyring.
+    cargo build -p signoff-app --features demo
+    SIGNOFF_DEMO_SESSION=1 exec scripts/session.sh --display target/debug/signoff-app "$@"
+  fi
+done
 exec target/debug/signoff-app "$@"

@@ -13,7 +13,8 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 step "cargo clippy --all-targets -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy -p signoff-app --features demo --locked -- -D warnings
 step "build the binaries the tests run"
 cargo build --workspace --bins --locked
 step "run every test in a private session (dbus-run-session, xvfb-run, gnome-keyring)"
-scripts/headless.sh cargo nextest run --workspace --locked --no-fail-fast "$@"
+scripts/session.sh cargo nextest run --workspace --locked --no-fail-fast "$@"

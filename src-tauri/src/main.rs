@@ -4,6 +4,8 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+#[cfg(feature = "demo")]
+mod demo;
 mod events;
 mod tray;
 
@@ -19,11 +21,39 @@ fn main() -> ExitCode {
         eprintln!("Run it from a desktop session, or use the `signoff` command instead.");
         return ExitCode::from(2);
     }
-    let paths = match Paths::from_env() {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("signoff-app: {e}");
-            return ExitCode::FAILURE;
+    let demo_requested = std::env::args().skip(1).any(|a| a == "--demo");
+    #[cfg(feature = "demo")]
+    let (paths, _demo) = if demo_requested {
+        match demo::prepare() {
+            Ok((paths, demo)) => (paths, Some(demo)),
+            Err(e) => {
+                eprintln!("signoff-app: cannot start the demo: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        match Paths::from_env() {
+            Ok(p) => (p, None),
+            Err(e) => {
+                eprintln!("signoff-app: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    };
+    #[cfg(not(feature = "demo"))]
+    let paths = {
+        if demo_requested {
+            eprintln!(
+                "signoff-app: this build has no demo mode; start it with `make run ARGS=--demo`"
+            );
+            return ExitCode::from(2);
+        }
+        match Paths::from_env() {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("signoff-app: {e}");
+                return ExitCode::FAILURE;
+            }
         }
     };
     let _log = match signoff_core::logging::init(&paths, "signoff-app") {

@@ -1,6 +1,6 @@
 //! The real `signoff` binary: accounts in and out, sign-out against the seed test servers,
 //! pending and retry, crash recovery, bulk revoke, errors with stable codes and exit statuses,
-//! and no secret anywhere it should not be. Run inside `scripts/headless.sh` (make test does).
+//! and no secret anywhere it should not be. Run inside `scripts/session.sh` (make test does).
 
 mod accounts;
 mod bulk;

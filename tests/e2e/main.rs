@@ -1,6 +1,6 @@
 //! End-to-end tests: the real `signoff-app` binary in a real window (Xvfb), driven through
 //! WebDriver, with the real gnome-keyring and the seed providers' test servers. Run them inside
-//! `scripts/headless.sh` (make test does). Screenshots land in `target/e2e-artifacts/`.
+//! `scripts/session.sh` (make test does). Screenshots land in `target/e2e-artifacts/`.
 
 mod accounts;
 mod flows;

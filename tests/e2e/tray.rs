@@ -87,6 +87,44 @@ async fn tray_menu_follows_the_accounts_and_signs_out_everywhere() {
     .await
     .unwrap();
 
+    // A second launch does not open a second Signoff: it hands over to this one and exits.
+    let app_bin = signoff_tests::built_binary("signoff-app", "SIGNOFF_APP_BIN");
+    let mut second = Command::new(&app_bin)
+        .env("SIGNOFF_HOME", f.home.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = second.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = second.kill();
+            panic!("a second launch kept running instead of handing over");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert!(status.success(), "second launch exits cleanly: {status}");
+    assert!(
+        !menu.labels().is_empty(),
+        "the first instance is still running"
+    );
+
+    // Watch for the notification the tray sign-out sends.
+    let notes = f.home.path().join("notifications.txt");
+    let mut monitor = Command::new("dbus-monitor")
+        .args([
+            "--session",
+            "type='method_call',interface='org.freedesktop.Notifications',member='Notify'",
+        ])
+        .stdout(std::fs::File::create(&notes).unwrap())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
     // "Sign out everywhere" from the tray signs out the rest for real.
     let m = std::sync::Arc::clone(&menu);
     tokio::task::spawn_blocking(move || m.click("Sign out everywhere"))
@@ -116,6 +154,23 @@ async fn tray_menu_follows_the_accounts_and_signs_out_everywhere() {
             .iter()
             .any(|e| e.actor == signoff_core::audit::Actor::Tray
                 && e.label.as_deref() == Some("Matar tray"))
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let seen = loop {
+        let seen = std::fs::read_to_string(&notes).unwrap_or_default();
+        if seen.contains("Signed out of 1 of 2 accounts") || std::time::Instant::now() > deadline {
+            break seen;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let _ = monitor.kill();
+    assert!(
+        seen.contains("Signed out of 1 of 2 accounts"),
+        "notification sent: {seen}"
+    );
+    assert!(
+        seen.contains("1 will be revoked when the provider answers"),
+        "{seen}"
     );
     app.screenshot("after-tray-signout").await;
     app.close().await;

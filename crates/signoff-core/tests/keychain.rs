@@ -1,5 +1,5 @@
 //! The vault against the real Secret Service (gnome-keyring over D-Bus).
-//! Run inside `scripts/headless.sh` (what `make test` does), which provides an unlocked keyring.
+//! Run inside `scripts/session.sh` (what `make test` does), which provides an unlocked keyring.
 
 use std::process::Command;
 
@@ -7,7 +7,7 @@ use signoff_core::{AccountId, NewAccount, Paths, Signoff, TokenBundle, Vault};
 
 fn vault() -> Vault {
     Vault::open().unwrap_or_else(|e| {
-        panic!("no keychain ({e}); run the tests through scripts/headless.sh or `make test`")
+        panic!("no keychain ({e}); run the tests through scripts/session.sh or `make test`")
     })
 }
 

@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
-# Runs a command inside a private desktop session, as tests need it:
-# a throwaway HOME and XDG dirs, its own D-Bus session bus (dbus-run-session), an Xvfb display
-# (xvfb-run), and a real gnome-keyring whose login collection is unlocked.
-# Usage: scripts/headless.sh COMMAND [ARG...]
+# Runs a command inside a private desktop session: a throwaway HOME and XDG dirs, its own D-Bus
+# session bus (dbus-run-session), and a real gnome-keyring whose login collection is unlocked.
+#   scripts/session.sh COMMAND [ARG...]            on a private Xvfb display (what tests use)
+#   scripts/session.sh --display COMMAND [ARG...]  on your real display (the demo)
 set -euo pipefail
 
 if [ -z "${SIGNOFF_HEADLESS_INNER:-}" ]; then
+  real_display=""
+  if [ "${1:-}" = "--display" ]; then
+    real_display=1
+    shift
+    if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
+      echo "session.sh: --display needs a display (neither DISPLAY nor WAYLAND_DISPLAY is set)" >&2
+      exit 2
+    fi
+  fi
   # Keep the Rust and npm tool locations of the real HOME before replacing it.
   export CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
   export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}"
@@ -16,10 +25,15 @@ if [ -z "${SIGNOFF_HEADLESS_INNER:-}" ]; then
   chmod 700 "$session/run"
   export HOME="$session/home" XDG_RUNTIME_DIR="$session/run"
   export XDG_CONFIG_HOME="$HOME/.config" XDG_DATA_HOME="$HOME/.local/share" XDG_CACHE_HOME="$HOME/.cache"
-  unset DBUS_SESSION_BUS_ADDRESS DISPLAY WAYLAND_DISPLAY GNOME_KEYRING_CONTROL SIGNOFF_HOME
+  unset DBUS_SESSION_BUS_ADDRESS GNOME_KEYRING_CONTROL SIGNOFF_HOME
   export SIGNOFF_HEADLESS_INNER=1
   set +e
-  dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" "$0" "$@"
+  if [ -n "$real_display" ]; then
+    dbus-run-session -- "$0" "$@"
+  else
+    unset DISPLAY WAYLAND_DISPLAY
+    dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" "$0" "$@"
+  fi
   status=$?
   exit "$status"
 fi
