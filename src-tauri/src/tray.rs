@@ -16,38 +16,27 @@ use tauri_plugin_notification::NotificationExt;
 
 const TRAY_ID: &str = "signoff";
 
-/// Whether a tray can be shown here; on Linux that needs libayatana-appindicator3 (or the older
-/// libappindicator3) at run time.
+/// Whether a tray can be shown here. On Linux that needs libayatana-appindicator3 (or the older
+/// libappindicator3) at run time, which tauri loads with dlopen and aborts without: probe the
+/// same way first.
 pub fn available() -> Result<(), String> {
-    if !cfg!(target_os = "linux") {
-        return Ok(());
+    #[cfg(target_os = "linux")]
+    {
+        let libs = ["libayatana-appindicator3.so.1", "libappindicator3.so.1"];
+        if !libs.iter().any(|lib| can_load(lib)) {
+            return Err("libayatana-appindicator3 cannot be loaded (apt install libayatana-appindicator3-1)".into());
+        }
     }
-    let libs = ["libayatana-appindicator3.so.1", "libappindicator3.so.1"];
-    let listed = std::process::Command::new("ldconfig")
-        .arg("-p")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-        .unwrap_or_default();
-    let dirs = [
-        "/usr/lib/x86_64-linux-gnu",
-        "/usr/lib/aarch64-linux-gnu",
-        "/usr/lib64",
-        "/usr/lib",
-    ];
-    let found = libs.iter().any(|lib| {
-        listed.contains(lib)
-            || dirs
-                .iter()
-                .any(|d| std::path::Path::new(d).join(lib).exists())
-    });
-    if found {
-        Ok(())
-    } else {
-        Err(
-            "libayatana-appindicator3 is not installed (apt install libayatana-appindicator3-1)"
-                .into(),
-        )
-    }
+    Ok(())
+}
+
+/// dlopen probe. Unsafe because loading runs the library's initialisers; this is the library
+/// tauri itself loads right after, so nothing runs that would not run anyway.
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
+fn can_load(name: &str) -> bool {
+    // SAFETY: see above; the handle is dropped at once.
+    unsafe { libloading::Library::new(name) }.is_ok()
 }
 
 /// True when the tray was created (closing the window then keeps Signoff running).

@@ -175,3 +175,62 @@ async fn tray_menu_follows_the_accounts_and_signs_out_everywhere() {
     app.screenshot("after-tray-signout").await;
     app.close().await;
 }
+
+/// The appindicator library's real path, from the linker cache.
+fn appindicator_path() -> std::path::PathBuf {
+    let out = Command::new("ldconfig").arg("-p").output().unwrap();
+    let listing = String::from_utf8_lossy(&out.stdout).into_owned();
+    let line = listing
+        .lines()
+        .find(|l| l.contains("libayatana-appindicator3.so.1 "))
+        .expect("libayatana-appindicator3 is installed (make test installs it)");
+    let path = line.rsplit("=> ").next().unwrap().trim();
+    std::fs::canonicalize(path).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_appindicator_the_app_runs_without_a_tray_and_says_why() {
+    let home = tempfile::tempdir().unwrap();
+    let app_bin = signoff_tests::built_binary("signoff-app", "SIGNOFF_APP_BIN");
+    // Hide the library in a private mount namespace: it is there, but cannot be loaded.
+    let script = format!(
+        "mount --bind /dev/null {} && exec \"$0\"",
+        appindicator_path().display()
+    );
+    let mut app = Command::new("unshare")
+        .args(["--mount", "sh", "-c", &script])
+        .arg(&app_bin)
+        .env("SIGNOFF_HOME", home.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let log = loop {
+        let log: String = std::fs::read_dir(home.path().join("logs"))
+            .map(|d| {
+                d.flatten()
+                    .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if log.contains("running without a tray") || std::time::Instant::now() > deadline {
+            break log;
+        }
+        if let Some(status) = app.try_wait().unwrap() {
+            panic!("the app exited ({status}) instead of running without a tray; log: {log}");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert!(
+        log.contains("running without a tray: libayatana-appindicator3 cannot be loaded"),
+        "{log}"
+    );
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert!(
+        app.try_wait().unwrap().is_none(),
+        "still running, without a tray"
+    );
+    app.kill().unwrap();
+    app.wait().unwrap();
+}
