@@ -164,6 +164,7 @@ async fn tray_menu_follows_the_accounts_and_signs_out_everywhere() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     };
     let _ = monitor.kill();
+    let _ = monitor.wait();
     assert!(
         seen.contains("Signed out of 1 of 2 accounts"),
         "notification sent: {seen}"
