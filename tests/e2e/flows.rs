@@ -308,3 +308,50 @@ async fn activity_lists_what_happened_newest_first_and_filters() {
     assert!(rows[0].text().await.unwrap().contains("HyperID work"));
     app.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn everything_works_from_the_keyboard_alone() {
+    use fantoccini::key::Key;
+    let f = Fixture::new(None).await;
+    let a = f.seed(
+        "matar",
+        "Matar keys",
+        &f.matar,
+        r#"{"access_token":"e2e-kb-at"}"#,
+        "e2e-kb-at",
+    );
+    let b = f.seed(
+        "meshydb",
+        "Meshy keys",
+        &f.meshy,
+        r#"{"refresh_token":"e2e-kb-rt"}"#,
+        "e2e-kb-rt",
+    );
+    let app = AppSession::start(f.home.path()).await;
+    app.wait_for(&row(&a)).await;
+    // One account by its accessible name.
+    app.tab_to("Sign out Matar keys").await;
+    app.press(Key::Enter).await;
+    app.wait_text(&receipt(&a), "Signed out").await;
+    // Everywhere: the button, then the dialog (focus starts on Cancel; Tab moves to the action).
+    app.tab_to("Sign out everywhere").await;
+    app.press(Key::Enter).await;
+    app.wait_for("#confirm-dialog[open]").await;
+    app.press(Key::Escape).await;
+    app.wait_gone("#confirm-dialog[open]").await;
+    assert!(f.in_keychain(&b), "Escape cancels: nothing signed out");
+    app.tab_to("Sign out everywhere").await;
+    app.press(Key::Enter).await;
+    app.wait_for("#confirm-dialog[open]").await;
+    app.tab_to("Sign out everywhere").await; // the dialog's confirm button has the same name
+    let in_dialog = app.js("return document.activeElement.id").await;
+    assert_eq!(in_dialog, "confirm-ok");
+    app.press(Key::Enter).await;
+    app.wait_text(&receipt(&b), "Signed out").await;
+    assert!(f.meshy.is_ended("e2e-kb-rt"));
+    // The Activity tab, by arrow key from the Accounts tab.
+    app.tab_to("Accounts").await;
+    app.press(Key::Right).await;
+    app.wait_text("#activity-rows", "Signed out").await;
+    app.close().await;
+}

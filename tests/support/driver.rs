@@ -147,6 +147,33 @@ impl AppSession {
             .unwrap_or_else(|e| panic!("cannot type into {css}: {e}"));
     }
 
+    /// Presses a key on whatever has the focus.
+    pub async fn press(&self, key: fantoccini::key::Key) {
+        let el = self
+            .client
+            .active_element()
+            .await
+            .expect("something has the focus");
+        el.send_keys(&char::from(key).to_string())
+            .await
+            .expect("key press");
+    }
+
+    /// Presses Tab until the focused element's accessible name (aria-label, else its text) is
+    /// `name`; panics after 40 presses.
+    pub async fn tab_to(&self, name: &str) {
+        for _ in 0..40 {
+            let focused = self
+                .js("const e = document.activeElement; return e ? (e.getAttribute('aria-label') || e.textContent || '').trim() : ''")
+                .await;
+            if focused.as_str() == Some(name) {
+                return;
+            }
+            self.press(fantoccini::key::Key::Tab).await;
+        }
+        panic!("Tab never reached {name:?}");
+    }
+
     /// Saves a screenshot as `target/e2e-artifacts/<name>.png` (after letting the frame settle).
     pub async fn screenshot(&self, name: &str) {
         tokio::time::sleep(Duration::from_millis(500)).await;
