@@ -355,3 +355,34 @@ async fn everything_works_from_the_keyboard_alone() {
     app.wait_text("#activity-rows", "Signed out").await;
     app.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_accounts_list_and_sign_out_one() {
+    let f = Fixture::new(None).await;
+    let mut ids = Vec::new();
+    for i in 0..1000 {
+        let token = format!("e2e-many-at-{i}");
+        ids.push(f.seed(
+            "matar",
+            &format!("Matar {i:04}"),
+            &f.matar,
+            &format!(r#"{{"access_token":"{token}"}}"#),
+            &token,
+        ));
+    }
+    let app = AppSession::start(f.home.path()).await;
+    app.wait_text("#count", "1000 accounts").await;
+    let rows = app
+        .client
+        .find_all(fantoccini::Locator::Css("tr.account"))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1000);
+    let last = &ids[999];
+    app.click(&format!("{} button.signout", row(last))).await;
+    app.wait_text(&receipt(last), "Signed out").await;
+    app.wait_text("#count", "999 accounts").await;
+    assert!(f.matar.is_ended("e2e-many-at-999"));
+    app.screenshot("thousand-accounts").await;
+    app.close().await;
+}
