@@ -32,6 +32,17 @@ fn providers_toml(meshy: &str, hyper: &TestServer, matar: &TestServer) -> String
     )
 }
 
+/// The three seed servers, with profiles for them in `home`.
+async fn seed_servers(home: &Path) -> (TestServer, TestServer, TestServer) {
+    let (meshy, hyper, matar) = (
+        servers::meshydb(MESHY_KEY).await,
+        servers::hyperid(HYPER_ID, HYPER_SECRET).await,
+        servers::matar().await,
+    );
+    write_providers(home, &providers_toml(meshy.base.as_str(), &hyper, &matar));
+    (meshy, hyper, matar)
+}
+
 async fn set_hyper_secret(home: &Path, secret: &str) {
     let out = signoff_async(
         home,
@@ -45,15 +56,7 @@ async fn set_hyper_secret(home: &Path, secret: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_out_everywhere_revokes_at_each_provider_and_leaves_no_secret_behind() {
     let home = tempfile::tempdir().unwrap();
-    let (meshy, hyper, matar) = (
-        servers::meshydb(MESHY_KEY).await,
-        servers::hyperid(HYPER_ID, HYPER_SECRET).await,
-        servers::matar().await,
-    );
-    write_providers(
-        home.path(),
-        &providers_toml(meshy.base.as_str(), &hyper, &matar),
-    );
+    let (meshy, hyper, matar) = seed_servers(home.path()).await;
     set_hyper_secret(home.path(), HYPER_SECRET).await;
     assert_eq!(
         keychain_lookup("client-secret:hyperid").as_deref(),
@@ -237,15 +240,7 @@ async fn pending_on_a_down_server_then_retry_once_it_is_back() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_on_bad_client_credentials_needs_attention_then_forget() {
     let home = tempfile::tempdir().unwrap();
-    let (meshy, hyper, matar) = (
-        servers::meshydb(MESHY_KEY).await,
-        servers::hyperid(HYPER_ID, HYPER_SECRET).await,
-        servers::matar().await,
-    );
-    write_providers(
-        home.path(),
-        &providers_toml(meshy.base.as_str(), &hyper, &matar),
-    );
+    let (_meshy, hyper, _matar) = seed_servers(home.path()).await;
     set_hyper_secret(home.path(), "the-wrong-secret").await;
     hyper.issue("cli-hyper-rt-bad");
     let id = add(
@@ -294,15 +289,7 @@ async fn failed_on_bad_client_credentials_needs_attention_then_forget() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_mid_sign_out_loses_nothing_and_the_next_run_finishes() {
     let home = tempfile::tempdir().unwrap();
-    let (meshy, hyper, matar) = (
-        servers::meshydb(MESHY_KEY).await,
-        servers::hyperid(HYPER_ID, HYPER_SECRET).await,
-        servers::matar().await,
-    );
-    write_providers(
-        home.path(),
-        &providers_toml(meshy.base.as_str(), &hyper, &matar),
-    );
+    let (meshy, _hyper, _matar) = seed_servers(home.path()).await;
     let mut ids = Vec::new();
     for i in 0..16 {
         let rt = format!("crash-rt-{i}");
@@ -374,15 +361,7 @@ async fn kill_9_mid_sign_out_loses_nothing_and_the_next_run_finishes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_at_once_never_sign_an_account_out_twice() {
     let home = tempfile::tempdir().unwrap();
-    let (meshy, hyper, matar) = (
-        servers::meshydb(MESHY_KEY).await,
-        servers::hyperid(HYPER_ID, HYPER_SECRET).await,
-        servers::matar().await,
-    );
-    write_providers(
-        home.path(),
-        &providers_toml(meshy.base.as_str(), &hyper, &matar),
-    );
+    let (meshy, _hyper, _matar) = seed_servers(home.path()).await;
     for i in 0..12 {
         let rt = format!("race-rt-{i}");
         meshy.issue(&rt);
