@@ -14,7 +14,9 @@ cargo fmt --all -- --check
 step "cargo clippy --all-targets -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo clippy -p signoff-app --features demo --locked -- -D warnings
-step "build the binaries the tests run"
+step "build the binaries the tests run (and the demo build of the app, kept beside it)"
+cargo build -p signoff-app --features demo --locked
+cp target/debug/signoff-app target/debug/signoff-app-demo
 cargo build --workspace --bins --locked
 step "run every test in a private session (dbus-run-session, xvfb-run, gnome-keyring)"
 scripts/session.sh cargo nextest run --workspace --locked --no-fail-fast "$@"

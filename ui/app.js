@@ -161,13 +161,17 @@ function receiptLine(r) {
     case "pending": {
       const a = state.byId.get(r.account);
       const next = a && a.next_attempt_at ? ` Next try: ${fmtTime(a.next_attempt_at)}.` : "";
-      text = `Signed out here. ${provider} could not be reached yet; Signoff keeps the token and retries.${next}`;
+      const code = r.error ? r.error.code : "";
+      const askedToWait = r.retry_after_secs != null || code === "http_429" || code === "http_503";
+      text = askedToWait
+        ? `Signed out here. ${provider} asked Signoff to wait; it keeps the token and retries.${next}`
+        : `Signed out here. ${provider} could not be reached yet; Signoff keeps the token and retries.${next}`;
       break;
     }
     default: text = `${provider} refused.`;
   }
   if (r.error && r.outcome !== "pending") text += ` ${r.error.description || r.error.code}`;
-  if (r.error && r.outcome === "pending") text += ` (${r.error.code})`;
+  if (r.error && r.outcome === "pending") text += ` (${r.error.description || r.error.code})`;
   if (r.note && r.outcome !== "local_only") text += ` ${r.note}`;
   const li = el("li", { className: `receipt-item outcome-${r.outcome}` },
     el("strong", { textContent: `${r.label}: ${OUTCOME_TEXT[r.outcome] || r.outcome}. ` }), text);

@@ -3,6 +3,7 @@
 //! `scripts/session.sh` (make test does). Screenshots land in `target/e2e-artifacts/`.
 
 mod accounts;
+mod demo;
 mod flows;
 mod secrets;
 mod tray;

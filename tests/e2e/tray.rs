@@ -235,3 +235,66 @@ async fn without_appindicator_the_app_runs_without_a_tray_and_says_why() {
     app.kill().unwrap();
     app.wait().unwrap();
 }
+
+/// Runs the X11 helper (`state` or `close`) against the Signoff window.
+fn x11(cmd: &str) -> String {
+    let script = signoff_tests::workspace_root().join("tests/support/x11_window.py");
+    let out = Command::new("/usr/bin/python3")
+        .arg(script)
+        .arg(cmd)
+        .output()
+        .expect("python3-xlib installed");
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+async fn wait_window(state: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let now = tokio::task::spawn_blocking(|| x11("state")).await.unwrap();
+        if now == state {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "window never {state} (it is {now})"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_the_window_keeps_signoff_in_the_tray_and_open_brings_it_back() {
+    let f = Fixture::new(None).await;
+    f.seed(
+        "matar",
+        "Matar close",
+        &f.matar,
+        r#"{"access_token":"close-at"}"#,
+        "close-at",
+    );
+    let app = AppSession::start(f.home.path()).await;
+    app.wait_text("#count", "1 account").await;
+    let menu = tokio::task::spawn_blocking(TrayMenu::find).await.unwrap();
+    wait_window("viewable").await;
+    assert_eq!(
+        tokio::task::spawn_blocking(|| x11("close")).await.unwrap(),
+        "sent"
+    );
+    wait_window("unmapped").await;
+    let menu = std::sync::Arc::new(menu);
+    let m = std::sync::Arc::clone(&menu);
+    let labels = tokio::task::spawn_blocking(move || m.labels())
+        .await
+        .unwrap();
+    assert!(
+        labels.iter().any(|l| l == "Sign out Matar close"),
+        "still running in the tray: {labels:?}"
+    );
+    let m = std::sync::Arc::clone(&menu);
+    tokio::task::spawn_blocking(move || m.click("Open Signoff"))
+        .await
+        .unwrap();
+    wait_window("viewable").await;
+    app.wait_text("#count", "1 account").await;
+    app.close().await;
+}

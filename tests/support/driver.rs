@@ -24,6 +24,11 @@ impl AppSession {
     /// Starts `tauri-driver` and opens the app with `SIGNOFF_HOME=home`.
     pub async fn start(home: &Path) -> Self {
         let app = built_binary("signoff-app", "SIGNOFF_APP_BIN");
+        Self::start_with(home, &app, &[], &[]).await
+    }
+
+    /// Opens `app` with arguments and extra environment variables.
+    pub async fn start_with(home: &Path, app: &Path, args: &[&str], env: &[(&str, &str)]) -> Self {
         let port = free_port();
         let native_port = free_port();
         let mut driver =
@@ -39,6 +44,7 @@ impl AppSession {
                     "SIGNOFF_LOG",
                     std::env::var("SIGNOFF_LOG").unwrap_or("debug".into()),
                 )
+                .envs(env.iter().copied())
                 .stdout(Stdio::null())
                 .stderr(driver_log(port))
                 .process_group(0)
@@ -52,7 +58,7 @@ impl AppSession {
         let mut caps = serde_json::Map::new();
         caps.insert(
             "tauri:options".into(),
-            serde_json::json!({ "application": app.to_string_lossy() }),
+            serde_json::json!({ "application": app.to_string_lossy(), "args": args }),
         );
         let url = format!("http://127.0.0.1:{port}");
         let mut last_err = None;
