@@ -95,11 +95,19 @@ impl AppSession {
     }
 
     /// Clicks the element matching `css` (waiting for it first).
+    /// The page re-renders its lists when accounts change, so a node found a moment ago may be
+    /// gone by the time it is clicked: then it is found again.
     pub async fn click(&self, css: &str) {
-        let el = self.wait_for(css).await;
-        el.click()
-            .await
-            .unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
+        let mut last = None;
+        for _ in 0..20 {
+            let el = self.wait_for(css).await;
+            match el.click().await {
+                Ok(()) => return,
+                Err(e) => last = Some(e),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("cannot click {css}: {last:?}");
     }
 
     /// Waits up to 20 s until the text of `css` contains `needle`; returns the text.
