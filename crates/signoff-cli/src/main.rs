@@ -225,7 +225,9 @@ async fn run(command: Command, paths: Paths, out: &Output) -> signoff_core::Resu
 }
 
 fn exit_for(summary: &SignOutSummary) -> ExitCode {
-    if summary.any_failed() {
+    if summary.any_error() {
+        ExitCode::from(1)
+    } else if summary.any_failed() {
         ExitCode::from(EXIT_FAILED)
     } else if summary.any_pending() {
         ExitCode::from(EXIT_PENDING)

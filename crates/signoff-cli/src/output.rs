@@ -249,7 +249,10 @@ impl Output {
             .collect();
         print_table(&["OUTCOME", "ACCOUNT", "PROVIDER", "HTTP", "DETAIL"], &rows);
         for k in &s.skipped {
-            println!("skipped {}: {}", k.account, k.reason);
+            match k.error {
+                Some(code) => eprintln!("signoff: error [{code}] for {}: {}", k.account, k.reason),
+                None => println!("skipped {}: {}", k.account, k.reason),
+            }
         }
     }
 

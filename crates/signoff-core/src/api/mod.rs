@@ -56,6 +56,8 @@ pub struct SignOutOptions {
 pub struct Skipped {
     pub account: AccountId,
     pub reason: String,
+    /// Set when an error (keychain, database) stopped this account's sign-out.
+    pub error: Option<crate::error::ErrorCode>,
 }
 
 /// Everything a sign-out run did.
@@ -71,6 +73,11 @@ impl SignOutSummary {
         self.results
             .iter()
             .any(|r| r.report.outcome == Outcome::Failed)
+    }
+
+    /// True when an error stopped some account's sign-out (it keeps its state).
+    pub fn any_error(&self) -> bool {
+        self.skipped.iter().any(|s| s.error.is_some())
     }
 
     /// True when some result is `pending`.
@@ -337,17 +344,30 @@ impl Signoff {
         for account in accounts {
             let core = Arc::clone(self);
             let profiles = Arc::clone(&profiles);
-            set.spawn(async move { core.sign_out_one(account, &profiles, options, action).await });
+            set.spawn(async move {
+                let id = account.id.clone();
+                // An error on one account (keychain, database) does not stop the others; the
+                // account keeps its state and is reported as skipped, with the reason.
+                core.sign_out_one(account, &profiles, options, action)
+                    .await
+                    .unwrap_or_else(|e| {
+                        tracing::warn!(account = %id, code = %e.code(), "sign-out not done: {e}");
+                        Err(Skipped {
+                            account: id,
+                            reason: e.to_string(),
+                            error: Some(e.code()),
+                        })
+                    })
+            });
         }
         let mut summary = SignOutSummary::default();
         while let Some(joined) = set.join_next().await {
             match joined {
-                Ok(Ok(Ok(receipt))) => {
+                Ok(Ok(receipt)) => {
                     on_receipt(&receipt);
                     summary.results.push(receipt);
                 }
-                Ok(Ok(Err(skipped))) => summary.skipped.push(skipped),
-                Ok(Err(e)) => return Err(e),
+                Ok(Err(skipped)) => summary.skipped.push(skipped),
                 Err(e) => tracing::error!("a sign-out task failed: {e}"),
             }
         }
@@ -367,6 +387,7 @@ impl Signoff {
             Ok(Err(Skipped {
                 account: id.clone(),
                 reason: reason.into(),
+                error: None,
             }))
         };
         let Some(_claim) = Claim::try_acquire(&self.paths.data_dir, &id)? else {
