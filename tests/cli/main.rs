@@ -5,6 +5,7 @@
 mod accounts;
 mod bulk;
 mod keychain;
+mod login;
 mod signout;
 mod terminal;
 

@@ -15,6 +15,25 @@
 // redirect_uri http://127.0.0.1/callback):
 //   signoff-basic / basic-secret  (client_secret_basic)
 //   signoff-post  / post-secret   (client_secret_post)
+//   signoff-native                (public native client, auth method none;
+//                                  PKCE S256 required; the loopback redirect
+//                                  URI is accepted with any port, RFC 8252 7.3)
+// Scopes: openid offline_access profile email. offline_access survives only
+// with prompt=consent; then the code exchange also returns a refresh_token.
+//
+// Interactions (no browser needed; keep cookies, follow 303s by hand; the
+// Location to /interaction/... is relative, the one to /auth/<uid> absolute;
+// the _interaction cookie has path /interaction/<uid>, _session path /):
+//   GET  /auth?...                  -> 303 /interaction/<uid>
+//   GET  /interaction/<uid>         -> HTML form; login prompt:
+//        <form method="post" action="/interaction/<uid>/login"> login, password
+//        consent prompt:
+//        <form method="post" action="/interaction/<uid>/confirm"> (no fields)
+//   POST /interaction/<uid>/login   (urlencoded login=ada&password=anything)
+//        -> 303 /auth/<uid> (resume) -> 303 /interaction/<new uid> (consent)
+//   POST /interaction/<uid>/confirm -> 303 /auth/<uid> -> 303 redirect_uri?code=..&state=..
+// Any password works; the account id (sub) is the login value, with claims
+// email=<login>@example.test, email_verified, name, preferred_username=<login>.
 // Admin endpoint (test only, no browser needed):
 //   GET  /__test/health -> {"ok":true}
 //   POST /__test/mint {"client_id":"signoff-basic","sub":"ada"}
@@ -40,6 +59,16 @@ const CLIENTS = [
   response_types: ['code'],
   redirect_uris: ['http://127.0.0.1/callback'],
 }));
+CLIENTS.push({
+  client_id: 'signoff-native',
+  application_type: 'native',
+  token_endpoint_auth_method: 'none',
+  grant_types: ['authorization_code', 'refresh_token'],
+  response_types: ['code'],
+  // For native clients oidc-provider matches http loopback redirect URIs
+  // ignoring the port (RFC 8252 section 7.3), so any port works at runtime.
+  redirect_uris: ['http://127.0.0.1/callback'],
+});
 const MINT_SCOPE = 'openid offline_access';
 
 let handler = (req, res) => { res.writeHead(503).end(); };
@@ -50,17 +79,45 @@ const issuer = `http://127.0.0.1:${server.address().port}`;
 const signingKey = generateKeyPairSync('rsa', { modulusLength: 2048 })
   .privateKey.export({ format: 'jwk' });
 
+// Any login is an account: sub = login, with a few standard claims.
+async function findAccount(ctx, sub) {
+  return {
+    accountId: sub,
+    async claims() {
+      return {
+        sub,
+        email: `${sub}@example.test`,
+        email_verified: true,
+        name: `Test User ${sub}`,
+        preferred_username: sub,
+      };
+    },
+  };
+}
+
 const provider = new Provider(issuer, {
   clients: CLIENTS,
+  findAccount,
+  claims: {
+    openid: ['sub'],
+    email: ['email', 'email_verified'],
+    profile: ['name', 'preferred_username'],
+  },
+  // Put the granted scope claims (email, name, ...) in the ID token too, not
+  // only in the userinfo response.
+  conformIdTokenClaims: false,
+  interactions: { url: async (ctx, interaction) => `/interaction/${interaction.uid}` },
+  // PKCE: oidc-provider v9 supports only S256 and by default requires it for
+  // public clients (token_endpoint_auth_method none), i.e. signoff-native.
   jwks: { keys: [{ ...signingKey, kid: 'test-rs256', use: 'sig', alg: 'RS256' }] },
   cookies: { keys: ['signoff-test-cookie-key'] },
-  scopes: ['openid', 'offline_access'],
+  scopes: ['openid', 'offline_access', 'profile', 'email'],
   ttl: {
     AccessToken: 3600, IdToken: 3600, Interaction: 3600,
     RefreshToken: 14 * 86400, Grant: 14 * 86400, Session: 14 * 86400,
   },
   features: {
-    devInteractions: { enabled: true }, // any login/password works in a browser flow
+    devInteractions: { enabled: false }, // replaced by the handlers below
     rpInitiatedLogout: { enabled: true },
     // Each client may introspect / revoke only the tokens issued to itself.
     introspection: {
@@ -110,9 +167,116 @@ async function mint({ client_id: clientId, sub }) {
   return [200, { refresh_token, access_token }];
 }
 
+function escapeHtml(value) {
+  return String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function sendHtml(res, status, title, body) {
+  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(`<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>\n<body>\n${body}\n</body></html>\n`);
+}
+
+async function readForm(req) {
+  let raw = '';
+  for await (const chunk of req) raw += chunk;
+  return new URLSearchParams(raw);
+}
+
+// GET /interaction/:uid: a plain form for the pending prompt.
+async function showInteraction(req, res, uid) {
+  const { prompt, params } = await provider.interactionDetails(req, res);
+  const action = `/interaction/${encodeURIComponent(uid)}`;
+  if (prompt.name === 'login') {
+    sendHtml(res, 200, 'Sign in', [
+      `<h1>Sign in to ${escapeHtml(params.client_id)}</h1>`,
+      `<form method="post" action="${action}/login">`,
+      '<input type="text" name="login" autofocus>',
+      '<input type="password" name="password">',
+      '<button type="submit">Sign in</button>',
+      '</form>',
+    ].join('\n'));
+  } else if (prompt.name === 'consent') {
+    sendHtml(res, 200, 'Authorize', [
+      `<h1>Authorize ${escapeHtml(params.client_id)}</h1>`,
+      `<p>Scope: ${escapeHtml(params.scope ?? '')}</p>`,
+      `<form method="post" action="${action}/confirm">`,
+      '<button type="submit">Continue</button>',
+      '</form>',
+    ].join('\n'));
+  } else {
+    sendHtml(res, 501, 'Unsupported', `<p>unsupported prompt ${escapeHtml(prompt.name)}</p>`);
+  }
+}
+
+// POST /interaction/:uid/login: any password; the login becomes the sub.
+async function submitLogin(req, res) {
+  const { prompt } = await provider.interactionDetails(req, res);
+  if (prompt.name !== 'login') {
+    sendHtml(res, 400, 'Bad request', '<p>not a login prompt</p>');
+    return;
+  }
+  const accountId = (await readForm(req)).get('login')?.trim();
+  if (!accountId) {
+    sendHtml(res, 400, 'Bad request', '<p>login is required</p>');
+    return;
+  }
+  await provider.interactionFinished(req, res, { login: { accountId } }, { mergeWithLastSubmission: false });
+}
+
+// POST /interaction/:uid/confirm: grant whatever the consent prompt is missing.
+async function submitConsent(req, res) {
+  await readForm(req); // drain the (empty) body
+  const interaction = await provider.interactionDetails(req, res);
+  const { prompt: { name, details }, params, session } = interaction;
+  if (name !== 'consent' || !session?.accountId) {
+    sendHtml(res, 400, 'Bad request', '<p>not a consent prompt</p>');
+    return;
+  }
+  const grant = interaction.grantId
+    ? await provider.Grant.find(interaction.grantId)
+    : new provider.Grant({ accountId: session.accountId, clientId: params.client_id });
+  if (details.missingOIDCScope) grant.addOIDCScope(details.missingOIDCScope.join(' '));
+  if (details.missingOIDCClaims) grant.addOIDCClaims(details.missingOIDCClaims);
+  if (details.missingResourceScopes) {
+    for (const [indicator, scopes] of Object.entries(details.missingResourceScopes)) {
+      grant.addResourceScope(indicator, scopes.join(' '));
+    }
+  }
+  const grantId = await grant.save();
+  await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+}
+
+async function interaction(req, res, pathname) {
+  const [, , uid, action, ...rest] = pathname.split('/');
+  try {
+    if (!uid || rest.length) {
+      sendHtml(res, 404, 'Not found', '<p>not found</p>');
+    } else if (req.method === 'GET' && action === undefined) {
+      await showInteraction(req, res, uid);
+    } else if (req.method === 'POST' && action === 'login') {
+      await submitLogin(req, res);
+    } else if (req.method === 'POST' && action === 'confirm') {
+      await submitConsent(req, res);
+    } else {
+      sendHtml(res, 405, 'Method not allowed', '<p>method not allowed</p>');
+    }
+  } catch (err) {
+    if (err instanceof errors.SessionNotFound) {
+      sendHtml(res, 400, 'Session not found', `<p>${escapeHtml(err.error_description || err.message)}</p>`);
+    } else {
+      console.error('interaction error:', err);
+      sendHtml(res, 500, 'Error', `<p>${escapeHtml(err.message || err)}</p>`);
+    }
+  }
+}
+
 const providerCallback = provider.callback();
 handler = async (req, res) => {
   const { pathname } = new URL(req.url, issuer);
+  if (pathname.startsWith('/interaction/')) {
+    await interaction(req, res, pathname);
+    return;
+  }
   if (pathname !== '/__test' && !pathname.startsWith('/__test/')) {
     providerCallback(req, res);
     return;

@@ -83,6 +83,21 @@ impl OidcProvider {
         }
     }
 
+    /// Introspects as a public client (no secret).
+    pub async fn is_active_public(&self, client_id: &str, token: &str) -> bool {
+        let url = self.issuer.join("/token/introspection").unwrap();
+        let resp = self
+            .http
+            .post(url)
+            .form(&[("token", token), ("client_id", client_id)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "introspection answered");
+        let v: serde_json::Value = serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap();
+        v["active"].as_bool().unwrap()
+    }
+
     /// Asks the provider's introspection endpoint directly (independent of the engine).
     pub async fn is_active(&self, client: (&str, &str), token: &str) -> bool {
         let url = self.issuer.join("/token/introspection").unwrap();
@@ -97,5 +112,78 @@ impl OidcProvider {
         assert_eq!(resp.status(), 200, "introspection answered");
         let v: serde_json::Value = serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap();
         v["active"].as_bool().unwrap()
+    }
+}
+
+impl OidcProvider {
+    /// Plays the browser for a sign-in: follows redirects from `start` with a cookie jar, logs in
+    /// as `login` on the provider's login form, approves the consent form, and stops once the
+    /// redirect to the app's loopback `/callback` has been delivered. Returns that callback URL.
+    pub async fn complete_login(&self, start: &Url, login: &str) -> Url {
+        let mut cookies: std::collections::BTreeMap<String, String> = Default::default();
+        let mut url = start.clone();
+        let mut form: Option<Vec<(&str, String)>> = None;
+        for _ in 0..20 {
+            let cookie = cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            let req = match form.take() {
+                Some(f) => self.http.post(url.clone()).form(&f),
+                None => self.http.get(url.clone()),
+            };
+            let resp = req
+                .header("cookie", cookie)
+                .send()
+                .await
+                .expect("provider answers");
+            for set in resp.headers().get_all("set-cookie") {
+                let pair = set
+                    .to_str()
+                    .unwrap_or_default()
+                    .split(';')
+                    .next()
+                    .unwrap_or_default();
+                if let Some((name, value)) = pair.split_once('=') {
+                    if value.is_empty() {
+                        cookies.remove(name);
+                    } else {
+                        cookies.insert(name.to_owned(), value.to_owned());
+                    }
+                }
+            }
+            let status = resp.status().as_u16();
+            if url.path() == "/callback" && url.port() != self.issuer.port() {
+                assert_eq!(status, 200, "the app's loopback page answered");
+                return url;
+            }
+            match status {
+                300..=399 => {
+                    let location = resp.headers()["location"].to_str().unwrap().to_owned();
+                    url = url.join(&location).unwrap();
+                }
+                200 => {
+                    let html = resp.text().await.unwrap();
+                    let action = html
+                        .split("action=\"")
+                        .nth(1)
+                        .and_then(|r| r.split('"').next())
+                        .unwrap_or_else(|| panic!("no form on {url}: {html}"))
+                        .to_owned();
+                    form = Some(if html.contains("name=\"login\"") {
+                        vec![("login", login.to_owned()), ("password", "any".to_owned())]
+                    } else {
+                        Vec::new()
+                    });
+                    url = url.join(&action).unwrap();
+                }
+                other => panic!(
+                    "unexpected {other} from {url}: {}",
+                    resp.text().await.unwrap_or_default()
+                ),
+            }
+        }
+        panic!("the sign-in did not reach the app's callback within 20 steps");
     }
 }

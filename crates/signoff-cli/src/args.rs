@@ -79,6 +79,20 @@ pub enum AccountCmd {
         #[arg(long)]
         subject: Option<String>,
     },
+    /// Sign in through the browser (OpenID Connect with PKCE) and add the account.
+    Login {
+        /// The provider profile id (an `oidc` or Keycloak profile with an issuer).
+        provider: String,
+        /// A name for the account (default: from the ID token).
+        #[arg(long)]
+        label: Option<String>,
+        /// Give up after this many seconds.
+        #[arg(long, default_value_t = 300)]
+        timeout: u64,
+        /// Do not try to open a browser; only print the URL.
+        #[arg(long)]
+        no_browser: bool,
+    },
     /// List the accounts you are signed in to.
     List,
     /// Delete an account locally WITHOUT revoking it at the provider.

@@ -17,6 +17,9 @@ pub struct Metadata {
     pub revocation_endpoint: Option<Url>,
     pub introspection_endpoint: Option<Url>,
     pub end_session_endpoint: Option<Url>,
+    /// For signing in.
+    pub authorization_endpoint: Option<Url>,
+    pub token_endpoint: Option<Url>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -25,6 +28,8 @@ struct RawMetadata {
     revocation_endpoint: Option<String>,
     introspection_endpoint: Option<String>,
     end_session_endpoint: Option<String>,
+    authorization_endpoint: Option<String>,
+    token_endpoint: Option<String>,
 }
 
 /// The two well-known locations for `issuer`, in the order they are tried.
@@ -110,6 +115,8 @@ fn parse(issuer: &Url, body: &[u8]) -> Result<Metadata, Verdict> {
         revocation_endpoint: endpoint("revocation_endpoint", raw.revocation_endpoint)?,
         introspection_endpoint: endpoint("introspection_endpoint", raw.introspection_endpoint)?,
         end_session_endpoint: endpoint("end_session_endpoint", raw.end_session_endpoint)?,
+        authorization_endpoint: endpoint("authorization_endpoint", raw.authorization_endpoint)?,
+        token_endpoint: endpoint("token_endpoint", raw.token_endpoint)?,
     })
 }
 

@@ -19,6 +19,7 @@ pub enum ErrorCode {
     InvalidInput,
     NotFound,
     Io,
+    SignInFailed,
 }
 
 impl ErrorCode {
@@ -32,6 +33,7 @@ impl ErrorCode {
             Self::InvalidInput => "invalid_input",
             Self::NotFound => "not_found",
             Self::Io => "io",
+            Self::SignInFailed => "sign_in_failed",
         }
     }
 }
@@ -82,6 +84,9 @@ pub enum Error {
     #[error("no {what} with id {id}")]
     NotFound { what: &'static str, id: String },
 
+    #[error("signing in failed: {reason}")]
+    SignIn { reason: String },
+
     #[error("{action} {path}: {source}")]
     Io {
         action: &'static str,
@@ -102,6 +107,7 @@ impl Error {
             Self::InvalidInput { .. } => ErrorCode::InvalidInput,
             Self::NotFound { .. } => ErrorCode::NotFound,
             Self::Io { .. } => ErrorCode::Io,
+            Self::SignIn { .. } => ErrorCode::SignInFailed,
         }
     }
 

@@ -17,6 +17,7 @@ pub mod outcome;
 pub mod paths;
 pub mod profile;
 pub mod secret;
+pub mod signin;
 pub mod store;
 pub mod tokens;
 pub mod vault;

@@ -272,6 +272,35 @@ impl Signoff {
         Ok(account)
     }
 
+    /// Starts signing in to `provider`: returns the URL to open in the browser.
+    pub async fn begin_sign_in(&self, provider: &str) -> Result<crate::signin::PendingSignIn> {
+        let profile = self.providers().get(provider)?.clone();
+        crate::signin::begin(&profile).await
+    }
+
+    /// Waits for the browser to come back (up to `timeout`), then adds the account with its
+    /// tokens in the keychain. `label` overrides the name taken from the ID token.
+    pub async fn finish_sign_in(
+        &self,
+        pending: crate::signin::PendingSignIn,
+        label: Option<String>,
+        timeout: Duration,
+        actor: Actor,
+    ) -> Result<Account> {
+        let profile = self.providers().get(pending.provider())?.clone();
+        let secret = self.vault()?.client_secret(&profile.id)?;
+        let signed_in = crate::signin::finish(pending, &profile, secret.as_ref(), timeout).await?;
+        let label = label
+            .or(signed_in.label)
+            .unwrap_or_else(|| format!("{} ({})", profile.label, signed_in.subject));
+        let new = NewAccount {
+            provider_id: profile.id.clone(),
+            label,
+            subject: Some(signed_in.subject),
+        };
+        self.add_account(new, signed_in.tokens, actor)
+    }
+
     /// The audit log since `since` (everything when `None`), oldest first.
     pub fn audit(&self, since: Option<OffsetDateTime>) -> Result<Vec<AuditEntry>> {
         self.store.audit_since(since)

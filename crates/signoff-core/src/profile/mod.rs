@@ -55,6 +55,10 @@ pub struct Profile {
     pub client_auth: ClientAuth,
     /// For providers with both: log out (end the session) or revoke the token.
     pub signout: SignoutMode,
+    /// Scopes asked for when signing in (OpenID Connect); `openid` is always included.
+    pub scopes: Vec<String>,
+    /// Ask for `offline_access` (a refresh token) when signing in.
+    pub offline_access: bool,
     pub locked: bool,
     pub source: Source,
     /// Why the profile cannot be used yet (a setting is missing), if so.

@@ -85,6 +85,8 @@ struct RawProfile {
     token_type_hint: Option<Spanned<TokenKind>>,
     client_auth: Option<Spanned<ClientAuth>>,
     signout: Option<Spanned<SignoutMode>>,
+    scopes: Option<Spanned<Vec<String>>>,
+    offline_access: Option<Spanned<bool>>,
     locked: Option<Spanned<bool>>,
     params: Option<Spanned<BTreeMap<String, String>>>,
 }
@@ -127,6 +129,8 @@ pub(super) struct Merged {
     token_type_hint: Option<Field<TokenKind>>,
     client_auth: Option<Field<ClientAuth>>,
     signout: Option<Field<SignoutMode>>,
+    scopes: Option<Field<Vec<String>>>,
+    offline_access: Option<Field<bool>>,
     params: BTreeMap<String, Field<String>>,
 }
 
@@ -215,7 +219,9 @@ pub(super) fn merge_file(
             client_id,
             token_type_hint,
             client_auth,
-            signout
+            signout,
+            scopes,
+            offline_access
         );
         if let Some(params) = raw.params {
             let origin = at(params.span());
@@ -259,6 +265,8 @@ impl Merged {
             token_type_hint: None,
             client_auth: None,
             signout: None,
+            scopes: None,
+            offline_access: None,
             params: BTreeMap::new(),
         }
     }
@@ -383,6 +391,12 @@ impl Merged {
                 .map(|f| f.value)
                 .unwrap_or_default(),
             signout: self.signout.as_ref().map(|f| f.value).unwrap_or_default(),
+            scopes: self
+                .scopes
+                .as_ref()
+                .map(|f| f.value.clone())
+                .unwrap_or_default(),
+            offline_access: self.offline_access.as_ref().is_some_and(|f| f.value),
             locked: self.locked_by.is_some(),
             source: match self.layer {
                 Layer::Builtin => Source::Builtin,

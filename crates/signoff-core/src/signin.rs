@@ -1,0 +1,345 @@
+//! Signing in with OpenID Connect: authorization code with PKCE (RFC 7636) through the system
+//! browser and a loopback redirect on 127.0.0.1 with a random port (RFC 8252). `state` and
+//! `nonce` are checked; the tokens go straight to the keychain; subject and label come from the
+//! ID token.
+
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+use url::Url;
+
+use crate::discovery::{self, Metadata};
+use crate::error::{Error, Result};
+use crate::http::Timeouts;
+use crate::outcome::{BODY_LIMIT, Verdict, provider_error};
+use crate::profile::{ClientAuth, Profile, Protocol};
+use crate::secret::SecretString;
+use crate::tokens::TokenBundle;
+
+/// A sign-in waiting for the browser to come back.
+#[derive(Debug)]
+pub struct PendingSignIn {
+    /// Open this in the browser (or let the person copy it).
+    pub url: Url,
+    pub(crate) provider: String,
+    listener: TcpListener,
+    redirect_uri: String,
+    state: String,
+    nonce: String,
+    verifier: SecretString,
+    meta: Metadata,
+}
+
+impl PendingSignIn {
+    /// The provider profile this sign-in is for.
+    pub fn provider(&self) -> &str {
+        &self.provider
+    }
+}
+
+/// What a finished sign-in yields.
+#[derive(Debug)]
+pub struct SignedIn {
+    pub tokens: TokenBundle,
+    pub subject: String,
+    /// A name for the account from the ID token (email, user name or name).
+    pub label: Option<String>,
+}
+
+fn random_text(bytes: usize) -> Result<String> {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf).map_err(|e| Error::invalid("randomness", e.to_string()))?;
+    Ok(URL_SAFE_NO_PAD.encode(buf))
+}
+
+fn signin_error(why: impl Into<String>) -> Error {
+    Error::SignIn { reason: why.into() }
+}
+
+fn verdict_error(v: Verdict) -> Error {
+    match v {
+        Verdict::Permanent(e) | Verdict::Retry { error: e, .. } => signin_error(e.to_string()),
+        Verdict::Ended(_) => signin_error("unexpected answer from discovery"),
+    }
+}
+
+/// Starts a sign-in: discovers the endpoints, opens the loopback listener, builds the URL.
+pub async fn begin(profile: &Profile) -> Result<PendingSignIn> {
+    let issuer = match profile.protocol {
+        Protocol::Oidc | Protocol::KeycloakLogout => profile.issuer.clone(),
+        _ => None,
+    }
+    .ok_or_else(|| {
+        signin_error(format!(
+            "{} has no issuer to sign in with; add its tokens instead",
+            profile.label
+        ))
+    })?;
+    let client_id = profile.client_id.clone().ok_or_else(|| {
+        signin_error(format!(
+            "set client_id for {} in providers.toml",
+            profile.id
+        ))
+    })?;
+    let client = crate::http::client(Timeouts::default());
+    let meta = discovery::discover(&client, &issuer)
+        .await
+        .map_err(verdict_error)?;
+    let authorize = meta
+        .authorization_endpoint
+        .clone()
+        .ok_or_else(|| signin_error("the provider publishes no authorization endpoint"))?;
+    let listener = TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .map_err(|source| Error::Io {
+            action: "cannot listen on",
+            path: "127.0.0.1".into(),
+            source,
+        })?;
+    let port = listener
+        .local_addr()
+        .map_err(|source| Error::Io {
+            action: "cannot listen on",
+            path: "127.0.0.1".into(),
+            source,
+        })?
+        .port();
+    let redirect_uri = format!("http://127.0.0.1:{port}/callback");
+    let (state, nonce) = (random_text(24)?, random_text(24)?);
+    let verifier = SecretString::new(random_text(48)?);
+    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.expose_secret().as_bytes()));
+    let mut scopes = vec!["openid".to_owned()];
+    scopes.extend(profile.scopes.iter().filter(|s| *s != "openid").cloned());
+    if profile.offline_access && !scopes.iter().any(|s| s == "offline_access") {
+        scopes.push("offline_access".into());
+    }
+    let mut url = authorize;
+    {
+        let mut q = url.query_pairs_mut();
+        q.append_pair("response_type", "code")
+            .append_pair("client_id", &client_id)
+            .append_pair("redirect_uri", &redirect_uri)
+            .append_pair("scope", &scopes.join(" "))
+            .append_pair("state", &state)
+            .append_pair("nonce", &nonce)
+            .append_pair("code_challenge", &challenge)
+            .append_pair("code_challenge_method", "S256");
+        if profile.offline_access {
+            q.append_pair("prompt", "consent");
+        }
+    }
+    Ok(PendingSignIn {
+        url,
+        provider: profile.id.clone(),
+        listener,
+        redirect_uri,
+        state,
+        nonce,
+        verifier,
+        meta,
+    })
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: Option<String>,
+    refresh_token: Option<String>,
+    id_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct IdClaims {
+    iss: String,
+    sub: String,
+    aud: serde_json::Value,
+    nonce: Option<String>,
+    exp: i64,
+    email: Option<String>,
+    preferred_username: Option<String>,
+    name: Option<String>,
+}
+
+/// Waits (up to `timeout`) for the browser to come back, then exchanges the code for tokens.
+pub async fn finish(
+    pending: PendingSignIn,
+    profile: &Profile,
+    secret: Option<&SecretString>,
+    timeout: Duration,
+) -> Result<SignedIn> {
+    let params = tokio::time::timeout(timeout, wait_for_redirect(&pending.listener))
+        .await
+        .map_err(|_| {
+            signin_error(format!(
+                "no answer from the browser within {} s",
+                timeout.as_secs()
+            ))
+        })??;
+    if let Some(err) = params
+        .iter()
+        .find(|(k, _)| k == "error")
+        .map(|(_, v)| v.clone())
+    {
+        let desc = params
+            .iter()
+            .find(|(k, _)| k == "error_description")
+            .map(|(_, v)| v.clone());
+        return Err(signin_error(format!(
+            "the provider refused: {err}{}",
+            desc.map(|d| format!(": {d}")).unwrap_or_default()
+        )));
+    }
+    let get = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    if get("state").as_deref() != Some(pending.state.as_str()) {
+        return Err(signin_error(
+            "the answer's state does not match this sign-in (ignored)",
+        ));
+    }
+    let code =
+        SecretString::new(get("code").ok_or_else(|| signin_error("the answer has no code"))?);
+    let token_endpoint = pending
+        .meta
+        .token_endpoint
+        .clone()
+        .ok_or_else(|| signin_error("the provider publishes no token endpoint"))?;
+    let client_id = profile.client_id.clone().unwrap_or_default();
+    let mut form = vec![
+        ("grant_type", "authorization_code".to_owned()),
+        ("code", code.expose_secret().to_owned()),
+        ("redirect_uri", pending.redirect_uri.clone()),
+        ("code_verifier", pending.verifier.expose_secret().to_owned()),
+    ];
+    let client = crate::http::client(Timeouts::default());
+    let mut req = client.post(token_endpoint);
+    match (profile.client_auth, secret) {
+        (ClientAuth::Basic, Some(s)) => req = req.basic_auth(&client_id, Some(s.expose_secret())),
+        (ClientAuth::Post, Some(s)) => {
+            form.push(("client_id", client_id.clone()));
+            form.push(("client_secret", s.expose_secret().to_owned()));
+        }
+        _ => form.push(("client_id", client_id.clone())),
+    }
+    let resp = req
+        .form(&form)
+        .send()
+        .await
+        .map_err(|e| signin_error(format!("token request failed: {e}")))?;
+    let status = resp.status().as_u16();
+    let body = resp
+        .bytes()
+        .await
+        .map_err(|e| signin_error(format!("token response unreadable: {e}")))?;
+    let body = &body[..body.len().min(BODY_LIMIT)];
+    if status != 200 {
+        return Err(signin_error(format!(
+            "the token endpoint refused: {}",
+            provider_error(status, body, &[code.expose_secret()])
+        )));
+    }
+    let tokens: TokenResponse =
+        serde_json::from_slice(body).map_err(|_| signin_error("the token response is not JSON"))?;
+    let id_token = tokens
+        .id_token
+        .ok_or_else(|| signin_error("the provider returned no ID token"))?;
+    let claims = id_claims(&id_token)?;
+    let issuer_ok =
+        claims.iss.trim_end_matches('/') == pending.meta.issuer.as_str().trim_end_matches('/');
+    let aud_ok = match &claims.aud {
+        serde_json::Value::String(a) => a == &client_id,
+        serde_json::Value::Array(v) => v.iter().any(|a| a.as_str() == Some(client_id.as_str())),
+        _ => false,
+    };
+    if !issuer_ok || !aud_ok {
+        return Err(signin_error("the ID token is for another issuer or client"));
+    }
+    if claims.nonce.as_deref() != Some(pending.nonce.as_str()) {
+        return Err(signin_error(
+            "the ID token's nonce does not match this sign-in",
+        ));
+    }
+    if claims.exp < time::OffsetDateTime::now_utc().unix_timestamp() {
+        return Err(signin_error("the ID token has already expired"));
+    }
+    let label = claims
+        .email
+        .clone()
+        .or(claims.preferred_username.clone())
+        .or(claims.name.clone());
+    let bundle = TokenBundle {
+        refresh_token: tokens.refresh_token.map(SecretString::new),
+        access_token: tokens.access_token.map(SecretString::new),
+        id_token: Some(SecretString::new(id_token)),
+    };
+    Ok(SignedIn {
+        tokens: bundle,
+        subject: claims.sub,
+        label,
+    })
+}
+
+/// The claims of an ID token received straight from the token endpoint over TLS (OpenID
+/// Connect Core §3.1.3.7 lets a client rely on TLS there instead of the signature).
+fn id_claims(jwt: &str) -> Result<IdClaims> {
+    let payload = jwt
+        .split('.')
+        .nth(1)
+        .ok_or_else(|| signin_error("the ID token is not a JWT"))?;
+    let bytes = URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .map_err(|_| signin_error("the ID token is not a JWT"))?;
+    serde_json::from_slice(&bytes).map_err(|_| signin_error("the ID token's claims are unreadable"))
+}
+
+/// Accepts connections on the loopback listener until one asks for `/callback`; answers it with
+/// a page telling the person they can go back to Signoff.
+async fn wait_for_redirect(listener: &TcpListener) -> Result<Vec<(String, String)>> {
+    loop {
+        let (mut stream, _) = listener.accept().await.map_err(|source| Error::Io {
+            action: "cannot accept on",
+            path: "127.0.0.1".into(),
+            source,
+        })?;
+        let mut buf = Vec::with_capacity(2048);
+        let mut chunk = [0u8; 1024];
+        while buf.len() < 16 * 1024 && !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+        let head = String::from_utf8_lossy(&buf);
+        let target = head
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("GET "))
+            .and_then(|l| l.split(' ').next())
+            .unwrap_or("");
+        let Ok(url) = Url::parse(&format!("http://127.0.0.1{target}")) else {
+            continue;
+        };
+        if url.path() != "/callback" {
+            let _ = stream
+                .write_all(
+                    b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                )
+                .await;
+            continue;
+        }
+        let page = "<!doctype html><title>Signoff</title><p>Signed in. You can close this tab and return to Signoff.</p>";
+        let reply = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+            page.len()
+        );
+        let _ = stream.write_all(reply.as_bytes()).await;
+        return Ok(url.query_pairs().into_owned().collect());
+    }
+}
