@@ -14,7 +14,7 @@ command -v cargo >/dev/null || die "no Rust toolchain: install rustup (https://r
 
 run_pkgs=(build-essential pkg-config libwebkit2gtk-4.1-dev libayatana-appindicator3-dev
           gnome-keyring libsecret-tools dbus dbus-x11)
-test_pkgs=(xvfb xauth webkit2gtk-driver python3-xlib)
+test_pkgs=(xvfb xauth webkit2gtk-driver python3-xlib libglib2.0-bin procps)
 pkgs=("${run_pkgs[@]}")
 [ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")
 command -v node >/dev/null || pkgs+=(nodejs)
