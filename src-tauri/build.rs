@@ -10,6 +10,8 @@ fn main() {
         "add_account",
         "set_client_secret",
         "activity",
+        "sign_in",
+        "cancel_sign_in",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new()

@@ -29,6 +29,7 @@ const ERROR_TEXT = {
   invalid_input: "Some of what you entered is not valid.",
   not_found: "That account or provider no longer exists.",
   io: "Signoff could not read or write one of its files.",
+  sign_in_failed: "Signing in did not work.",
 };
 
 const state = { accounts: [], providers: [], byId: new Map(), busy: false, audit: [] };
@@ -286,6 +287,12 @@ async function openAddDialog() {
   await refresh();
   fillProviderSelect($("add-provider"));
   fillProviderSelect($("secret-provider"));
+  const signIn = state.providers.filter((p) => p.can_sign_in);
+  $("signin-provider").replaceChildren(...signIn.map((p) => el("option", { value: p.id, textContent: p.label })));
+  $("signin-submit").disabled = signIn.length === 0;
+  if (!signIn.length) $("signin-hint").textContent = "No provider set up here supports signing in with the browser; paste tokens below.";
+  $("signin-result").textContent = "";
+  $("signin-wait").hidden = true;
   $("add-error").hidden = true;
   $("secret-result").textContent = "";
   $("add-dialog").showModal();
@@ -320,6 +327,37 @@ async function submitAdd(ev) {
     $("add-error").textContent = errorSentence(err);
     $("add-error").hidden = false;
   }
+}
+
+async function submitSignIn(ev) {
+  ev.preventDefault();
+  $("signin-result").textContent = "";
+  $("signin-url").value = "";
+  $("signin-wait-text").textContent = "Opening your browser…";
+  $("signin-wait").hidden = false;
+  $("signin-submit").disabled = true;
+  try {
+    const account = await invoke("sign_in", {
+      provider: $("signin-provider").value,
+      label: $("signin-label").value.trim() || null,
+    });
+    $("add-dialog").close();
+    $("signin-label").value = "";
+    $("status").textContent = `Signed in as ${account.label}.`;
+    await refresh();
+  } catch (err) {
+    $("signin-result").textContent = err && err.message === "sign-in cancelled" ? "Sign-in cancelled." : errorSentence(err);
+  } finally {
+    $("signin-wait").hidden = true;
+    $("signin-submit").disabled = false;
+  }
+}
+
+function onSignInUrl(payload) {
+  $("signin-url").value = payload.url;
+  $("signin-wait-text").textContent = payload.opened
+    ? "Continue in your browser. If nothing opened, copy this address into one:"
+    : "Signoff could not open a browser here. Copy this address into one to sign in:";
 }
 
 async function submitSecret(ev) {
@@ -395,6 +433,10 @@ document.addEventListener("DOMContentLoaded", () => {
   $("add-cancel").addEventListener("click", () => $("add-dialog").close());
   $("add-form").addEventListener("submit", submitAdd);
   $("secret-form").addEventListener("submit", submitSecret);
+  $("signin-form").addEventListener("submit", submitSignIn);
+  $("signin-cancel").addEventListener("click", () => invoke("cancel_sign_in"));
+  $("add-dialog").addEventListener("close", () => invoke("cancel_sign_in"));
+  tauri.event.listen("signin-url", (e) => onSignInUrl(e.payload));
   $("receipt-close").addEventListener("click", () => { $("receipt").hidden = true; });
   $("tab-accounts").addEventListener("click", () => selectTab("accounts"));
   $("tab-activity").addEventListener("click", () => selectTab("activity"));

@@ -40,6 +40,8 @@ pub struct ProviderView {
     label: String,
     /// False when signing out can only delete the local copy.
     revokes_on_server: bool,
+    /// True when "Sign in with the browser" works for this provider (OpenID Connect).
+    can_sign_in: bool,
     incomplete: Option<String>,
 }
 
@@ -49,6 +51,7 @@ impl From<&Profile> for ProviderView {
             id: p.id.clone(),
             label: p.label.clone(),
             revokes_on_server: p.can_revoke_on_server(),
+            can_sign_in: p.incomplete.is_none() && p.issuer.is_some(),
             incomplete: p.incomplete.clone(),
         }
     }
@@ -133,6 +136,68 @@ pub async fn add_account(
         .map_err(report)?;
     events::accounts_changed(&app);
     Ok(account)
+}
+
+/// The sign-in in progress, so the page can cancel it.
+#[derive(Debug, Default)]
+pub struct SignInState {
+    cancel: std::sync::Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
+}
+
+/// Signs in through the system browser (OpenID Connect with PKCE). The address is sent to the
+/// page as a `signin-url` event (to copy when no browser opens); the tokens never are.
+#[tauri::command]
+pub async fn sign_in(
+    app: AppHandle,
+    core: Core<'_>,
+    state: State<'_, SignInState>,
+    provider: String,
+    label: Option<String>,
+) -> Reply<Account> {
+    let pending = core.begin_sign_in(&provider).await.map_err(report)?;
+    let url = pending.url.to_string();
+    let opened = crate::open_in_browser(&url);
+    emit(
+        &app,
+        "signin-url",
+        serde_json::json!({ "url": url, "opened": opened }),
+    );
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    *state.cancel.lock().unwrap_or_else(|p| p.into_inner()) = Some(tx);
+    let label = label.map(|l| l.trim().to_owned()).filter(|l| !l.is_empty());
+    let finish = core.finish_sign_in(
+        pending,
+        label,
+        std::time::Duration::from_secs(300),
+        Actor::User,
+    );
+    let result = tokio::select! {
+        r = finish => r.map_err(report),
+        _ = rx => Err(ErrorReport { code: signoff_core::ErrorCode::SignInFailed, message: "sign-in cancelled".into() }),
+    };
+    state
+        .cancel
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take();
+    if result.is_ok() {
+        events::accounts_changed(&app);
+    }
+    result
+}
+
+/// Cancels the sign-in in progress, if any.
+#[tauri::command]
+pub async fn cancel_sign_in(state: State<'_, SignInState>) -> Reply<()> {
+    if let Some(tx) = state
+        .cancel
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take()
+    {
+        let _ = tx.send(());
+    }
+    Ok(())
 }
 
 /// Stores a provider's client secret in the keychain.

@@ -77,6 +77,7 @@ fn main() -> ExitCode {
         }))
         .plugin(tauri_plugin_notification::init())
         .manage(core)
+        .manage(commands::SignInState::default())
         .invoke_handler(tauri::generate_handler![
             commands::list_accounts,
             commands::list_providers,
@@ -86,6 +87,8 @@ fn main() -> ExitCode {
             commands::add_account,
             commands::set_client_secret,
             commands::activity,
+            commands::sign_in,
+            commands::cancel_sign_in,
         ])
         .setup(|app| {
             tray::install(app.handle());
@@ -124,6 +127,21 @@ pub fn show_main_window(app: &AppHandle) {
         let _ = w.unminimize();
         let _ = w.set_focus();
     }
+}
+
+/// Opens `url` in the desktop's browser; false when that did not work.
+pub fn open_in_browser(url: &str) -> bool {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    std::process::Command::new(opener)
+        .arg(url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 /// On Linux, GTK aborts without a display; say so plainly instead.

@@ -386,3 +386,63 @@ async fn a_thousand_accounts_list_and_sign_out_one() {
     app.screenshot("thousand-accounts").await;
     app.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_from_the_window_with_the_browser_step_driven_by_the_test() {
+    let op = signoff_tests::oidc::OidcProvider::start().await;
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join("providers.toml"),
+        format!(
+            "[[provider]]\nid = \"corp\"\nlabel = \"Corp ID\"\nprotocol = \"oidc\"\nissuer = \"{}\"\n\
+             client_id = \"signoff-native\"\nclient_auth = \"none\"\noffline_access = true\nscopes = [\"email\"]\n",
+            op.issuer.as_str().trim_end_matches('/')
+        ),
+    )
+    .unwrap();
+    let app = AppSession::start(home.path()).await;
+    app.wait_for("#empty:not([hidden])").await;
+    app.click("#add-account-btn").await;
+    app.wait_for("#add-dialog[open]").await;
+    app.click("#signin-submit").await;
+    let url = signin_url(&app).await;
+    app.screenshot("signin-waiting").await;
+    op.complete_login(&url, "ada").await;
+    let row = app.wait_text("tr.account", "ada@example.test").await;
+    assert!(row.contains("Signed in"), "{row}");
+    let core = signoff_core::Signoff::open(signoff_core::Paths::under(home.path())).unwrap();
+    let accounts = core.list_accounts().unwrap();
+    assert_eq!(accounts[0].subject.as_deref(), Some("ada"));
+    assert!(
+        core.tokens(&accounts[0].id)
+            .unwrap()
+            .unwrap()
+            .refresh_token
+            .is_some(),
+        "offline access"
+    );
+
+    // Cancel: nothing is added and the dialog says so.
+    app.click("#add-account-btn").await;
+    app.wait_for("#add-dialog[open]").await;
+    app.click("#signin-submit").await;
+    signin_url(&app).await;
+    app.click("#signin-cancel").await;
+    app.wait_text("#signin-result", "Sign-in cancelled").await;
+    assert_eq!(core.list_accounts().unwrap().len(), 1);
+    app.close().await;
+}
+
+/// The address the window shows for copying, once the sign-in has started.
+async fn signin_url(app: &AppSession) -> url::Url {
+    for _ in 0..100 {
+        let v = app
+            .js("return document.getElementById('signin-url').value")
+            .await;
+        if let Some(u) = v.as_str().filter(|u| u.starts_with("http")) {
+            return url::Url::parse(u).unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the window never showed the sign-in address");
+}
