@@ -34,13 +34,29 @@ impl TokenBundle {
                 ),
             )
         })?;
-        for t in [
-            &mut bundle.refresh_token,
-            &mut bundle.access_token,
-            &mut bundle.id_token,
+        for (name, t) in [
+            ("refresh_token", &mut bundle.refresh_token),
+            ("access_token", &mut bundle.access_token),
+            ("id_token", &mut bundle.id_token),
         ] {
             if t.as_ref().is_some_and(SecretString::is_blank) {
                 *t = None;
+            }
+            if let Some(v) = t.as_mut() {
+                let trimmed = v.expose_secret().trim();
+                // RFC 6750 b64token and JWTs: printable ASCII, no spaces. A pasted token with
+                // spaces or line breaks inside is a copy-and-paste accident, not a token.
+                if !trimmed.bytes().all(|b| b.is_ascii_graphic()) {
+                    return Err(Error::invalid(
+                        "tokens",
+                        format!(
+                            "{name} has spaces, line breaks or non-ASCII characters inside; paste it again"
+                        ),
+                    ));
+                }
+                if trimmed.len() != v.expose_secret().len() {
+                    *v = SecretString::new(trimmed.to_owned());
+                }
             }
         }
         if bundle.is_empty() {
@@ -95,6 +111,24 @@ mod tests {
         assert!(!e.to_string().contains("sekrit-value"), "{e}");
         let e = TokenBundle::from_json(r#"{"refresh_token": sekrit-value}"#).unwrap_err();
         assert!(!e.to_string().contains("sekrit"), "{e}");
+    }
+
+    #[test]
+    fn pasted_tokens_are_trimmed_and_broken_ones_refused() {
+        let b = TokenBundle::from_json(r#"{"access_token":"  abc.def-ghi_123=  "}"#).unwrap();
+        assert_eq!(b.access_token.unwrap().expose_secret(), "abc.def-ghi_123=");
+        for bad in [
+            r#"{"access_token":"abc def"}"#,
+            r#"{"refresh_token":"abc\ndef"}"#,
+            r#"{"id_token":"abcé"}"#,
+        ] {
+            let e = TokenBundle::from_json(bad).unwrap_err();
+            assert_eq!(e.code(), crate::ErrorCode::InvalidInput, "{bad}");
+            assert!(
+                !e.to_string().contains("abc"),
+                "never quotes the token: {e}"
+            );
+        }
     }
 
     #[test]
