@@ -156,7 +156,7 @@ pub async fn sign_in(
 ) -> Reply<Account> {
     let pending = core.begin_sign_in(&provider).await.map_err(report)?;
     let url = pending.url.to_string();
-    let opened = crate::open_in_browser(&url);
+    let opened = signoff_core::signin::open_in_browser(&url);
     emit(
         &app,
         "signin-url",

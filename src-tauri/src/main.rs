@@ -129,21 +129,6 @@ pub fn show_main_window(app: &AppHandle) {
     }
 }
 
-/// Opens `url` in the desktop's browser; false when that did not work.
-pub fn open_in_browser(url: &str) -> bool {
-    let opener = if cfg!(target_os = "macos") {
-        "open"
-    } else {
-        "xdg-open"
-    };
-    std::process::Command::new(opener)
-        .arg(url)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 /// On Linux, GTK aborts without a display; say so plainly instead.
 fn no_display() -> Option<&'static str> {
     if cfg!(target_os = "linux")

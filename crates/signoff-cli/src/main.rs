@@ -107,7 +107,7 @@ async fn run(command: Command, paths: Paths, out: &Output) -> signoff_core::Resu
         } => {
             let pending = core.begin_sign_in(&provider).await?;
             let url = pending.url.to_string();
-            if !no_browser && open_browser(&url) {
+            if !no_browser && signoff_core::signin::open_in_browser(&url) {
                 eprintln!("Continue in your browser. If nothing opened, visit:\n  {url}");
             } else {
                 eprintln!("Open this address in a browser to sign in:\n  {url}");
@@ -249,19 +249,6 @@ async fn run(command: Command, paths: Paths, out: &Output) -> signoff_core::Resu
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Opens `url` in the desktop's browser; false when that is not possible here.
-fn open_browser(url: &str) -> bool {
-    let has_display =
-        std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
-    has_display
-        && std::process::Command::new("xdg-open")
-            .arg(url)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
 }
 
 fn exit_for(summary: &SignOutSummary) -> ExitCode {

@@ -42,6 +42,26 @@ impl PendingSignIn {
     }
 }
 
+/// Opens `url` in the desktop's browser (xdg-open, or `open` on macOS); false when there is no
+/// display or that did not work, so the caller shows the address to copy instead.
+pub fn open_in_browser(url: &str) -> bool {
+    let has_display = cfg!(not(target_os = "linux"))
+        || std::env::var_os("DISPLAY").is_some()
+        || std::env::var_os("WAYLAND_DISPLAY").is_some();
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    has_display
+        && std::process::Command::new(opener)
+            .arg(url)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+}
+
 /// What a finished sign-in yields.
 #[derive(Debug)]
 pub struct SignedIn {
