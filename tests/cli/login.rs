@@ -8,6 +8,24 @@ use signoff_tests::oidc::OidcProvider;
 
 use crate::{json, keychain_lookup, signoff_async, signoff_cmd, write_providers};
 
+/// Reads the sign-in address the CLI prints, and keeps draining its stderr afterwards (a closed
+/// pipe would make its next message fail).
+async fn sign_in_url(child: &mut std::process::Child) -> String {
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let mut tx = Some(tx);
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.trim().starts_with("http") {
+                if let Some(tx) = tx.take() {
+                    let _ = tx.send(line.trim().to_owned());
+                }
+            }
+        }
+    });
+    rx.await.expect("the CLI prints the sign-in URL")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_with_pkce_then_sign_out_and_introspection_says_inactive() {
     let op = OidcProvider::start().await;
@@ -38,16 +56,7 @@ async fn login_with_pkce_then_sign_out_and_introspection_says_inactive() {
     .stderr(Stdio::piped())
     .spawn()
     .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let url = tokio::task::spawn_blocking(move || {
-        BufReader::new(stderr)
-            .lines()
-            .map_while(Result::ok)
-            .find_map(|l| l.trim().starts_with("http").then(|| l.trim().to_owned()))
-            .expect("the CLI prints the sign-in URL")
-    })
-    .await
-    .unwrap();
+    let url = sign_in_url(&mut child).await;
     let start = url::Url::parse(&url).unwrap();
     let q: std::collections::HashMap<_, _> = start.query_pairs().into_owned().collect();
     assert_eq!(q["code_challenge_method"], "S256");
@@ -114,4 +123,49 @@ async fn login_times_out_cleanly_and_adds_nothing() {
     );
     let list = signoff_async(home.path(), &["--json", "account", "list"], "").await;
     assert_eq!(json(&list)["accounts"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_keycloak_profile_with_an_issuer_signs_in_too() {
+    let op = OidcProvider::start().await;
+    let home = tempfile::tempdir().unwrap();
+    write_providers(
+        home.path(),
+        &format!(
+            "[[provider]]\nid = \"hyperid\"\nissuer = \"{}\"\nclient_id = \"signoff-native\"\nclient_auth = \"none\"\n\
+             logout_endpoint = \"{}/logout\"\n",
+            op.issuer.as_str().trim_end_matches('/'),
+            op.issuer.as_str().trim_end_matches('/')
+        ),
+    );
+    let mut child = signoff_cmd(
+        home.path(),
+        &[
+            "--json",
+            "account",
+            "login",
+            "hyperid",
+            "--no-browser",
+            "--label",
+            "HyperID work",
+        ],
+    )
+    .env("SIGNOFF_LOG", "warn")
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let url = sign_in_url(&mut child).await;
+    op.complete_login(&url::Url::parse(&url).unwrap(), "bob")
+        .await;
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(out.status.success());
+    let account = json(&out);
+    assert_eq!(
+        (account["label"].as_str(), account["subject"].as_str()),
+        (Some("HyperID work"), Some("bob"))
+    );
 }

@@ -36,6 +36,11 @@ fn builtins_load_and_say_what_they_miss() {
         "https://login.hypersecureid.com/auth/realms/HyperID/protocol/openid-connect/logout"
     );
     assert_eq!(hyper.client_auth, ClientAuth::Post);
+    assert_eq!(
+        hyper.issuer.as_ref().unwrap().as_str(),
+        "https://login.hypersecureid.com/auth/realms/HyperID",
+        "Keycloak's realm issuer, for signing in"
+    );
     let matar = set.get("matar").unwrap();
     assert_eq!(matar.protocol, Protocol::BearerLogout);
     assert!(
