@@ -16,10 +16,10 @@ async fn sign_in_url(child: &mut std::process::Child) -> String {
     std::thread::spawn(move || {
         let mut tx = Some(tx);
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if line.trim().starts_with("http") {
-                if let Some(tx) = tx.take() {
-                    let _ = tx.send(line.trim().to_owned());
-                }
+            if line.trim().starts_with("http")
+                && let Some(tx) = tx.take()
+            {
+                let _ = tx.send(line.trim().to_owned());
             }
         }
     });
