@@ -23,8 +23,9 @@ pub fn accounts_changed(app: &AppHandle) {
     crate::tray::refresh(app);
 }
 
-/// Polls the store's change marker every second, and retries due pending revocations every
-/// minute (the first right away, which also resumes sign-outs a crash left half-done).
+/// Polls the store's change marker every second. Every minute (the first time right away):
+/// refreshes expiring tokens, then retries due pending revocations (which also resumes
+/// sign-outs a crash left half-done).
 pub fn spawn_background(app: AppHandle) {
     let core = Arc::clone(app.state::<Arc<Signoff>>().inner());
     let watcher_app = app.clone();
@@ -44,6 +45,15 @@ pub fn spawn_background(app: AppHandle) {
     });
     tauri::async_runtime::spawn(async move {
         loop {
+            // Refresh what expires within the next five minutes; flag what cannot be refreshed.
+            match core
+                .check_tokens(Duration::from_secs(300), Actor::System)
+                .await
+            {
+                Ok(checks) if !checks.is_empty() => accounts_changed(&app),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(code = %e.code(), "checking tokens: {e}"),
+            }
             let options = SignOutOptions {
                 actor: Actor::System,
                 verify: false,

@@ -81,11 +81,37 @@ async fn login_with_pkce_then_sign_out_and_introspection_says_inactive() {
     let id = account["id"].as_str().unwrap().to_owned();
     let stored: serde_json::Value =
         serde_json::from_str(&keychain_lookup(&id).expect("tokens in the keychain")).unwrap();
-    let (rt, at) = (
-        stored["refresh_token"].as_str().unwrap().to_owned(),
-        stored["access_token"].as_str().unwrap().to_owned(),
-    );
+    assert!(stored["refresh_token"].is_string() && stored["access_token"].is_string());
     assert!(stored["id_token"].is_string());
+
+    assert!(
+        account["access_expires_at"].is_string(),
+        "expiry from the token answer"
+    );
+
+    // Expiring soon: `account check` refreshes with the refresh token (which the provider rotates).
+    let check = signoff_async(
+        home.path(),
+        &["--json", "account", "check", "--within", "7200"],
+        "",
+    )
+    .await;
+    assert_eq!(check.status.code(), Some(0));
+    assert_eq!(json(&check)["checks"][0]["result"], "refreshed");
+    let fresh: serde_json::Value = serde_json::from_str(&keychain_lookup(&id).unwrap()).unwrap();
+    let (rt, at) = (
+        fresh["refresh_token"].as_str().unwrap().to_owned(),
+        fresh["access_token"].as_str().unwrap().to_owned(),
+    );
+    assert_ne!(
+        at,
+        stored["access_token"].as_str().unwrap(),
+        "a new access token"
+    );
+    assert!(
+        op.is_active_public("signoff-native", &at).await,
+        "and it works"
+    );
 
     let out = signoff_async(home.path(), &["--json", "signout", &id, "--verify"], "").await;
     assert_eq!(out.status.code(), Some(0));
@@ -168,4 +194,115 @@ async fn a_keycloak_profile_with_an_issuer_signs_in_too() {
         (account["label"].as_str(), account["subject"].as_str()),
         (Some("HyperID work"), Some("bob"))
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_token_the_provider_no_longer_accepts_needs_attention_before_sign_out() {
+    let op = OidcProvider::start().await;
+    let home = tempfile::tempdir().unwrap();
+    write_providers(
+        home.path(),
+        &format!(
+            "[[provider]]\nid = \"corp\"\nprotocol = \"oidc\"\nissuer = \"{}\"\nclient_id = \"signoff-native\"\n\
+             client_auth = \"none\"\noffline_access = true\n",
+            op.issuer.as_str().trim_end_matches('/')
+        ),
+    );
+    let mut child = signoff_cmd(
+        home.path(),
+        &["--json", "account", "login", "corp", "--no-browser"],
+    )
+    .env("SIGNOFF_LOG", "warn")
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let url = sign_in_url(&mut child).await;
+    op.complete_login(&url::Url::parse(&url).unwrap(), "cy")
+        .await;
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    let id = json(&out)["id"].as_str().unwrap().to_owned();
+    let stored: serde_json::Value = serde_json::from_str(&keychain_lookup(&id).unwrap()).unwrap();
+    // The session ends at the provider behind Signoff's back.
+    op.revoke_public("signoff-native", stored["refresh_token"].as_str().unwrap())
+        .await;
+
+    let check = signoff_async(
+        home.path(),
+        &["--json", "account", "check", "--within", "7200"],
+        "",
+    )
+    .await;
+    assert_eq!(check.status.code(), Some(2), "needs attention exits 2");
+    let c = &json(&check)["checks"][0];
+    assert_eq!(c["result"], "needs_attention");
+    assert_eq!(c["error"]["code"], "session_expired");
+    let list = signoff_async(home.path(), &["--json", "account", "list"], "").await;
+    let a = &json(&list)["accounts"][0];
+    assert_eq!(a["status"], "needs_attention");
+    assert!(
+        a["last_error"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("sign in again")
+    );
+    assert!(
+        keychain_lookup(&id).is_some(),
+        "nothing deleted: the person decides"
+    );
+}
+
+/// The example token of the Matar seed document: a JWT whose `exp` is in 2016.
+const MATAR_SEED_JWT: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJodHRwczovL2V4YW1wbGUuYXV0aDAuY29tLyIsImF1ZCI6Imh0dHBzOi8vYXBpLmV4YW1wbGUuY29tL2NhbGFuZGFyL3YxLyIsInN1YiI6InVzcl8xMjMiLCJpYXQiOjE0NTg3ODU3OTYsImV4cCI6MTQ1ODg3MjE5Nn0.CA7eaHjIHz5NxeIJoFK9krqaeZrPLwmMmgI_XiQiIkQ";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_bearer_token_that_cannot_be_refreshed_needs_attention() {
+    let home = tempfile::tempdir().unwrap();
+    let expired = crate::add(
+        home.path(),
+        "matar",
+        "Matar old",
+        &format!(r#"{{"access_token":"{MATAR_SEED_JWT}"}}"#),
+    )
+    .await;
+    let opaque = crate::add(
+        home.path(),
+        "matar",
+        "Matar opaque",
+        r#"{"access_token":"not-a-jwt"}"#,
+    )
+    .await;
+    let list = signoff_async(home.path(), &["--json", "account", "list"], "").await;
+    let accounts = json(&list)["accounts"].as_array().unwrap().clone();
+    let old = accounts
+        .iter()
+        .find(|a| a["id"] == expired.as_str())
+        .unwrap();
+    assert_eq!(
+        old["access_expires_at"], "2016-03-25T02:16:36Z",
+        "read from the token's exp"
+    );
+
+    let check = signoff_async(home.path(), &["--json", "account", "check"], "").await;
+    assert_eq!(check.status.code(), Some(2));
+    let checks = json(&check)["checks"].as_array().unwrap().clone();
+    assert_eq!(
+        checks.len(),
+        1,
+        "only the token known to expire: {checks:?}"
+    );
+    assert_eq!(checks[0]["account"], expired.as_str());
+    assert_eq!(checks[0]["error"]["code"], "token_expired");
+    let list = signoff_async(home.path(), &["--json", "account", "list"], "").await;
+    for a in json(&list)["accounts"].as_array().unwrap() {
+        let want = if a["id"] == opaque.as_str() {
+            "signed_in"
+        } else {
+            "needs_attention"
+        };
+        assert_eq!(a["status"], want, "{a}");
+    }
 }

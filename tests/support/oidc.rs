@@ -98,6 +98,19 @@ impl OidcProvider {
         v["active"].as_bool().unwrap()
     }
 
+    /// Revokes a token as a public client (independent of Signoff).
+    pub async fn revoke_public(&self, client_id: &str, token: &str) {
+        let url = self.issuer.join("/token/revocation").unwrap();
+        let resp = self
+            .http
+            .post(url)
+            .form(&[("token", token), ("client_id", client_id)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "revoked at the provider");
+    }
+
     /// Asks the provider's introspection endpoint directly (independent of the engine).
     pub async fn is_active(&self, client: (&str, &str), token: &str) -> bool {
         let url = self.issuer.join("/token/introspection").unwrap();

@@ -93,6 +93,13 @@ pub enum AccountCmd {
         #[arg(long)]
         no_browser: bool,
     },
+    /// Refresh tokens that expire soon; mark accounts whose tokens cannot be refreshed as
+    /// needing attention (exit 2 when there is one).
+    Check {
+        /// Look at tokens expiring within this many seconds.
+        #[arg(long, default_value_t = 300)]
+        within: u64,
+    },
     /// List the accounts you are signed in to.
     List,
     /// Delete an account locally WITHOUT revoking it at the provider.

@@ -97,6 +97,22 @@ async fn run(command: Command, paths: Paths, out: &Output) -> signoff_core::Resu
             cmd: AccountCmd::List,
         } => out.accounts(&core.list_accounts()?),
         Command::Account {
+            cmd: AccountCmd::Check { within },
+        } => {
+            let checks = core
+                .check_tokens(std::time::Duration::from_secs(within), actor)
+                .await?;
+            out.checks(&checks);
+            let attention = checks
+                .iter()
+                .any(|c| c.result == signoff_core::api::TokenCheckResult::NeedsAttention);
+            return Ok(if attention {
+                ExitCode::from(EXIT_FAILED)
+            } else {
+                ExitCode::SUCCESS
+            });
+        }
+        Command::Account {
             cmd:
                 AccountCmd::Login {
                     provider,

@@ -199,6 +199,31 @@ impl Output {
         );
     }
 
+    pub fn checks(&self, checks: &[signoff_core::api::TokenCheck]) {
+        if self.json {
+            return self.print_json(&json!({ "checks": checks }));
+        }
+        if checks.is_empty() {
+            println!("No token expires soon.");
+            return;
+        }
+        let rows: Vec<[String; 3]> = checks
+            .iter()
+            .map(|c| {
+                let result = serde_json::to_value(c.result)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                [
+                    c.label.clone(),
+                    result,
+                    c.error.as_ref().map(|e| e.to_string()).unwrap_or_default(),
+                ]
+            })
+            .collect();
+        print_table(&["ACCOUNT", "RESULT", "DETAIL"], &rows);
+    }
+
     pub fn added(&self, a: &Account) {
         if self.json {
             return self.print_json(&serde_json::to_value(a).unwrap_or_default());

@@ -93,6 +93,9 @@ pub struct Account {
     /// For `pending` and `needs_attention`: the provider's last error (never a token).
     #[serde(default)]
     pub last_error: Option<crate::outcome::ProviderError>,
+    /// When the access token expires, where known.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub access_expires_at: Option<OffsetDateTime>,
 }
 
 impl Account {
@@ -109,6 +112,7 @@ impl Account {
             status: AccountStatus::Adding,
             next_attempt_at: None,
             last_error: None,
+            access_expires_at: None,
         }
     }
 }

@@ -50,6 +50,7 @@ pub enum Action {
     Forget,
     SetClientSecret,
     BulkRevoke,
+    CheckTokens,
 }
 
 impl Action {
@@ -61,6 +62,7 @@ impl Action {
             Self::Forget => "forget",
             Self::SetClientSecret => "set_client_secret",
             Self::BulkRevoke => "bulk_revoke",
+            Self::CheckTokens => "check_tokens",
         }
     }
 
@@ -72,6 +74,7 @@ impl Action {
             "forget" => Self::Forget,
             "set_client_secret" => Self::SetClientSecret,
             "bulk_revoke" => Self::BulkRevoke,
+            "check_tokens" => Self::CheckTokens,
             _ => return None,
         })
     }

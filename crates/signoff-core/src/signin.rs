@@ -66,6 +66,8 @@ pub fn open_in_browser(url: &str) -> bool {
 #[derive(Debug)]
 pub struct SignedIn {
     pub tokens: TokenBundle,
+    /// When the access token expires, if the provider said.
+    pub access_expires_at: Option<time::OffsetDateTime>,
     pub subject: String,
     /// A name for the account from the ID token (email, user name or name).
     pub label: Option<String>,
@@ -170,6 +172,7 @@ struct TokenResponse {
     access_token: Option<String>,
     refresh_token: Option<String>,
     id_token: Option<String>,
+    expires_in: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -294,6 +297,7 @@ pub async fn finish(
         .clone()
         .or(claims.preferred_username.clone())
         .or(claims.name.clone());
+    let access_expires_at = expiry(tokens.expires_in, tokens.access_token.as_deref());
     let bundle = TokenBundle {
         refresh_token: tokens.refresh_token.map(SecretString::new),
         access_token: tokens.access_token.map(SecretString::new),
@@ -301,6 +305,7 @@ pub async fn finish(
     };
     Ok(SignedIn {
         tokens: bundle,
+        access_expires_at,
         subject: claims.sub,
         label,
     })
@@ -361,5 +366,113 @@ async fn wait_for_redirect(listener: &TcpListener) -> Result<Vec<(String, String
         );
         let _ = stream.write_all(reply.as_bytes()).await;
         return Ok(url.query_pairs().into_owned().collect());
+    }
+}
+
+/// When an access token expires: `expires_in` from the token answer, else the token's own `exp`
+/// when it is a JWT.
+pub fn expiry(expires_in: Option<i64>, access_token: Option<&str>) -> Option<time::OffsetDateTime> {
+    match expires_in {
+        Some(secs) if secs > 0 => {
+            Some(time::OffsetDateTime::now_utc() + time::Duration::seconds(secs))
+        }
+        _ => access_token.and_then(jwt_exp),
+    }
+}
+
+/// The `exp` claim of a JWT, without checking its signature (used only to know when to refresh).
+pub fn jwt_exp(token: &str) -> Option<time::OffsetDateTime> {
+    let payload = token.split('.').nth(1)?;
+    let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
+    let exp = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()?
+        .get("exp")?
+        .as_i64()?;
+    time::OffsetDateTime::from_unix_timestamp(exp).ok()
+}
+
+/// What a refresh attempt gave.
+#[derive(Debug)]
+pub enum Refresh {
+    /// New tokens (the refresh token is the new one when the provider rotated it).
+    Refreshed {
+        tokens: TokenBundle,
+        access_expires_at: Option<time::OffsetDateTime>,
+    },
+    /// The provider refused the refresh token for good (e.g. `invalid_grant`).
+    Refused(crate::outcome::ProviderError),
+    /// Could not ask now (network, 5xx); try again later.
+    Unavailable(crate::outcome::ProviderError),
+}
+
+/// Uses the refresh token at the provider's token endpoint (found by discovery).
+pub async fn refresh(
+    profile: &Profile,
+    current: &TokenBundle,
+    secret: Option<&SecretString>,
+) -> Refresh {
+    use crate::outcome::ProviderError;
+    let unavailable =
+        |why: String| Refresh::Unavailable(ProviderError::new("refresh_unavailable", Some(why)));
+    let (Some(issuer), Some(rt)) = (profile.issuer.as_ref(), current.refresh_token.as_ref()) else {
+        return unavailable("no issuer or no refresh token".into());
+    };
+    let client = crate::http::client(Timeouts::default());
+    let meta = match discovery::discover(&client, issuer).await {
+        Ok(m) => m,
+        Err(Verdict::Permanent(e)) | Err(Verdict::Retry { error: e, .. }) => {
+            return Refresh::Unavailable(e);
+        }
+        Err(Verdict::Ended(_)) => return unavailable("unexpected discovery answer".into()),
+    };
+    let Some(token_endpoint) = meta.token_endpoint else {
+        return unavailable("the provider publishes no token endpoint".into());
+    };
+    let client_id = profile.client_id.clone().unwrap_or_default();
+    let mut form = vec![
+        ("grant_type", "refresh_token".to_owned()),
+        ("refresh_token", rt.expose_secret().to_owned()),
+    ];
+    let mut req = client.post(token_endpoint);
+    match (profile.client_auth, secret) {
+        (ClientAuth::Basic, Some(s)) => req = req.basic_auth(&client_id, Some(s.expose_secret())),
+        (ClientAuth::Post, Some(s)) => {
+            form.push(("client_id", client_id.clone()));
+            form.push(("client_secret", s.expose_secret().to_owned()));
+        }
+        _ => form.push(("client_id", client_id.clone())),
+    }
+    let resp = match req.form(&form).send().await {
+        Ok(r) => r,
+        Err(e) => return Refresh::Unavailable(ProviderError::new("network", Some(e.to_string()))),
+    };
+    let status = resp.status().as_u16();
+    let body = resp.bytes().await.unwrap_or_default();
+    let body = &body[..body.len().min(BODY_LIMIT)];
+    let secrets = [rt.expose_secret()];
+    match status {
+        200 => match serde_json::from_slice::<TokenResponse>(body) {
+            Ok(t) => {
+                let access_expires_at = expiry(t.expires_in, t.access_token.as_deref());
+                let tokens = TokenBundle {
+                    refresh_token: t
+                        .refresh_token
+                        .map(SecretString::new)
+                        .or_else(|| current.refresh_token.clone()),
+                    access_token: t.access_token.map(SecretString::new),
+                    id_token: t
+                        .id_token
+                        .map(SecretString::new)
+                        .or_else(|| current.id_token.clone()),
+                };
+                Refresh::Refreshed {
+                    tokens,
+                    access_expires_at,
+                }
+            }
+            Err(_) => unavailable("the token response is not JSON".into()),
+        },
+        400 | 401 => Refresh::Refused(provider_error(status, body, &secrets)),
+        _ => Refresh::Unavailable(provider_error(status, body, &secrets)),
     }
 }

@@ -60,6 +60,8 @@ const MIGRATIONS: &[M<'static>] = &[
         CREATE TRIGGER audit_is_append_only_d BEFORE DELETE ON audit
             BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
     ),
+    // When the access token expires (from the sign-in answer or the token's own `exp`).
+    M::up("ALTER TABLE accounts ADD COLUMN access_expires_at TEXT;"),
 ];
 
 /// How long a writer waits for another process's transaction before giving up.
@@ -275,6 +277,30 @@ impl Store {
         })
     }
 
+    /// Records when an account's access token expires.
+    pub fn set_access_expiry(&self, id: &AccountId, at: Option<OffsetDateTime>) -> Result<()> {
+        let now = now_text();
+        self.with_conn(|c| {
+            c.execute(
+                "UPDATE accounts SET access_expires_at = ?2, updated_at = ?3 WHERE id = ?1",
+                params![id.as_str(), at.map(format_time), now],
+            )
+            .map(drop)
+        })
+    }
+
+    /// Signed-in accounts whose access token expires at or before `before`.
+    pub fn expiring(&self, before: OffsetDateTime) -> Result<Vec<Account>> {
+        let before = format_time(before);
+        self.with_conn(|c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "{SELECT_ACCOUNT} WHERE status = 'signed_in' AND access_expires_at IS NOT NULL
+                 AND access_expires_at <= ?1 ORDER BY access_expires_at"
+            ))?;
+            stmt.query_map(params![before], row_to_account)?.collect()
+        })
+    }
+
     /// How many times an account's revocation has been deferred.
     pub fn retries(&self, id: &AccountId) -> Result<u32> {
         self.with_conn(|c| {
@@ -374,7 +400,7 @@ fn row_to_audit(row: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
 }
 
 const SELECT_ACCOUNT: &str = "SELECT id, provider_id, label, subject, created_at, status,
-    next_attempt_at, last_error_code, last_error FROM accounts";
+    next_attempt_at, last_error_code, last_error, access_expires_at FROM accounts";
 
 fn row_to_account(row: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
     let bad = |i, what: &str| {
@@ -401,6 +427,10 @@ fn row_to_account(row: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
             code,
             description: row.get(8).ok().flatten(),
         }),
+        access_expires_at: row
+            .get::<_, Option<String>>(9)?
+            .map(|t| OffsetDateTime::parse(&t, &Rfc3339).map_err(|_| bad(9, "time")))
+            .transpose()?,
     })
 }
 
@@ -431,6 +461,7 @@ mod tests {
             status: AccountStatus::SignedIn,
             next_attempt_at: None,
             last_error: None,
+            access_expires_at: None,
         }
     }
 

@@ -88,6 +88,24 @@ impl SignOutSummary {
     }
 }
 
+/// What `check_tokens` did for one account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenCheckResult {
+    Refreshed,
+    NeedsAttention,
+    Unchanged,
+}
+
+/// One account's token check.
+#[derive(Debug, Clone, Serialize)]
+pub struct TokenCheck {
+    pub account: AccountId,
+    pub label: String,
+    pub result: TokenCheckResult,
+    pub error: Option<ProviderError>,
+}
+
 /// Which accounts "sign out everywhere" covers.
 #[derive(Debug, Clone, Default)]
 pub struct AccountFilter {
@@ -227,6 +245,15 @@ impl Signoff {
         self.store
             .set_status(&account.id, AccountStatus::SignedIn)?;
         account.status = AccountStatus::SignedIn;
+        // A JWT access token says when it expires: then Signoff can warn before sign-out.
+        let expiry = tokens
+            .access_token
+            .as_ref()
+            .and_then(|t| crate::signin::jwt_exp(t.expose_secret()));
+        if expiry.is_some() {
+            self.store.set_access_expiry(&account.id, expiry)?;
+            account.access_expires_at = expiry;
+        }
         let mut entry = AuditEntry::new(actor, Action::AddAccount);
         entry.account = Some(account.id.to_string());
         entry.provider = Some(account.provider_id.clone());
@@ -298,7 +325,101 @@ impl Signoff {
             label,
             subject: Some(signed_in.subject),
         };
-        self.add_account(new, signed_in.tokens, actor)
+        let mut account = self.add_account(new, signed_in.tokens, actor)?;
+        if signed_in.access_expires_at.is_some() {
+            self.store
+                .set_access_expiry(&account.id, signed_in.access_expires_at)?;
+            account.access_expires_at = signed_in.access_expires_at;
+        }
+        Ok(account)
+    }
+
+    /// Looks at signed-in accounts whose access token expires within `within`: refreshes them
+    /// where the provider allows it; marks them "needs attention" when it refuses, or when a
+    /// provider that logs out with the access token has no way to refresh it. So an account that
+    /// can no longer be signed out says so before the person tries.
+    pub async fn check_tokens(&self, within: Duration, actor: Actor) -> Result<Vec<TokenCheck>> {
+        let horizon = OffsetDateTime::now_utc() + within;
+        let expiring = self.store.expiring(horizon)?;
+        if expiring.is_empty() {
+            return Ok(Vec::new());
+        }
+        let vault = self.vault()?;
+        let profiles = self.providers();
+        let mut checks = Vec::new();
+        for account in expiring {
+            let Ok(profile) = profiles.get(&account.provider_id) else {
+                continue;
+            };
+            let Some(_claim) = Claim::try_acquire(&self.paths.data_dir, &account.id)? else {
+                continue;
+            };
+            let Some(tokens) = vault.get(&account.id)? else {
+                continue;
+            };
+            let attention = |code: &str, why: String| ProviderError::new(code, Some(why));
+            let (result, error) = if profile.issuer.is_some() && tokens.refresh_token.is_some() {
+                let secret = vault.client_secret(&profile.id)?;
+                match crate::signin::refresh(profile, &tokens, secret.as_ref()).await {
+                    crate::signin::Refresh::Refreshed {
+                        tokens: fresh,
+                        access_expires_at,
+                    } => {
+                        vault.put(&account.id, &account.label, &fresh)?;
+                        self.store
+                            .set_access_expiry(&account.id, access_expires_at)?;
+                        (TokenCheckResult::Refreshed, None)
+                    }
+                    crate::signin::Refresh::Refused(e) => (
+                        TokenCheckResult::NeedsAttention,
+                        Some(attention(
+                            "session_expired",
+                            format!(
+                                "{} no longer accepts this account's refresh token ({e}); sign in again, or forget the account",
+                                profile.label
+                            ),
+                        )),
+                    ),
+                    crate::signin::Refresh::Unavailable(e) => {
+                        (TokenCheckResult::Unchanged, Some(e))
+                    }
+                }
+            } else if profile.protocol == crate::profile::Protocol::BearerLogout
+                && tokens.access_token.is_some()
+            {
+                (
+                    TokenCheckResult::NeedsAttention,
+                    Some(attention(
+                        "token_expired",
+                        format!(
+                            "the access token expires and {} offers no way to refresh it; sign in again, or forget the account",
+                            profile.label
+                        ),
+                    )),
+                )
+            } else {
+                (TokenCheckResult::Unchanged, None)
+            };
+            if result == TokenCheckResult::NeedsAttention {
+                let mut entry = AuditEntry::new(actor, Action::CheckTokens);
+                entry.account = Some(account.id.to_string());
+                entry.provider = Some(account.provider_id.clone());
+                entry.label = Some(account.label.clone());
+                entry.error_code = error.as_ref().map(|e| e.code.clone());
+                entry.error_description = error.as_ref().and_then(|e| e.description.clone());
+                let state = SignOutState::NeedsAttention {
+                    error: error.clone(),
+                };
+                self.store.finish_sign_out(&account.id, &state, &entry)?;
+            }
+            checks.push(TokenCheck {
+                account: account.id,
+                label: account.label,
+                result,
+                error,
+            });
+        }
+        Ok(checks)
     }
 
     /// The audit log since `since` (everything when `None`), oldest first.
