@@ -20,7 +20,7 @@ use crate::account::{Account, AccountId};
 use crate::discovery::{self, Metadata};
 use crate::http::{self, Call, CallError, Timeouts};
 use crate::outcome::{CallKind, Outcome, ProviderError, Verdict, classify};
-use crate::profile::{ClientAuth, Profile, Protocol, SignoutMode, TokenKind};
+use crate::profile::{Profile, Protocol, SignoutMode, TokenKind};
 use crate::secret::SecretString;
 use crate::tokens::TokenBundle;
 
@@ -503,27 +503,10 @@ impl Engine {
                 if let Some(h) = planned.hint {
                     call.form.push(("token_type_hint", h.as_str().to_owned()));
                 }
-                self.client_auth(job, &mut call);
+                call.authenticate(job.profile, job.client_secret);
             }
         }
         call
-    }
-
-    fn client_auth(&self, job: &Ctx<'_>, call: &mut Call<'_>) {
-        let Some(client_id) = job.profile.client_id.clone() else {
-            return;
-        };
-        match (job.profile.client_auth, job.client_secret) {
-            (ClientAuth::Basic, Some(secret)) => {
-                call.basic_auth = Some((client_id, secret.expose_secret().to_owned()));
-            }
-            (ClientAuth::Post, Some(secret)) => {
-                call.form.push(("client_id", client_id));
-                call.form
-                    .push(("client_secret", secret.expose_secret().to_owned()));
-            }
-            _ => call.form.push(("client_id", client_id)),
-        }
     }
 
     /// Introspects each ended token; `Some(true)` when the server says all are inactive.
@@ -545,7 +528,7 @@ impl Engine {
                 basic_auth: None,
                 bearer: None,
             };
-            self.client_auth(job, &mut call);
+            call.authenticate(job.profile, job.client_secret);
             let answer = {
                 let _permit = self.host_permit(url).await;
                 call.send(&self.client).await.ok()?

@@ -7,7 +7,8 @@ use reqwest::header::{HeaderMap, LOCATION, RETRY_AFTER};
 use url::Url;
 
 use crate::outcome::{BODY_LIMIT, ProviderError};
-use crate::profile::is_allowed_endpoint;
+use crate::profile::{ClientAuth, Profile, is_allowed_endpoint};
+use crate::secret::SecretString;
 
 /// Timeouts for provider calls.
 #[derive(Debug, Clone, Copy)]
@@ -66,6 +67,25 @@ pub struct Call<'a> {
 }
 
 impl Call<'_> {
+    /// Adds the client's authentication the way the profile says: HTTP Basic (id and secret
+    /// form-encoded first, RFC 6749 §2.3.1), both in the form, or a public client's id alone.
+    pub fn authenticate(&mut self, profile: &Profile, secret: Option<&SecretString>) {
+        let Some(client_id) = profile.client_id.clone() else {
+            return;
+        };
+        match (profile.client_auth, secret) {
+            (ClientAuth::Basic, Some(secret)) => {
+                self.basic_auth = Some((client_id, secret.expose_secret().to_owned()));
+            }
+            (ClientAuth::Post, Some(secret)) => {
+                self.form.push(("client_id", client_id));
+                self.form
+                    .push(("client_secret", secret.expose_secret().to_owned()));
+            }
+            _ => self.form.push(("client_id", client_id)),
+        }
+    }
+
     /// Sends the call (never following redirects) and reads at most `BODY_LIMIT` bytes back.
     pub async fn send(self, client: &reqwest::Client) -> Result<Answer, CallError> {
         if !is_allowed_endpoint(self.url) {

@@ -15,9 +15,9 @@ use url::Url;
 
 use crate::discovery::{self, Metadata};
 use crate::error::{Error, Result};
-use crate::http::Timeouts;
-use crate::outcome::{BODY_LIMIT, Verdict, provider_error};
-use crate::profile::{ClientAuth, Profile, Protocol};
+use crate::http::{Call, CallError, Timeouts};
+use crate::outcome::{Verdict, provider_error};
+use crate::profile::{Profile, Protocol};
 use crate::secret::SecretString;
 use crate::tokens::TokenBundle;
 
@@ -235,33 +235,24 @@ pub async fn finish(
         .clone()
         .ok_or_else(|| signin_error("the provider publishes no token endpoint"))?;
     let client_id = profile.client_id.clone().unwrap_or_default();
-    let mut form = vec![
-        ("grant_type", "authorization_code".to_owned()),
-        ("code", code.expose_secret().to_owned()),
-        ("redirect_uri", pending.redirect_uri.clone()),
-        ("code_verifier", pending.verifier.expose_secret().to_owned()),
-    ];
+    let mut call = Call {
+        url: &token_endpoint,
+        form: vec![
+            ("grant_type", "authorization_code".to_owned()),
+            ("code", code.expose_secret().to_owned()),
+            ("redirect_uri", pending.redirect_uri.clone()),
+            ("code_verifier", pending.verifier.expose_secret().to_owned()),
+        ],
+        basic_auth: None,
+        bearer: None,
+    };
+    call.authenticate(profile, secret);
     let client = crate::http::client(Timeouts::default());
-    let mut req = client.post(token_endpoint);
-    match (profile.client_auth, secret) {
-        (ClientAuth::Basic, Some(s)) => req = req.basic_auth(&client_id, Some(s.expose_secret())),
-        (ClientAuth::Post, Some(s)) => {
-            form.push(("client_id", client_id.clone()));
-            form.push(("client_secret", s.expose_secret().to_owned()));
-        }
-        _ => form.push(("client_id", client_id.clone())),
-    }
-    let resp = req
-        .form(&form)
-        .send()
-        .await
-        .map_err(|e| signin_error(format!("token request failed: {e}")))?;
-    let status = resp.status().as_u16();
-    let body = resp
-        .bytes()
-        .await
-        .map_err(|e| signin_error(format!("token response unreadable: {e}")))?;
-    let body = &body[..body.len().min(BODY_LIMIT)];
+    let answer = call.send(&client).await.map_err(|e| {
+        let (CallError::Refused(e) | CallError::Network(e)) = e;
+        signin_error(format!("token request failed: {e}"))
+    })?;
+    let (status, body) = (answer.status, answer.body.as_slice());
     if status != 200 {
         return Err(signin_error(format!(
             "the token endpoint refused: {}",
@@ -428,27 +419,21 @@ pub async fn refresh(
     let Some(token_endpoint) = meta.token_endpoint else {
         return unavailable("the provider publishes no token endpoint".into());
     };
-    let client_id = profile.client_id.clone().unwrap_or_default();
-    let mut form = vec![
-        ("grant_type", "refresh_token".to_owned()),
-        ("refresh_token", rt.expose_secret().to_owned()),
-    ];
-    let mut req = client.post(token_endpoint);
-    match (profile.client_auth, secret) {
-        (ClientAuth::Basic, Some(s)) => req = req.basic_auth(&client_id, Some(s.expose_secret())),
-        (ClientAuth::Post, Some(s)) => {
-            form.push(("client_id", client_id.clone()));
-            form.push(("client_secret", s.expose_secret().to_owned()));
-        }
-        _ => form.push(("client_id", client_id.clone())),
-    }
-    let resp = match req.form(&form).send().await {
-        Ok(r) => r,
-        Err(e) => return Refresh::Unavailable(ProviderError::new("network", Some(e.to_string()))),
+    let mut call = Call {
+        url: &token_endpoint,
+        form: vec![
+            ("grant_type", "refresh_token".to_owned()),
+            ("refresh_token", rt.expose_secret().to_owned()),
+        ],
+        basic_auth: None,
+        bearer: None,
     };
-    let status = resp.status().as_u16();
-    let body = resp.bytes().await.unwrap_or_default();
-    let body = &body[..body.len().min(BODY_LIMIT)];
+    call.authenticate(profile, secret);
+    let answer = match call.send(&client).await {
+        Ok(a) => a,
+        Err(CallError::Refused(e) | CallError::Network(e)) => return Refresh::Unavailable(e),
+    };
+    let (status, body) = (answer.status, answer.body.as_slice());
     let secrets = [rt.expose_secret()];
     match status {
         200 => match serde_json::from_slice::<TokenResponse>(body) {
