@@ -26,6 +26,33 @@ async fn sign_in_url(child: &mut std::process::Child) -> String {
     rx.await.expect("the CLI prints the sign-in URL")
 }
 
+/// Runs `signoff --home HOME args` (an `account login`), plays the browser as `user`, and
+/// returns the sign-in address it printed and what it printed when done.
+async fn login_as(
+    home: &std::path::Path,
+    op: &OidcProvider,
+    args: &[&str],
+    user: &str,
+) -> (url::Url, std::process::Output) {
+    let mut child = signoff_cmd(home, args)
+        .env("SIGNOFF_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = url::Url::parse(&sign_in_url(&mut child).await).unwrap();
+    let callback = op.complete_login(&start, user).await;
+    assert!(
+        callback.query_pairs().any(|(k, _)| k == "code"),
+        "the provider sent a code"
+    );
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    (start, out)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_with_pkce_then_sign_out_and_introspection_says_inactive() {
     let op = OidcProvider::start().await;
@@ -39,8 +66,9 @@ async fn login_with_pkce_then_sign_out_and_introspection_says_inactive() {
             op.issuer.as_str().trim_end_matches('/')
         ),
     );
-    let mut child = signoff_cmd(
+    let (start, out) = login_as(
         home.path(),
+        &op,
         &[
             "--json",
             "account",
@@ -50,26 +78,14 @@ async fn login_with_pkce_then_sign_out_and_introspection_says_inactive() {
             "--timeout",
             "60",
         ],
+        "ada",
     )
-    .env("SIGNOFF_LOG", "warn")
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
-    let url = sign_in_url(&mut child).await;
-    let start = url::Url::parse(&url).unwrap();
+    .await;
     let q: std::collections::HashMap<_, _> = start.query_pairs().into_owned().collect();
     assert_eq!(q["code_challenge_method"], "S256");
     assert!(q["scope"].split(' ').any(|s| s == "offline_access"));
     assert!(q["redirect_uri"].starts_with("http://127.0.0.1:"));
     assert!(q.contains_key("state") && q.contains_key("nonce"));
-
-    let callback = op.complete_login(&start, "ada").await;
-    assert!(callback.query_pairs().any(|(k, _)| k == "code"));
-    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
-        .await
-        .unwrap()
-        .unwrap();
     assert!(out.status.success(), "login exits 0");
     let account = json(&out);
     assert_eq!(account["subject"], "ada");
@@ -164,8 +180,9 @@ async fn a_keycloak_profile_with_an_issuer_signs_in_too() {
             op.issuer.as_str().trim_end_matches('/')
         ),
     );
-    let mut child = signoff_cmd(
+    let (_, out) = login_as(
         home.path(),
+        &op,
         &[
             "--json",
             "account",
@@ -175,19 +192,9 @@ async fn a_keycloak_profile_with_an_issuer_signs_in_too() {
             "--label",
             "HyperID work",
         ],
+        "bob",
     )
-    .env("SIGNOFF_LOG", "warn")
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
-    let url = sign_in_url(&mut child).await;
-    op.complete_login(&url::Url::parse(&url).unwrap(), "bob")
-        .await;
-    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
-        .await
-        .unwrap()
-        .unwrap();
+    .await;
     assert!(out.status.success());
     let account = json(&out);
     assert_eq!(
@@ -208,22 +215,13 @@ async fn a_refresh_token_the_provider_no_longer_accepts_needs_attention_before_s
             op.issuer.as_str().trim_end_matches('/')
         ),
     );
-    let mut child = signoff_cmd(
+    let (_, out) = login_as(
         home.path(),
+        &op,
         &["--json", "account", "login", "corp", "--no-browser"],
+        "cy",
     )
-    .env("SIGNOFF_LOG", "warn")
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
-    let url = sign_in_url(&mut child).await;
-    op.complete_login(&url::Url::parse(&url).unwrap(), "cy")
-        .await;
-    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
-        .await
-        .unwrap()
-        .unwrap();
+    .await;
     let id = json(&out)["id"].as_str().unwrap().to_owned();
     let stored: serde_json::Value = serde_json::from_str(&keychain_lookup(&id).unwrap()).unwrap();
     // The session ends at the provider behind Signoff's back.

@@ -83,32 +83,28 @@ impl OidcProvider {
         }
     }
 
+    /// POSTs `token` to one of the provider's endpoints as a public client (no secret).
+    async fn post_public(&self, path: &str, client_id: &str, token: &str) -> reqwest::Response {
+        let url = self.issuer.join(path).unwrap();
+        let form = [("token", token), ("client_id", client_id)];
+        let resp = self.http.post(url).form(&form).send().await.unwrap();
+        assert_eq!(resp.status(), 200, "{path} answered");
+        resp
+    }
+
     /// Introspects as a public client (no secret).
     pub async fn is_active_public(&self, client_id: &str, token: &str) -> bool {
-        let url = self.issuer.join("/token/introspection").unwrap();
         let resp = self
-            .http
-            .post(url)
-            .form(&[("token", token), ("client_id", client_id)])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), 200, "introspection answered");
+            .post_public("/token/introspection", client_id, token)
+            .await;
         let v: serde_json::Value = serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap();
         v["active"].as_bool().unwrap()
     }
 
     /// Revokes a token as a public client (independent of Signoff).
     pub async fn revoke_public(&self, client_id: &str, token: &str) {
-        let url = self.issuer.join("/token/revocation").unwrap();
-        let resp = self
-            .http
-            .post(url)
-            .form(&[("token", token), ("client_id", client_id)])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), 200, "revoked at the provider");
+        self.post_public("/token/revocation", client_id, token)
+            .await;
     }
 
     /// Asks the provider's introspection endpoint directly (independent of the engine).
