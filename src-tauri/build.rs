@@ -12,6 +12,8 @@ fn main() {
         "activity",
         "sign_in",
         "cancel_sign_in",
+        "sign_in_password",
+        "sign_in_anonymous",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new()

@@ -30,6 +30,8 @@ const ERROR_TEXT = {
   not_found: "That account or provider no longer exists.",
   io: "Signoff could not read or write one of its files.",
   sign_in_failed: "Signing in did not work.",
+  token_rejected: "The provider does not accept this token, so it was not added.",
+  check_unavailable: "The provider could not be asked whether this token is valid; nothing was added. Try again later.",
 };
 
 const state = { accounts: [], providers: [], byId: new Map(), busy: false, audit: [] };
@@ -293,6 +295,11 @@ async function openAddDialog() {
   if (!signIn.length) $("signin-hint").textContent = "No provider set up here supports signing in with the browser; paste tokens below.";
   $("signin-result").textContent = "";
   $("signin-wait").hidden = true;
+  const byPassword = state.providers.filter((p) => p.sign_in === "password");
+  $("password-form").hidden = byPassword.length === 0;
+  $("password-provider").replaceChildren(...byPassword.map((p) => el("option", { value: p.id, textContent: p.label })));
+  updateAnonymousButton();
+  $("password-result").textContent = "";
   $("add-error").hidden = true;
   $("secret-result").textContent = "";
   $("add-dialog").showModal();
@@ -351,6 +358,43 @@ async function submitSignIn(ev) {
     $("signin-wait").hidden = true;
     $("signin-submit").disabled = false;
   }
+}
+
+function updateAnonymousButton() {
+  const p = state.providers.find((x) => x.id === $("password-provider").value);
+  $("password-anonymous").hidden = !(p && p.anonymous);
+}
+
+async function passwordSignIn(command, args) {
+  $("password-result").textContent = "Signing in…";
+  $("password-submit").disabled = $("password-anonymous").disabled = true;
+  try {
+    const account = await invoke(command, {
+      provider: $("password-provider").value,
+      label: $("password-label").value.trim() || null,
+      ...args,
+    });
+    $("add-dialog").close();
+    $("password-label").value = $("password-username").value = "";
+    $("status").textContent = `Signed in as ${account.label}.`;
+    await refresh();
+  } catch (err) {
+    $("password-result").textContent = errorSentence(err);
+  } finally {
+    $("password-submit").disabled = $("password-anonymous").disabled = false;
+  }
+}
+
+function submitPassword(ev) {
+  ev.preventDefault();
+  const username = $("password-username").value.trim();
+  const password = $("password-password").value;
+  $("password-password").value = "";
+  if (!username || !password) {
+    $("password-result").textContent = "Enter the user name and the password.";
+    return;
+  }
+  return passwordSignIn("sign_in_password", { username, password });
 }
 
 function onSignInUrl(payload) {
@@ -434,6 +478,10 @@ document.addEventListener("DOMContentLoaded", () => {
   $("add-form").addEventListener("submit", submitAdd);
   $("secret-form").addEventListener("submit", submitSecret);
   $("signin-form").addEventListener("submit", submitSignIn);
+  $("password-form").addEventListener("submit", submitPassword);
+  $("password-provider").addEventListener("change", updateAnonymousButton);
+  $("password-anonymous").addEventListener("click", () =>
+    passwordSignIn("sign_in_anonymous", { username: $("password-username").value.trim() || null }));
   $("signin-cancel").addEventListener("click", () => invoke("cancel_sign_in"));
   $("add-dialog").addEventListener("close", () => invoke("cancel_sign_in"));
   tauri.event.listen("signin-url", (e) => onSignInUrl(e.payload));

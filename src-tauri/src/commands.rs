@@ -8,7 +8,7 @@ use serde::Serialize;
 use signoff_core::api::{AccountFilter, SignOutOptions, SignOutSummary};
 use signoff_core::audit::{Actor, AuditEntry};
 use signoff_core::error::ErrorReport;
-use signoff_core::profile::{Profile, ProfileProblem};
+use signoff_core::profile::{Profile, ProfileProblem, SignInMethod};
 use signoff_core::{Account, AccountId, NewAccount, SecretString, Signoff, TokenBundle};
 use tauri::{AppHandle, Emitter, State};
 
@@ -42,6 +42,10 @@ pub struct ProviderView {
     revokes_on_server: bool,
     /// True when "Sign in with the browser" works for this provider (OpenID Connect).
     can_sign_in: bool,
+    /// How accounts are added: `browser`, `password` or `paste`.
+    sign_in: SignInMethod,
+    /// True when a new anonymous user can be signed in (MeshyDB).
+    anonymous: bool,
     incomplete: Option<String>,
 }
 
@@ -51,7 +55,9 @@ impl From<&Profile> for ProviderView {
             id: p.id.clone(),
             label: p.label.clone(),
             revokes_on_server: p.can_revoke_on_server(),
-            can_sign_in: p.incomplete.is_none() && p.issuer.is_some(),
+            can_sign_in: p.sign_in_method() == SignInMethod::Browser,
+            sign_in: p.sign_in_method(),
+            anonymous: p.has_anonymous_users(),
             incomplete: p.incomplete.clone(),
         }
     }
@@ -124,7 +130,7 @@ pub async fn add_account(
     tokens: TokenBundle,
 ) -> Reply<Account> {
     let account = core
-        .add_account(
+        .add_pasted_account(
             NewAccount {
                 provider_id: provider,
                 label,
@@ -133,6 +139,7 @@ pub async fn add_account(
             tokens,
             Actor::User,
         )
+        .await
         .map_err(report)?;
     events::accounts_changed(&app);
     Ok(account)
@@ -184,6 +191,44 @@ pub async fn sign_in(
         events::accounts_changed(&app);
     }
     result
+}
+
+/// Signs in with a user name and password (MeshyDB). The password crosses IPC once, like a
+/// pasted token, and goes no further than the provider's token endpoint.
+#[tauri::command]
+pub async fn sign_in_password(
+    app: AppHandle,
+    core: Core<'_>,
+    provider: String,
+    username: String,
+    password: SecretString,
+    label: Option<String>,
+) -> Reply<Account> {
+    let label = label.map(|l| l.trim().to_owned()).filter(|l| !l.is_empty());
+    let account = core
+        .sign_in_with_password(&provider, &username, &password, label, Actor::User)
+        .await
+        .map_err(report)?;
+    events::accounts_changed(&app);
+    Ok(account)
+}
+
+/// Registers a new anonymous user and signs it in (MeshyDB).
+#[tauri::command]
+pub async fn sign_in_anonymous(
+    app: AppHandle,
+    core: Core<'_>,
+    provider: String,
+    username: Option<String>,
+    label: Option<String>,
+) -> Reply<Account> {
+    let label = label.map(|l| l.trim().to_owned()).filter(|l| !l.is_empty());
+    let account = core
+        .sign_in_anonymously(&provider, username, label, Actor::User)
+        .await
+        .map_err(report)?;
+    events::accounts_changed(&app);
+    Ok(account)
 }
 
 /// Cancels the sign-in in progress, if any.

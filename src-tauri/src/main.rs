@@ -89,6 +89,8 @@ fn main() -> ExitCode {
             commands::activity,
             commands::sign_in,
             commands::cancel_sign_in,
+            commands::sign_in_password,
+            commands::sign_in_anonymous,
         ])
         .setup(|app| {
             tray::install(app.handle());

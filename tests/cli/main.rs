@@ -6,6 +6,7 @@ mod accounts;
 mod bulk;
 mod keychain;
 mod login;
+mod password_login;
 mod signout;
 mod terminal;
 

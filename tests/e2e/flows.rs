@@ -433,6 +433,105 @@ async fn sign_in_from_the_window_with_the_browser_step_driven_by_the_test() {
     app.close().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_to_meshydb_with_a_password_and_as_an_anonymous_user_from_the_window() {
+    let f = Fixture::new(None).await;
+    f.meshy.add_user("ada", "e2e-meshy-pass-31");
+    let app = AppSession::start(f.home.path()).await;
+    app.wait_for("#empty:not([hidden])").await;
+    app.click("#add-account-btn").await;
+    app.wait_for("#password-form:not([hidden])").await;
+    let providers = app
+        .js("return [...document.querySelectorAll('#password-provider option')].map(o => o.value).join(',')")
+        .await;
+    assert_eq!(
+        providers, "meshydb",
+        "only MeshyDB signs in with a password"
+    );
+
+    // A wrong password: the dialog says MeshyDB refused, nothing is added.
+    app.type_into("#password-username", "ada").await;
+    app.type_into("#password-password", "wrong-pass-1").await;
+    app.click("#password-submit").await;
+    app.wait_text("#password-result", "refused the user name or password")
+        .await;
+    assert!(f.core.list_accounts().unwrap().is_empty());
+    let cleared = app
+        .js("return document.getElementById('password-password').value")
+        .await;
+    assert_eq!(cleared, "", "the password is not kept in the page");
+
+    app.type_into("#password-password", "e2e-meshy-pass-31")
+        .await;
+    app.screenshot("signin-password").await;
+    app.click("#password-submit").await;
+    let row_text = app.wait_text("tr.account", "ada").await;
+    assert!(row_text.contains("Signed in"), "{row_text}");
+    let accounts = f.core.list_accounts().unwrap();
+    assert_eq!(accounts.len(), 1);
+    let tokens = f.core.tokens(&accounts[0].id).unwrap().unwrap();
+    let rt = tokens
+        .refresh_token
+        .expect("a refresh token (offline_access)");
+    assert_eq!(f.meshy.issued()[0].1, rt.expose_secret());
+
+    app.click("#add-account-btn").await;
+    app.wait_for("#password-anonymous:not([hidden])").await;
+    app.click("#password-anonymous").await;
+    app.wait_text("#groups", "(anonymous)").await;
+    let accounts = f.core.list_accounts().unwrap();
+    assert_eq!(accounts.len(), 2);
+    let anon = accounts
+        .iter()
+        .find(|a| a.label.ends_with("(anonymous)"))
+        .unwrap();
+    assert!(f.meshy.has_user(anon.subject.as_deref().unwrap()));
+
+    // Signing the password account out revokes the refresh token MeshyDB issued.
+    app.click(&format!("{} button.signout", row(&accounts[0].id)))
+        .await;
+    app.wait_gone(&row(&accounts[0].id)).await;
+    assert!(f.meshy.is_ended(rt.expose_secret()));
+    app.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_token_shows_needs_attention_before_any_sign_out() {
+    // Matar's seed example token: a JWT whose `exp` passed in 2016, and Matar has no refresh.
+    let jwt = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJodHRwczovL2V4YW1wbGUuYXV0aDAuY29tLyIsImF1ZCI6Imh0dHBzOi8vYXBpLmV4YW1wbGUuY29tL2NhbGFuZGFyL3YxLyIsInN1YiI6InVzcl8xMjMiLCJpYXQiOjE0NTg3ODU3OTYsImV4cCI6MTQ1ODg3MjE5Nn0.CA7eaHjIHz5NxeIJoFK9krqaeZrPLwmMmgI_XiQiIkQ";
+    let f = Fixture::new(None).await;
+    let expired = f.seed(
+        "matar",
+        "Matar phone",
+        &f.matar,
+        &format!(r#"{{"access_token":"{jwt}"}}"#),
+        jwt,
+    );
+    let opaque = f.seed(
+        "matar",
+        "Matar tablet",
+        &f.matar,
+        r#"{"access_token":"e2e-opaque-at-5"}"#,
+        "e2e-opaque-at-5",
+    );
+    let app = AppSession::start(f.home.path()).await;
+    let status = app
+        .wait_text(&format!("{} .status", row(&expired)), "Needs attention")
+        .await;
+    assert!(status.contains("sign in again"), "{status}");
+    app.screenshot("needs-attention-expired").await;
+    let other = app
+        .wait_text(&format!("{} .status", row(&opaque)), "Signed in")
+        .await;
+    assert!(!other.contains("Needs attention"), "{other}");
+    assert!(
+        f.matar.seen().is_empty(),
+        "found by the token check, before anyone signed out"
+    );
+    assert!(f.in_keychain(&expired));
+    app.close().await;
+}
+
 /// The address the window shows for copying, once the sign-in has started.
 async fn signin_url(app: &AppSession) -> url::Url {
     for _ in 0..100 {

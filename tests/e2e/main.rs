@@ -49,6 +49,8 @@ impl Fixture {
             format!(
                 "[[provider]]\nid = \"meshydb\"\nclient_id = \"{MESHY_KEY}\"\n\
                  revocation_endpoint = \"{meshy_base}{{account}}/connect/revocation\"\n\
+                 token_endpoint = \"{meshy_base}{{account}}/connect/token\"\n\
+                 anonymous_registration_endpoint = \"{meshy_base}{{account}}/users/register/anonymous\"\n\
                  params = {{ account = \"{}\" }}\n\n\
                  [[provider]]\nid = \"hyperid\"\nclient_id = \"{HYPER_ID}\"\n\
                  logout_endpoint = \"{hyper_base}/logout\"\n\n\

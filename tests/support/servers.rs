@@ -1,6 +1,7 @@
 //! Test servers for the seed providers, written from the seed documents (shared/seeds): MeshyDB's
-//! RFC 7009 revocation, HyperID's Keycloak logout, revoke and introspection, Matar's bearer
-//! logout. Each listens on 127.0.0.1 with a random port, records every request, and has fault
+//! RFC 7009 revocation (and its documented token login: password grant, refresh, anonymous
+//! user registration), HyperID's Keycloak logout, revoke and introspection, Matar's bearer
+//! logout (and a token check endpoint, `GET /api/v1/me`). Each listens on 127.0.0.1 with a random port, records every request, and has fault
 //! switches (429 with Retry-After, 503, 500, slow, malformed or oversized body, redirect).
 
 use std::collections::{HashMap, HashSet};
@@ -12,7 +13,7 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use url::Url;
 
 /// A fault the next requests get instead of the normal answer.
@@ -51,6 +52,10 @@ struct Inner {
     faults: Vec<Fault>,
     fault_forever: Option<Fault>,
     seen: Vec<Seen>,
+    /// MeshyDB users: name → password (anonymous users have MeshyDB's fixed password).
+    users: HashMap<String, String>,
+    /// Refresh tokens issued by the token endpoint, in order, with their user.
+    issued: Vec<(String, String)>,
     in_flight: usize,
     max_in_flight: usize,
 }
@@ -86,6 +91,22 @@ impl TestServer {
             .unwrap()
             .live
             .insert(token.to_owned());
+    }
+
+    /// Adds a MeshyDB user that can log in with `password`.
+    pub fn add_user(&self, name: &str, password: &str) {
+        let mut inner = self.state.inner.lock().unwrap();
+        inner.users.insert(name.to_owned(), password.to_owned());
+    }
+
+    /// True when a user of that name exists (registered anonymously or added).
+    pub fn has_user(&self, name: &str) -> bool {
+        self.state.inner.lock().unwrap().users.contains_key(name)
+    }
+
+    /// The refresh tokens the token endpoint issued so far, as (user, refresh token).
+    pub fn issued(&self) -> Vec<(String, String)> {
+        self.state.inner.lock().unwrap().issued.clone()
     }
 
     /// True when the server no longer accepts the token.
@@ -301,6 +322,11 @@ pub async fn meshydb_on(public_key: &str, port: u16) -> TestServer {
     let state = new_state(public_key, None);
     let router = Router::new()
         .route("/{account}/connect/revocation", post(meshydb_revocation))
+        .route("/{account}/connect/token", post(meshydb_token))
+        .route(
+            "/{account}/users/register/anonymous",
+            post(meshydb_register_anonymous),
+        )
         .with_state(state.clone());
     serve(router, state, port).await
 }
@@ -351,6 +377,146 @@ async fn meshydb_revocation(
         inner.ended.insert(token.clone());
     }
     StatusCode::OK.into_response()
+}
+
+/// MeshyDB's documented token login (docs/authorization/generating_token and refreshing_token):
+/// `POST /{accountName}/connect/token`, form `client_id`, `grant_type=password` with `username`,
+/// `password` and `scope=meshy.api offline_access`, or `grant_type=refresh_token`. Answers
+/// `{access_token, expires_in: 3600, token_type: "Bearer", refresh_token}`.
+async fn meshydb_token(
+    State(state): State<ServerState>,
+    Path(account): Path<String>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    if let Some(r) = intake(&state, format!("/{account}/connect/token"), &headers, &body).await {
+        return r;
+    }
+    if account != MESHYDB_ACCOUNT {
+        return (StatusCode::NOT_FOUND, "Account not found").into_response();
+    }
+    let form = form_of(&body);
+    if form.get("client_id") != Some(&state.client_id) {
+        return json(
+            StatusCode::BAD_REQUEST,
+            serde_json::json!({"error": "invalid_client"}),
+        );
+    }
+    let invalid_grant = || {
+        json(
+            StatusCode::BAD_REQUEST,
+            serde_json::json!({"error": "invalid_grant"}),
+        )
+    };
+    let mut inner = state.inner.lock().unwrap();
+    let (user, refresh) = match form.get("grant_type").map(String::as_str) {
+        Some("password") => {
+            let (Some(name), Some(password)) = (form.get("username"), form.get("password")) else {
+                return invalid_grant();
+            };
+            if inner.users.get(name) != Some(password) {
+                return invalid_grant();
+            }
+            let scopes: Vec<&str> = form
+                .get("scope")
+                .map(|s| s.split(' ').collect())
+                .unwrap_or_default();
+            if !scopes.contains(&"meshy.api") {
+                return json(
+                    StatusCode::BAD_REQUEST,
+                    serde_json::json!({"error": "invalid_scope"}),
+                );
+            }
+            let refresh = scopes
+                .contains(&"offline_access")
+                .then(|| format!("mdb-rt-{}", uuid::Uuid::new_v4().simple()));
+            (name.clone(), refresh)
+        }
+        Some("refresh_token") => {
+            let Some(rt) = form.get("refresh_token") else {
+                return invalid_grant();
+            };
+            let owner = inner
+                .issued
+                .iter()
+                .find(|(_, t)| t == rt)
+                .map(|(u, _)| u.clone());
+            match owner {
+                Some(user) if inner.live.contains(rt) => (user, None),
+                _ => return invalid_grant(),
+            }
+        }
+        _ => {
+            return json(
+                StatusCode::BAD_REQUEST,
+                serde_json::json!({"error": "unsupported_grant_type"}),
+            );
+        }
+    };
+    let access = format!("mdb-at-{}", uuid::Uuid::new_v4().simple());
+    inner.live.insert(access.clone());
+    let mut answer = serde_json::json!({
+        "access_token": access,
+        "expires_in": 3600,
+        "token_type": "Bearer",
+    });
+    if let Some(rt) = refresh {
+        inner.live.insert(rt.clone());
+        inner.issued.push((user, rt.clone()));
+        answer["refresh_token"] = rt.into();
+    }
+    json(StatusCode::OK, answer)
+}
+
+/// MeshyDB's anonymous registration (docs/users/registering_anonymoususer): `POST
+/// /{accountName}/users/register/anonymous` with JSON `{"username": ...}`; the user then logs in
+/// with the password `nopassword`.
+async fn meshydb_register_anonymous(
+    State(state): State<ServerState>,
+    Path(account): Path<String>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let path = format!("/{account}/users/register/anonymous");
+    if let Some(r) = intake(&state, path, &headers, &body).await {
+        return r;
+    }
+    if account != MESHYDB_ACCOUNT {
+        return (StatusCode::NOT_FOUND, "Account not found").into_response();
+    }
+    let json_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let name = serde_json::from_str::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| v["username"].as_str().map(str::to_owned))
+        .filter(|n| !n.is_empty());
+    let (true, Some(name)) = (json_type, name) else {
+        return json(
+            StatusCode::BAD_REQUEST,
+            serde_json::json!({"error": "Username is required."}),
+        );
+    };
+    let mut inner = state.inner.lock().unwrap();
+    if inner.users.contains_key(&name) {
+        return json(
+            StatusCode::BAD_REQUEST,
+            serde_json::json!({"error": "Username already exists."}),
+        );
+    }
+    inner.users.insert(name.clone(), "nopassword".into());
+    json(
+        StatusCode::CREATED,
+        serde_json::json!({
+            "id": uuid::Uuid::new_v4().simple().to_string(),
+            "username": name,
+            "verified": false,
+            "isActive": true,
+            "roles": [],
+            "anonymous": true,
+        }),
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -491,6 +657,7 @@ pub async fn matar() -> TestServer {
     let state = new_state("", None);
     let router = Router::new()
         .route("/api/v1/logout", post(matar_logout))
+        .route("/api/v1/me", get(matar_me))
         .with_state(state.clone());
     serve(router, state, 0).await
 }
@@ -526,6 +693,26 @@ async fn matar_logout(
             StatusCode::UNAUTHORIZED,
             serde_json::json!({"description": "The token has been revoked.", "error": "token_revoked"}),
         )
+    } else {
+        json(
+            StatusCode::UNAUTHORIZED,
+            serde_json::json!({"description": "The token has expired.", "error": "token_expired"}),
+        )
+    }
+}
+
+/// A check endpoint for pasted tokens (not in Matar's seed; a profile can name one):
+/// `GET /api/v1/me` with the bearer token answers 200 while the token is live, else 401.
+async fn matar_me(State(state): State<ServerState>, headers: HeaderMap) -> Response {
+    if let Some(r) = intake(&state, "/api/v1/me".into(), &headers, "").await {
+        return r;
+    }
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    if token.is_some_and(|t| state.inner.lock().unwrap().live.contains(t)) {
+        json(StatusCode::OK, serde_json::json!({"user": "usr_123"}))
     } else {
         json(
             StatusCode::UNAUTHORIZED,

@@ -79,13 +79,24 @@ pub enum AccountCmd {
         #[arg(long)]
         subject: Option<String>,
     },
-    /// Sign in through the browser (OpenID Connect with PKCE) and add the account.
+    /// Sign in and add the account: through the browser (OpenID Connect with PKCE), or with a
+    /// user name and password where the provider takes them (MeshyDB).
     Login {
-        /// The provider profile id (an `oidc` or Keycloak profile with an issuer).
+        /// The provider profile id (see `signoff providers`).
         provider: String,
-        /// A name for the account (default: from the ID token).
+        /// A name for the account (default: from the provider).
         #[arg(long)]
         label: Option<String>,
+        /// Sign in with this user name and a password (asked for on the terminal, or read from
+        /// stdin with --password-stdin).
+        #[arg(long, value_name = "NAME")]
+        username: Option<String>,
+        /// Read the password from standard input (for scripts) instead of asking.
+        #[arg(long, requires = "username", conflicts_with = "anonymous")]
+        password_stdin: bool,
+        /// Register a new anonymous user (MeshyDB) and sign it in; --username names it.
+        #[arg(long)]
+        anonymous: bool,
         /// Give up after this many seconds.
         #[arg(long, default_value_t = 300)]
         timeout: u64,

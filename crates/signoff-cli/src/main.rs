@@ -13,7 +13,7 @@ use std::sync::Arc;
 use clap::{CommandFactory, Parser};
 use signoff_core::api::{AccountFilter, SignOutOptions, SignOutSummary};
 use signoff_core::audit::Actor;
-use signoff_core::profile::TokenKind;
+use signoff_core::profile::{SignInMethod, TokenKind};
 use signoff_core::{AccountId, Error, NewAccount, Paths, SecretString, Signoff, TokenBundle};
 
 use args::{AccountCmd, Cli, Command, Hint, PendingCmd, ProviderCmd};
@@ -119,24 +119,44 @@ async fn run(command: Command, paths: Paths, out: &Output) -> signoff_core::Resu
                     label,
                     timeout,
                     no_browser,
+                    username,
+                    password_stdin,
+                    anonymous,
                 },
         } => {
-            let pending = core.begin_sign_in(&provider).await?;
-            let url = pending.url.to_string();
-            if !no_browser && signoff_core::signin::open_in_browser(&url) {
-                eprintln!("Continue in your browser. If nothing opened, visit:\n  {url}");
+            let method = core.providers().get(&provider)?.sign_in_method();
+            let account = if anonymous {
+                core.sign_in_anonymously(&provider, username, label, actor)
+                    .await?
+            } else if let Some(username) = username {
+                let password = read_password(password_stdin)?;
+                core.sign_in_with_password(&provider, &username, &password, label, actor)
+                    .await?
+            } else if method == SignInMethod::Password {
+                return Err(Error::InvalidInput {
+                    field: "username",
+                    reason: format!(
+                        "{provider} signs in with a user name and password: give --username NAME \
+                         (or --anonymous for a new anonymous user)"
+                    ),
+                });
             } else {
-                eprintln!("Open this address in a browser to sign in:\n  {url}");
-            }
-            eprintln!("Waiting up to {timeout} s (Ctrl-C to cancel)...");
-            let account = core
-                .finish_sign_in(
+                let pending = core.begin_sign_in(&provider).await?;
+                let url = pending.url.to_string();
+                if !no_browser && signoff_core::signin::open_in_browser(&url) {
+                    eprintln!("Continue in your browser. If nothing opened, visit:\n  {url}");
+                } else {
+                    eprintln!("Open this address in a browser to sign in:\n  {url}");
+                }
+                eprintln!("Waiting up to {timeout} s (Ctrl-C to cancel)...");
+                core.finish_sign_in(
                     pending,
                     label,
                     std::time::Duration::from_secs(timeout),
                     actor,
                 )
-                .await?;
+                .await?
+            };
             out.added(&account);
         }
         Command::Account {
@@ -149,15 +169,17 @@ async fn run(command: Command, paths: Paths, out: &Output) -> signoff_core::Resu
         } => {
             let json = read_stdin_secret("the tokens")?;
             let tokens = TokenBundle::from_json(json.expose_secret())?;
-            let account = core.add_account(
-                NewAccount {
-                    provider_id: provider,
-                    label,
-                    subject,
-                },
-                tokens,
-                actor,
-            )?;
+            let account = core
+                .add_pasted_account(
+                    NewAccount {
+                        provider_id: provider,
+                        label,
+                        subject,
+                    },
+                    tokens,
+                    actor,
+                )
+                .await?;
             out.added(&account);
         }
         Command::Account {
@@ -280,6 +302,35 @@ fn exit_for(summary: &SignOutSummary) -> ExitCode {
 }
 
 /// Reads all of stdin into a secret (tokens and client secrets never come from argv).
+/// The password for a sign-in: one line from stdin with `--password-stdin`, else asked for on
+/// the terminal without echo.
+fn read_password(from_stdin: bool) -> signoff_core::Result<SecretString> {
+    let io_error = |source| Error::Io {
+        action: "cannot read",
+        path: "the password".into(),
+        source,
+    };
+    let password = if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).map_err(io_error)?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    } else if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        rpassword::prompt_password("Password: ").map_err(io_error)?
+    } else {
+        return Err(Error::InvalidInput {
+            field: "password",
+            reason: "no terminal to ask on: pass --password-stdin and pipe the password".into(),
+        });
+    };
+    if password.is_empty() {
+        return Err(Error::InvalidInput {
+            field: "password",
+            reason: "is empty".into(),
+        });
+    }
+    Ok(SecretString::new(password))
+}
+
 fn read_stdin_secret(what: &str) -> signoff_core::Result<SecretString> {
     if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
         eprintln!("Reading {what} from standard input (end with Ctrl-D)...");

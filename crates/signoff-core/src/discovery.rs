@@ -52,7 +52,7 @@ pub fn well_known_urls(issuer: &Url) -> Vec<Url> {
 pub async fn discover(client: &reqwest::Client, issuer: &Url) -> Result<Metadata, Verdict> {
     let mut last = None;
     for url in well_known_urls(issuer) {
-        let answer = match http::get(client, &url).await {
+        let answer = match http::get(client, &url, None).await {
             Ok(a) => a,
             Err(CallError::Network(error)) => return Err(Verdict::Retry { after: None, error }),
             Err(CallError::Refused(e)) => return Err(Verdict::Permanent(e)),

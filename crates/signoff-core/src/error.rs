@@ -20,6 +20,8 @@ pub enum ErrorCode {
     NotFound,
     Io,
     SignInFailed,
+    TokenRejected,
+    CheckUnavailable,
 }
 
 impl ErrorCode {
@@ -34,6 +36,8 @@ impl ErrorCode {
             Self::NotFound => "not_found",
             Self::Io => "io",
             Self::SignInFailed => "sign_in_failed",
+            Self::TokenRejected => "token_rejected",
+            Self::CheckUnavailable => "check_unavailable",
         }
     }
 }
@@ -87,6 +91,15 @@ pub enum Error {
     #[error("signing in failed: {reason}")]
     SignIn { reason: String },
 
+    #[error("{provider} does not accept this token ({detail}); nothing was stored")]
+    TokenRejected { provider: String, detail: String },
+
+    #[error(
+        "could not check the token with {provider} ({detail}); nothing was stored, try again \
+         later"
+    )]
+    CheckUnavailable { provider: String, detail: String },
+
     #[error("{action} {path}: {source}")]
     Io {
         action: &'static str,
@@ -108,6 +121,8 @@ impl Error {
             Self::NotFound { .. } => ErrorCode::NotFound,
             Self::Io { .. } => ErrorCode::Io,
             Self::SignIn { .. } => ErrorCode::SignInFailed,
+            Self::TokenRejected { .. } => ErrorCode::TokenRejected,
+            Self::CheckUnavailable { .. } => ErrorCode::CheckUnavailable,
         }
     }
 

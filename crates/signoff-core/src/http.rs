@@ -88,15 +88,7 @@ impl Call<'_> {
 
     /// Sends the call (never following redirects) and reads at most `BODY_LIMIT` bytes back.
     pub async fn send(self, client: &reqwest::Client) -> Result<Answer, CallError> {
-        if !is_allowed_endpoint(self.url) {
-            return Err(CallError::Refused(ProviderError::new(
-                "insecure_endpoint",
-                Some(format!(
-                    "{} is not https:// (plain http is only allowed to loopback addresses)",
-                    self.url.origin().ascii_serialization()
-                )),
-            )));
-        }
+        check_endpoint(self.url)?;
         let mut req = client.post(self.url.clone());
         if !self.form.is_empty() {
             req = req.form(&self.form);
@@ -107,31 +99,48 @@ impl Call<'_> {
         if let Some(token) = &self.bearer {
             req = req.bearer_auth(token);
         }
-        let mut resp = req.send().await.map_err(network_error)?;
-        let status = resp.status().as_u16();
-        let header =
-            |h: &HeaderMap, name| h.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let retry_after = header(resp.headers(), RETRY_AFTER);
-        let location = header(resp.headers(), LOCATION);
-        let mut body = Vec::new();
-        while body.len() < BODY_LIMIT {
-            match resp.chunk().await {
-                Ok(Some(chunk)) => {
-                    let room = BODY_LIMIT - body.len();
-                    body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-                }
-                Ok(None) => break,
-                // A body cut short still has its status: classify what arrived.
-                Err(_) => break,
-            }
-        }
-        Ok(Answer {
-            status,
-            retry_after,
-            location,
-            body,
-        })
+        read_answer(req.send().await.map_err(network_error)?).await
     }
+}
+
+/// Reads status, `Retry-After`, `Location` and at most `BODY_LIMIT` bytes of the body.
+async fn read_answer(mut resp: reqwest::Response) -> Result<Answer, CallError> {
+    let status = resp.status().as_u16();
+    let header = |h: &HeaderMap, name| h.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let retry_after = header(resp.headers(), RETRY_AFTER);
+    let location = header(resp.headers(), LOCATION);
+    let mut body = Vec::new();
+    while body.len() < BODY_LIMIT {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                let room = BODY_LIMIT - body.len();
+                body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            }
+            Ok(None) => break,
+            // A body cut short still has its status: classify what arrived.
+            Err(_) => break,
+        }
+    }
+    Ok(Answer {
+        status,
+        retry_after,
+        location,
+        body,
+    })
+}
+
+/// Refuses URLs that may not carry credentials: not https://, and not http:// to loopback.
+fn check_endpoint(url: &Url) -> Result<(), CallError> {
+    if is_allowed_endpoint(url) {
+        return Ok(());
+    }
+    Err(CallError::Refused(ProviderError::new(
+        "insecure_endpoint",
+        Some(format!(
+            "{} is not https:// (plain http is only allowed to loopback addresses)",
+            url.origin().ascii_serialization()
+        )),
+    )))
 }
 
 /// RFC 6749 §2.3.1: client id and secret are form-encoded before Basic encoding.
@@ -161,42 +170,34 @@ fn network_error(e: reqwest::Error) -> CallError {
     ))
 }
 
-/// GETs a JSON document (discovery metadata; no token involved), capped at `BODY_LIMIT`.
-pub async fn get(client: &reqwest::Client, url: &Url) -> Result<Answer, CallError> {
-    if !is_allowed_endpoint(url) {
-        return Err(CallError::Refused(ProviderError::new(
-            "insecure_endpoint",
-            Some(format!(
-                "{} is not https://",
-                url.origin().ascii_serialization()
-            )),
-        )));
-    }
-    let mut resp = client
+/// GETs a JSON document, with a bearer token when one is given (discovery metadata, or a
+/// provider's token check), capped at `BODY_LIMIT`.
+pub async fn get(
+    client: &reqwest::Client,
+    url: &Url,
+    bearer: Option<&SecretString>,
+) -> Result<Answer, CallError> {
+    check_endpoint(url)?;
+    let mut req = client
         .get(url.clone())
-        .header(reqwest::header::ACCEPT, "application/json")
-        .send()
-        .await
-        .map_err(network_error)?;
-    let status = resp.status().as_u16();
-    let retry_after = resp
-        .headers()
-        .get(RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let mut body = Vec::new();
-    while body.len() < BODY_LIMIT {
-        match resp.chunk().await {
-            Ok(Some(chunk)) => {
-                body.extend_from_slice(&chunk[..chunk.len().min(BODY_LIMIT - body.len())])
-            }
-            _ => break,
-        }
+        .header(reqwest::header::ACCEPT, "application/json");
+    if let Some(token) = bearer {
+        req = req.bearer_auth(token.expose_secret());
     }
-    Ok(Answer {
-        status,
-        retry_after,
-        location: None,
-        body,
-    })
+    read_answer(req.send().await.map_err(network_error)?).await
+}
+
+/// POSTs a JSON document (no credentials in it), capped at `BODY_LIMIT`, no redirects.
+pub async fn post_json(
+    client: &reqwest::Client,
+    url: &Url,
+    body: &serde_json::Value,
+) -> Result<Answer, CallError> {
+    check_endpoint(url)?;
+    let req = client
+        .post(url.clone())
+        .header(reqwest::header::ACCEPT, "application/json")
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(body.to_string());
+    read_answer(req.send().await.map_err(network_error)?).await
 }

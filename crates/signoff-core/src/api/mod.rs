@@ -18,7 +18,7 @@ use crate::engine::{Engine, EngineConfig, Receipt, Report};
 use crate::error::{Error, Result};
 use crate::outcome::{Outcome, ProviderError};
 use crate::paths::Paths;
-use crate::profile::{ProfileSet, TokenKind};
+use crate::profile::{Profile, ProfileSet, TokenKind};
 use crate::secret::SecretString;
 use crate::store::{SignOutState, Store};
 use crate::tokens::TokenBundle;
@@ -317,6 +317,59 @@ impl Signoff {
         let profile = self.providers().get(pending.provider())?.clone();
         let secret = self.vault()?.client_secret(&profile.id)?;
         let signed_in = crate::signin::finish(pending, &profile, secret.as_ref(), timeout).await?;
+        self.store_signed_in(&profile, signed_in, label, actor)
+    }
+
+    /// Signs in to `provider` with a user name and password at its token endpoint (MeshyDB's
+    /// documented login) and adds the account.
+    pub async fn sign_in_with_password(
+        &self,
+        provider: &str,
+        username: &str,
+        password: &SecretString,
+        label: Option<String>,
+        actor: Actor,
+    ) -> Result<Account> {
+        let profile = self.providers().get(provider)?.clone();
+        crate::signin::password::token_endpoint(&profile)?;
+        let secret = self.vault()?.client_secret(&profile.id)?;
+        let signed_in =
+            crate::signin::password::login(&profile, username, password, secret.as_ref()).await?;
+        self.store_signed_in(&profile, signed_in, label, actor)
+    }
+
+    /// Registers a new anonymous user at `provider` (named `username`, or a fresh name), logs it
+    /// in and adds the account.
+    pub async fn sign_in_anonymously(
+        &self,
+        provider: &str,
+        username: Option<String>,
+        label: Option<String>,
+        actor: Actor,
+    ) -> Result<Account> {
+        use crate::signin::password;
+        let profile = self.providers().get(provider)?.clone();
+        let secret = self.vault()?.client_secret(&profile.id)?;
+        let username = username
+            .map(|u| u.trim().to_owned())
+            .filter(|u| !u.is_empty())
+            .unwrap_or_else(password::new_anonymous_name);
+        password::register_anonymous(&profile, &username).await?;
+        let fixed = SecretString::new(password::ANONYMOUS_PASSWORD.to_owned());
+        let signed_in = password::login(&profile, &username, &fixed, secret.as_ref()).await?;
+        let label = label.or_else(|| Some(format!("{username} (anonymous)")));
+        self.store_signed_in(&profile, signed_in, label, actor)
+    }
+
+    /// Adds a signed-in account: its tokens to the keychain, the access token's expiry to the
+    /// store. `label` overrides the name the provider gave.
+    fn store_signed_in(
+        &self,
+        profile: &Profile,
+        signed_in: crate::signin::SignedIn,
+        label: Option<String>,
+        actor: Actor,
+    ) -> Result<Account> {
         let label = label
             .or(signed_in.label)
             .unwrap_or_else(|| format!("{} ({})", profile.label, signed_in.subject));
@@ -332,6 +385,29 @@ impl Signoff {
             account.access_expires_at = signed_in.access_expires_at;
         }
         Ok(account)
+    }
+
+    /// Adds an account from pasted tokens, first asking the provider's check endpoint (when its
+    /// profile names one) whether the access token is live: a token the provider refuses is
+    /// not stored.
+    pub async fn add_pasted_account(
+        &self,
+        new: NewAccount,
+        tokens: TokenBundle,
+        actor: Actor,
+    ) -> Result<Account> {
+        let profile = self.providers().get(&new.provider_id)?.clone();
+        if let Some(check) = &profile.check_endpoint {
+            new.validate()?;
+            let access = tokens.access_token.as_ref().ok_or_else(|| {
+                Error::invalid(
+                    "tokens",
+                    format!("{} needs the access_token to check it", profile.label),
+                )
+            })?;
+            crate::signin::check::check_live(&profile, check, access).await?;
+        }
+        self.add_account(new, tokens, actor)
     }
 
     /// Looks at signed-in accounts whose access token expires within `within`: refreshes them
@@ -358,7 +434,8 @@ impl Signoff {
                 continue;
             };
             let attention = |code: &str, why: String| ProviderError::new(code, Some(why));
-            let (result, error) = if profile.issuer.is_some() && tokens.refresh_token.is_some() {
+            let can_refresh = profile.issuer.is_some() || profile.token_endpoint.is_some();
+            let (result, error) = if can_refresh && tokens.refresh_token.is_some() {
                 let secret = vault.client_secret(&profile.id)?;
                 match crate::signin::refresh(profile, &tokens, secret.as_ref()).await {
                     crate::signin::Refresh::Refreshed {

@@ -196,10 +196,14 @@ pub fn provider_error(status: u16, body: &[u8], secrets: &[&str]) -> ProviderErr
         ),
         _ => (None, Some(text.trim().to_owned()).filter(|t| !t.is_empty())),
     };
-    let code = code
-        .map(|c| clean(&c, secrets, 64))
-        .filter(|c| !c.is_empty() && c.chars().all(|ch| ch.is_ascii_graphic()))
-        .unwrap_or(fallback);
+    let code = code.map(|c| clean(&c, secrets, 64));
+    let is_code = |c: &String| !c.is_empty() && c.chars().all(|ch| ch.is_ascii_graphic());
+    // An `error` that is a sentence rather than a code still says what went wrong.
+    let description = match (&code, description) {
+        (Some(c), None) if !is_code(c) => Some(c.clone()),
+        (_, d) => d,
+    };
+    let code = code.filter(is_code).unwrap_or(fallback);
     let description = description
         .map(|d| clean(&d, secrets, DESCRIPTION_LIMIT))
         .filter(|d| !d.is_empty());

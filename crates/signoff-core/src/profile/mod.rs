@@ -50,6 +50,14 @@ pub struct Profile {
     pub logout_endpoint: Option<Url>,
     pub introspection_endpoint: Option<Url>,
     pub issuer: Option<Url>,
+    /// Where a user name and password (or an anonymous user) get tokens, and where refresh
+    /// tokens are used when there is no issuer to discover it from (OAuth 2 password grant).
+    pub token_endpoint: Option<Url>,
+    /// Where an anonymous user is registered before logging in (MeshyDB).
+    pub anonymous_registration_endpoint: Option<Url>,
+    /// A URL that answers 2xx to `GET` with a live bearer access token: pasted tokens are
+    /// checked there before they are stored.
+    pub check_endpoint: Option<Url>,
     pub client_id: Option<String>,
     pub token_type_hint: Option<TokenKind>,
     pub client_auth: ClientAuth,
@@ -72,6 +80,37 @@ impl Profile {
             && (self.revocation_endpoint.is_some()
                 || self.logout_endpoint.is_some()
                 || self.issuer.is_some())
+    }
+}
+
+/// How an account of a provider is added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignInMethod {
+    /// OpenID Connect through the system browser (an issuer is known).
+    Browser,
+    /// A user name and password at the token endpoint (MeshyDB).
+    Password,
+    /// Only by pasting tokens (checked at the check endpoint when there is one).
+    Paste,
+}
+
+impl Profile {
+    /// How accounts of this provider are added; `Paste` when the profile is incomplete.
+    pub fn sign_in_method(&self) -> SignInMethod {
+        let oidc = matches!(self.protocol, Protocol::Oidc | Protocol::KeycloakLogout);
+        match (&self.incomplete, &self.issuer, &self.token_endpoint) {
+            (Some(_), _, _) => SignInMethod::Paste,
+            (None, Some(_), _) if oidc => SignInMethod::Browser,
+            (None, _, Some(_)) => SignInMethod::Password,
+            _ => SignInMethod::Paste,
+        }
+    }
+
+    /// True when new anonymous users can be registered and signed in (MeshyDB).
+    pub fn has_anonymous_users(&self) -> bool {
+        self.sign_in_method() == SignInMethod::Password
+            && self.anonymous_registration_endpoint.is_some()
     }
 }
 

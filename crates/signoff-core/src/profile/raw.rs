@@ -81,6 +81,9 @@ struct RawProfile {
     logout_endpoint: Option<Spanned<String>>,
     introspection_endpoint: Option<Spanned<String>>,
     issuer: Option<Spanned<String>>,
+    token_endpoint: Option<Spanned<String>>,
+    anonymous_registration_endpoint: Option<Spanned<String>>,
+    check_endpoint: Option<Spanned<String>>,
     client_id: Option<Spanned<String>>,
     token_type_hint: Option<Spanned<TokenKind>>,
     client_auth: Option<Spanned<ClientAuth>>,
@@ -125,6 +128,9 @@ pub(super) struct Merged {
     logout_endpoint: Option<Field<String>>,
     introspection_endpoint: Option<Field<String>>,
     issuer: Option<Field<String>>,
+    token_endpoint: Option<Field<String>>,
+    anonymous_registration_endpoint: Option<Field<String>>,
+    check_endpoint: Option<Field<String>>,
     client_id: Option<Field<String>>,
     token_type_hint: Option<Field<TokenKind>>,
     client_auth: Option<Field<ClientAuth>>,
@@ -216,6 +222,9 @@ pub(super) fn merge_file(
             logout_endpoint,
             introspection_endpoint,
             issuer,
+            token_endpoint,
+            anonymous_registration_endpoint,
+            check_endpoint,
             client_id,
             token_type_hint,
             client_auth,
@@ -261,6 +270,9 @@ impl Merged {
             logout_endpoint: None,
             introspection_endpoint: None,
             issuer: None,
+            token_endpoint: None,
+            anonymous_registration_endpoint: None,
+            check_endpoint: None,
             client_id: None,
             token_type_hint: None,
             client_auth: None,
@@ -320,22 +332,39 @@ impl Merged {
                 }
             }
         };
-        let revocation_endpoint = url(&self.revocation_endpoint, "revocation_endpoint", problems);
-        let logout_endpoint = url(&self.logout_endpoint, "logout_endpoint", problems);
-        let introspection_endpoint = url(
-            &self.introspection_endpoint,
-            "introspection_endpoint",
-            problems,
-        );
-        let issuer = url(&self.issuer, "issuer", problems);
-        let (Ok(revocation_endpoint), Ok(logout_endpoint), Ok(introspection_endpoint), Ok(issuer)) = (
+        let endpoints = [
+            (&self.revocation_endpoint, "revocation_endpoint"),
+            (&self.logout_endpoint, "logout_endpoint"),
+            (&self.introspection_endpoint, "introspection_endpoint"),
+            (&self.issuer, "issuer"),
+            (&self.token_endpoint, "token_endpoint"),
+            (
+                &self.anonymous_registration_endpoint,
+                "anonymous_registration_endpoint",
+            ),
+            (&self.check_endpoint, "check_endpoint"),
+        ]
+        .map(|(field, name)| url(field, name, problems));
+        if endpoints.iter().any(|e| e.is_err()) {
+            return None;
+        }
+        let [
             revocation_endpoint,
             logout_endpoint,
             introspection_endpoint,
             issuer,
-        ) else {
+            token_endpoint,
+            anonymous_registration_endpoint,
+            check_endpoint,
+        ] = endpoints.map(|e| e.unwrap_or_default());
+        if let (Some(f), None) = (&self.anonymous_registration_endpoint, &self.token_endpoint) {
+            problems.push(reject(
+                &f.at,
+                "anonymous_registration_endpoint needs a token_endpoint to log the new user in"
+                    .into(),
+            ));
             return None;
-        };
+        }
         let (required, present) = match protocol {
             Protocol::Rfc7009 => ("revocation_endpoint", self.revocation_endpoint.is_some()),
             Protocol::KeycloakLogout | Protocol::BearerLogout => {
@@ -383,6 +412,9 @@ impl Merged {
             logout_endpoint,
             introspection_endpoint,
             issuer,
+            token_endpoint,
+            anonymous_registration_endpoint,
+            check_endpoint,
             client_id,
             token_type_hint: self.token_type_hint.as_ref().map(|f| f.value),
             client_auth: self

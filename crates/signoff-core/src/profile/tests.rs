@@ -238,3 +238,75 @@ fn missing_files_are_fine() {
     assert!(set.problems.is_empty());
     assert_eq!(set.profiles.len(), 3);
 }
+
+#[test]
+fn how_accounts_are_added_follows_the_profile() {
+    let set = user(
+        r#"
+[[provider]]
+id = "meshydb"
+client_id = "pk_acme"
+params = { account = "acme" }
+
+[[provider]]
+id = "corp"
+protocol = "oidc"
+issuer = "https://id.corp.example"
+client_id = "signoff"
+"#,
+    );
+    assert!(set.problems.is_empty(), "{:?}", set.problems);
+    let meshy = set.get("meshydb").unwrap();
+    assert_eq!(meshy.sign_in_method(), SignInMethod::Password);
+    assert!(meshy.has_anonymous_users());
+    assert_eq!(
+        meshy.token_endpoint.as_ref().unwrap().as_str(),
+        "https://auth.meshydb.com/acme/connect/token"
+    );
+    assert_eq!(
+        meshy
+            .anonymous_registration_endpoint
+            .as_ref()
+            .unwrap()
+            .as_str(),
+        "https://api.meshydb.com/acme/users/register/anonymous"
+    );
+    assert_eq!(meshy.scopes, ["meshy.api"]);
+    assert!(meshy.offline_access);
+    assert_eq!(
+        set.get("corp").unwrap().sign_in_method(),
+        SignInMethod::Browser
+    );
+    assert_eq!(
+        set.get("matar").unwrap().sign_in_method(),
+        SignInMethod::Paste
+    );
+    assert_eq!(
+        set.get("hyperid").unwrap().sign_in_method(),
+        SignInMethod::Paste,
+        "incomplete (no client_id): only pasting until it is set up"
+    );
+}
+
+#[test]
+fn sign_in_endpoints_are_checked_like_the_others() {
+    let set = user(
+        r#"
+[[provider]]
+id = "shop"
+protocol = "bearer-logout"
+logout_endpoint = "https://shop.example/logout"
+check_endpoint = "http://shop.example/me"
+
+[[provider]]
+id = "kiosk"
+protocol = "rfc7009"
+revocation_endpoint = "https://kiosk.example/revoke"
+client_id = "k"
+anonymous_registration_endpoint = "https://kiosk.example/register"
+"#,
+    );
+    problem_at(&set, 6, "check_endpoint");
+    problem_at(&set, 13, "needs a token_endpoint");
+    assert!(set.get("shop").is_err() && set.get("kiosk").is_err());
+}

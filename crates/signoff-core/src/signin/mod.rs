@@ -1,7 +1,11 @@
 //! Signing in with OpenID Connect: authorization code with PKCE (RFC 7636) through the system
 //! browser and a loopback redirect on 127.0.0.1 with a random port (RFC 8252). `state` and
 //! `nonce` are checked; the tokens go straight to the keychain; subject and label come from the
-//! ID token.
+//! ID token. Providers without OpenID Connect sign in with a user name and password
+//! ([`password`]). Refreshing tokens lives here too.
+
+pub mod check;
+pub mod password;
 
 use std::time::Duration;
 
@@ -168,7 +172,7 @@ pub async fn begin(profile: &Profile) -> Result<PendingSignIn> {
 }
 
 #[derive(Deserialize)]
-struct TokenResponse {
+pub(crate) struct TokenResponse {
     access_token: Option<String>,
     refresh_token: Option<String>,
     id_token: Option<String>,
@@ -396,7 +400,8 @@ pub enum Refresh {
     Unavailable(crate::outcome::ProviderError),
 }
 
-/// Uses the refresh token at the provider's token endpoint (found by discovery).
+/// Uses the refresh token at the provider's token endpoint (the profile's, or found by
+/// discovery at its issuer).
 pub async fn refresh(
     profile: &Profile,
     current: &TokenBundle,
@@ -405,19 +410,24 @@ pub async fn refresh(
     use crate::outcome::ProviderError;
     let unavailable =
         |why: String| Refresh::Unavailable(ProviderError::new("refresh_unavailable", Some(why)));
-    let (Some(issuer), Some(rt)) = (profile.issuer.as_ref(), current.refresh_token.as_ref()) else {
-        return unavailable("no issuer or no refresh token".into());
+    let Some(rt) = current.refresh_token.as_ref() else {
+        return unavailable("no refresh token".into());
     };
     let client = crate::http::client(Timeouts::default());
-    let meta = match discovery::discover(&client, issuer).await {
-        Ok(m) => m,
-        Err(Verdict::Permanent(e)) | Err(Verdict::Retry { error: e, .. }) => {
-            return Refresh::Unavailable(e);
-        }
-        Err(Verdict::Ended(_)) => return unavailable("unexpected discovery answer".into()),
-    };
-    let Some(token_endpoint) = meta.token_endpoint else {
-        return unavailable("the provider publishes no token endpoint".into());
+    let token_endpoint = match (&profile.token_endpoint, &profile.issuer) {
+        (Some(endpoint), _) => endpoint.clone(),
+        (None, Some(issuer)) => match discovery::discover(&client, issuer).await {
+            Ok(Metadata {
+                token_endpoint: Some(endpoint),
+                ..
+            }) => endpoint,
+            Ok(_) => return unavailable("the provider publishes no token endpoint".into()),
+            Err(Verdict::Permanent(e)) | Err(Verdict::Retry { error: e, .. }) => {
+                return Refresh::Unavailable(e);
+            }
+            Err(Verdict::Ended(_)) => return unavailable("unexpected discovery answer".into()),
+        },
+        (None, None) => return unavailable("no token endpoint and no issuer".into()),
     };
     let mut call = Call {
         url: &token_endpoint,

@@ -1,0 +1,142 @@
+//! Signing in with a user name and password at the profile's token endpoint: the OAuth 2
+//! password grant (RFC 6749 §4.3) that MeshyDB documents, asking for `offline_access` so a
+//! refresh token comes back. MeshyDB's anonymous users are registered first (a JSON `POST` with
+//! the user name) and then log in with the fixed password MeshyDB gives them.
+
+use url::Url;
+
+use super::{SignedIn, TokenResponse, expiry, signin_error};
+use crate::error::Result;
+use crate::http::{Call, CallError, Timeouts};
+use crate::outcome::provider_error;
+use crate::profile::Profile;
+use crate::secret::SecretString;
+use crate::tokens::TokenBundle;
+
+/// The password every anonymous MeshyDB user logs in with (it is public, not a secret).
+pub const ANONYMOUS_PASSWORD: &str = "nopassword";
+
+/// The profile's token endpoint, or why this provider cannot sign in with a password.
+pub fn token_endpoint(profile: &Profile) -> Result<&Url> {
+    if let Some(why) = &profile.incomplete {
+        return Err(signin_error(why.clone()));
+    }
+    profile.token_endpoint.as_ref().ok_or_else(|| {
+        signin_error(format!(
+            "{} has no token_endpoint to sign in with a user name and password",
+            profile.label
+        ))
+    })
+}
+
+/// A user name for a new anonymous user: `signoff-` and 16 random hex digits.
+pub fn new_anonymous_name() -> String {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    format!("signoff-{}", &id[..16])
+}
+
+/// Registers an anonymous user called `username` at the profile's registration endpoint.
+pub async fn register_anonymous(profile: &Profile, username: &str) -> Result<()> {
+    token_endpoint(profile)?;
+    let endpoint = profile
+        .anonymous_registration_endpoint
+        .as_ref()
+        .ok_or_else(|| {
+            signin_error(format!(
+                "{} has no anonymous_registration_endpoint: it has no anonymous users",
+                profile.label
+            ))
+        })?;
+    let client = crate::http::client(Timeouts::default());
+    let body = serde_json::json!({ "username": username });
+    let answer = crate::http::post_json(&client, endpoint, &body)
+        .await
+        .map_err(|e| unreachable(profile, e))?;
+    match answer.status {
+        200..=299 => Ok(()),
+        status => Err(signin_error(format!(
+            "{} refused to register the anonymous user {username:?}: {}",
+            profile.label,
+            provider_error(status, &answer.body, &[])
+        ))),
+    }
+}
+
+/// Logs `username` in with `password` (password grant) and returns the tokens, ready to store.
+pub async fn login(
+    profile: &Profile,
+    username: &str,
+    password: &SecretString,
+    client_secret: Option<&SecretString>,
+) -> Result<SignedIn> {
+    let endpoint = token_endpoint(profile)?;
+    let username = username.trim();
+    if username.is_empty() {
+        return Err(crate::error::Error::invalid("username", "is empty"));
+    }
+    let mut scopes: Vec<String> = profile.scopes.clone();
+    if profile.offline_access && !scopes.iter().any(|s| s == "offline_access") {
+        scopes.push("offline_access".into());
+    }
+    let mut form = vec![
+        ("grant_type", "password".to_owned()),
+        ("username", username.to_owned()),
+        ("password", password.expose_secret().to_owned()),
+    ];
+    if !scopes.is_empty() {
+        form.push(("scope", scopes.join(" ")));
+    }
+    let mut call = Call {
+        url: endpoint,
+        form,
+        basic_auth: None,
+        bearer: None,
+    };
+    call.authenticate(profile, client_secret);
+    let client = crate::http::client(Timeouts::default());
+    let answer = call
+        .send(&client)
+        .await
+        .map_err(|e| unreachable(profile, e))?;
+    let secrets = [password.expose_secret()];
+    let (status, body) = (answer.status, answer.body.as_slice());
+    match status {
+        200 => {}
+        400 | 401 => {
+            return Err(signin_error(format!(
+                "{} refused the user name or password ({})",
+                profile.label,
+                provider_error(status, body, &secrets)
+            )));
+        }
+        _ => {
+            return Err(signin_error(format!(
+                "{} could not sign in now ({}); try again later",
+                profile.label,
+                provider_error(status, body, &secrets)
+            )));
+        }
+    }
+    let tokens: TokenResponse =
+        serde_json::from_slice(body).map_err(|_| signin_error("the token response is not JSON"))?;
+    let access_expires_at = expiry(tokens.expires_in, tokens.access_token.as_deref());
+    let bundle = TokenBundle {
+        refresh_token: tokens.refresh_token.map(SecretString::new),
+        access_token: tokens.access_token.map(SecretString::new),
+        id_token: tokens.id_token.map(SecretString::new),
+    };
+    if bundle.is_empty() {
+        return Err(signin_error("the token response holds no token"));
+    }
+    Ok(SignedIn {
+        tokens: bundle,
+        access_expires_at,
+        subject: username.to_owned(),
+        label: Some(username.to_owned()),
+    })
+}
+
+fn unreachable(profile: &Profile, e: CallError) -> crate::error::Error {
+    let (CallError::Refused(e) | CallError::Network(e)) = e;
+    signin_error(format!("could not reach {}: {e}", profile.label))
+}
