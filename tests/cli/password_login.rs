@@ -22,6 +22,24 @@ fn meshydb_profile(server: &TestServer) -> String {
     )
 }
 
+/// `signoff --json account login meshydb --username NAME --password-stdin`, fed `password`.
+async fn login(home: &std::path::Path, name: &str, password: &str) -> std::process::Output {
+    signoff_async(
+        home,
+        &[
+            "--json",
+            "account",
+            "login",
+            "meshydb",
+            "--username",
+            name,
+            "--password-stdin",
+        ],
+        &format!("{password}\n"),
+    )
+    .await
+}
+
 fn stored(id: &str) -> serde_json::Value {
     serde_json::from_str(&keychain_lookup(id).expect("tokens in the keychain")).unwrap()
 }
@@ -33,20 +51,7 @@ async fn meshydb_password_login_refresh_then_sign_out_revokes_the_refresh_token(
     let home = tempfile::tempdir().unwrap();
     write_providers(home.path(), &meshydb_profile(&server));
 
-    let login = signoff_async(
-        home.path(),
-        &[
-            "--json",
-            "account",
-            "login",
-            "meshydb",
-            "--username",
-            "ada",
-            "--password-stdin",
-        ],
-        &format!("{PASSWORD}\n"),
-    )
-    .await;
+    let login = login(home.path(), "ada", PASSWORD).await;
     assert!(login.status.success(), "login: {}", stderr(&login));
     let account = json(&login);
     assert_eq!(account["subject"], "ada");
@@ -184,20 +189,7 @@ async fn meshydb_wrong_password_or_missing_user_name_adds_nothing_and_says_why()
     let home = tempfile::tempdir().unwrap();
     write_providers(home.path(), &meshydb_profile(&server));
 
-    let wrong = signoff_async(
-        home.path(),
-        &[
-            "--json",
-            "account",
-            "login",
-            "meshydb",
-            "--username",
-            "ada",
-            "--password-stdin",
-        ],
-        "not-the-password-55\n",
-    )
-    .await;
+    let wrong = login(home.path(), "ada", "not-the-password-55").await;
     assert_eq!(wrong.status.code(), Some(1));
     let err = json(&wrong);
     assert_eq!(err["error"]["code"], "sign_in_failed");
@@ -239,20 +231,7 @@ async fn meshydb_wrong_password_or_missing_user_name_adds_nothing_and_says_why()
 
     // MeshyDB down: a clear sentence, nothing stored.
     drop(server);
-    let down = signoff_async(
-        home.path(),
-        &[
-            "--json",
-            "account",
-            "login",
-            "meshydb",
-            "--username",
-            "ada",
-            "--password-stdin",
-        ],
-        &format!("{PASSWORD}\n"),
-    )
-    .await;
+    let down = login(home.path(), "ada", PASSWORD).await;
     assert_eq!(down.status.code(), Some(1));
     assert!(
         json(&down)["error"]["message"]

@@ -331,32 +331,42 @@ pub async fn meshydb_on(public_key: &str, port: u16) -> TestServer {
     serve(router, state, port).await
 }
 
+/// What every MeshyDB form endpoint does first: record the request (and apply a fault), check
+/// the account name and the public key (`client_id`); gives the form.
+async fn meshydb_client_form(
+    state: &ServerState,
+    account: &str,
+    path: String,
+    headers: &HeaderMap,
+    body: &str,
+) -> Result<HashMap<String, String>, Response> {
+    if let Some(r) = intake(state, path, headers, body).await {
+        return Err(r);
+    }
+    if account != MESHYDB_ACCOUNT {
+        return Err((StatusCode::NOT_FOUND, "Account not found").into_response());
+    }
+    let form = form_of(body);
+    if form.get("client_id") != Some(&state.client_id) {
+        return Err(json(
+            StatusCode::BAD_REQUEST,
+            serde_json::json!({"error": "invalid_client"}),
+        ));
+    }
+    Ok(form)
+}
+
 async fn meshydb_revocation(
     State(state): State<ServerState>,
     Path(account): Path<String>,
     headers: HeaderMap,
     body: String,
 ) -> Response {
-    if let Some(r) = intake(
-        &state,
-        format!("/{account}/connect/revocation"),
-        &headers,
-        &body,
-    )
-    .await
-    {
-        return r;
-    }
-    if account != MESHYDB_ACCOUNT {
-        return (StatusCode::NOT_FOUND, "Account not found").into_response();
-    }
-    let form = form_of(&body);
-    if form.get("client_id") != Some(&state.client_id) {
-        return json(
-            StatusCode::BAD_REQUEST,
-            serde_json::json!({"error": "invalid_client"}),
-        );
-    }
+    let path = format!("/{account}/connect/revocation");
+    let form = match meshydb_client_form(&state, &account, path, &headers, &body).await {
+        Ok(form) => form,
+        Err(r) => return r,
+    };
     let Some(token) = form.get("token").filter(|t| !t.is_empty()) else {
         return json(
             StatusCode::BAD_REQUEST,
@@ -389,19 +399,11 @@ async fn meshydb_token(
     headers: HeaderMap,
     body: String,
 ) -> Response {
-    if let Some(r) = intake(&state, format!("/{account}/connect/token"), &headers, &body).await {
-        return r;
-    }
-    if account != MESHYDB_ACCOUNT {
-        return (StatusCode::NOT_FOUND, "Account not found").into_response();
-    }
-    let form = form_of(&body);
-    if form.get("client_id") != Some(&state.client_id) {
-        return json(
-            StatusCode::BAD_REQUEST,
-            serde_json::json!({"error": "invalid_client"}),
-        );
-    }
+    let path = format!("/{account}/connect/token");
+    let form = match meshydb_client_form(&state, &account, path, &headers, &body).await {
+        Ok(form) => form,
+        Err(r) => return r,
+    };
     let invalid_grant = || {
         json(
             StatusCode::BAD_REQUEST,
