@@ -26,6 +26,8 @@ pub fn prepare() -> Result<(Paths, Demo), String> {
     let paths = Paths::under(home.path());
     let servers = tauri::async_runtime::block_on(async {
         let meshy = servers::meshydb("pk_demo").await;
+        // "Add account" can sign in to the demo MeshyDB as demo / demo, or as a new anonymous user.
+        meshy.add_user("demo", "demo");
         let busy = servers::meshydb("pk_demo").await;
         busy.fail_always(Some(Fault::RateLimited {
             retry_after: Some("120".into()),
@@ -43,13 +45,16 @@ pub fn prepare() -> Result<(Paths, Demo), String> {
     );
     let profiles = format!(
         "[[provider]]\nid = \"meshydb\"\nlabel = \"MeshyDB (demo)\"\nclient_id = \"pk_demo\"\n\
-         revocation_endpoint = \"{}{{account}}/connect/revocation\"\nparams = {{ account = \"acme\" }}\n\n\
+         revocation_endpoint = \"{0}{{account}}/connect/revocation\"\n\
+         token_endpoint = \"{0}{{account}}/connect/token\"\n\
+         anonymous_registration_endpoint = \"{0}{{account}}/users/register/anonymous\"\n\
+         params = {{ account = \"acme\" }}\n\n\
          [[provider]]\nid = \"meshydb-busy\"\nlabel = \"MeshyDB, over its limit (demo)\"\nprotocol = \"rfc7009\"\n\
          client_id = \"pk_demo\"\ntoken_type_hint = \"refresh_token\"\nclient_auth = \"none\"\n\
-         revocation_endpoint = \"{}acme/connect/revocation\"\n\n\
+         revocation_endpoint = \"{1}acme/connect/revocation\"\n\n\
          [[provider]]\nid = \"hyperid\"\nlabel = \"HyperID (demo)\"\nclient_id = \"signoff-demo\"\n\
          logout_endpoint = \"{hyper_base}/logout\"\nintrospection_endpoint = \"{hyper_base}/token/introspect\"\n\n\
-         [[provider]]\nid = \"matar\"\nlabel = \"Matar (demo)\"\nlogout_endpoint = \"{}api/v1/logout\"\n",
+         [[provider]]\nid = \"matar\"\nlabel = \"Matar (demo)\"\nlogout_endpoint = \"{2}api/v1/logout\"\n",
         meshy.base, busy.base, matar.base
     );
     std::fs::write(home.path().join("providers.toml"), profiles).map_err(|e| e.to_string())?;
