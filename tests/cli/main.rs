@@ -1,9 +1,11 @@
 //! The real `signoff` binary: accounts in and out, sign-out against the seed test servers,
-//! pending and retry, crash recovery, bulk revoke, errors with stable codes and exit statuses,
-//! and no secret anywhere it should not be. Run inside `scripts/session.sh` (make test does).
+//! pending and retry, crash recovery, the account database locked by another process, bulk
+//! revoke, errors with stable codes and exit statuses, and no secret anywhere it should not be.
+//! Run inside `scripts/session.sh` (make test does).
 
 mod accounts;
 mod bulk;
+mod database;
 mod keychain;
 mod login;
 mod password_login;

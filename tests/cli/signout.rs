@@ -238,6 +238,90 @@ async fn pending_on_a_down_server_then_retry_once_it_is_back() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_storm_leaves_accounts_pending_until_the_time_the_provider_asked() {
+    let home = tempfile::tempdir().unwrap();
+    let (meshy, _hyper, _matar) = seed_servers(home.path()).await;
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let rt = format!("cli-storm-rt-{i}");
+        meshy.issue(&rt);
+        ids.push(
+            add(
+                home.path(),
+                "meshydb",
+                &format!("Storm {i}"),
+                &format!(r#"{{"refresh_token":"{rt}"}}"#),
+            )
+            .await,
+        );
+    }
+    // Every request gets 429 with "Retry-After: 120".
+    meshy.fail_always(Some(Fault::RateLimited {
+        retry_after: Some("120".into()),
+    }));
+
+    let out = signoff_async(home.path(), &["signout", "--all"], "").await;
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "pending exits 3: {}",
+        stderr(&out)
+    );
+    let text = stdout(&out);
+    assert_eq!(text.matches("pending").count(), 3, "{text}");
+    assert!(
+        text.contains("429") && text.contains("provider asked to wait 120 s; kept for retry"),
+        "{text}"
+    );
+    assert_eq!(
+        meshy.seen().len(),
+        3,
+        "one request per account: asked to wait, Signoff does not hammer the provider"
+    );
+    for id in &ids {
+        assert!(
+            keychain_lookup(id).is_some(),
+            "the token stays in the keychain"
+        );
+    }
+
+    let pending = json(&signoff_async(home.path(), &["--json", "pending"], "").await);
+    let pending = pending["pending"].as_array().unwrap().clone();
+    assert_eq!(pending.len(), 3);
+    for p in &pending {
+        let next = time::OffsetDateTime::parse(
+            p["next_attempt_at"].as_str().unwrap(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap();
+        let wait = next - time::OffsetDateTime::now_utc();
+        assert!(
+            wait > time::Duration::seconds(100) && wait <= time::Duration::seconds(120),
+            "next try when the provider asked (Retry-After: 120), not sooner: {wait}"
+        );
+    }
+    let early = signoff_async(home.path(), &["--json", "pending", "retry"], "").await;
+    assert_eq!(early.status.code(), Some(0));
+    assert_eq!(json(&early)["results"].as_array().unwrap().len(), 0);
+    assert_eq!(meshy.seen().len(), 3, "no retry before the time asked");
+
+    // The storm ends: a forced retry revokes them all.
+    meshy.fail_always(None);
+    let retry = signoff_async(home.path(), &["--json", "pending", "retry", "--now"], "").await;
+    assert_eq!(retry.status.code(), Some(0), "{}", stderr(&retry));
+    let results = json(&retry)["results"].as_array().unwrap().clone();
+    assert_eq!(results.len(), 3);
+    assert!(
+        results.iter().all(|r| r["outcome"] == "revoked"),
+        "{results:?}"
+    );
+    for (i, id) in ids.iter().enumerate() {
+        assert!(meshy.is_ended(&format!("cli-storm-rt-{i}")));
+        assert_eq!(keychain_lookup(id), None);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_on_bad_client_credentials_needs_attention_then_forget() {
     let home = tempfile::tempdir().unwrap();
     let (_meshy, hyper, _matar) = seed_servers(home.path()).await;

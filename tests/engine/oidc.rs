@@ -142,6 +142,34 @@ async fn oidc_metadata_for_another_issuer_is_refused() {
 }
 
 #[tokio::test]
+async fn oidc_metadata_pointing_at_plain_http_off_loopback_is_refused() {
+    // The profile itself is fine (loopback issuer): the insecure URL arrives at run time.
+    let (issuer, _task) = metadata_server(|base| {
+        serde_json::json!({
+            "issuer": base,
+            "revocation_endpoint": "http://id.corp.example/revoke",
+        })
+    })
+    .await;
+    let p = oidc_profile(&issuer, ("client", "secret"), "basic");
+    let r = engine()
+        .sign_out(&job(
+            &p,
+            tokens(r#"{"refresh_token":"rt-plain-http"}"#),
+            Some("secret"),
+        ))
+        .await;
+    assert_eq!(r.report.outcome, Outcome::Failed);
+    let e = r.report.error.unwrap();
+    assert_eq!(e.code, "discovery_failed");
+    let why = e.description.unwrap();
+    assert!(
+        why.contains("http://id.corp.example/revoke") && why.contains("is not https://"),
+        "{why}"
+    );
+}
+
+#[tokio::test]
 async fn oidc_issuer_that_is_down_is_pending() {
     let port = signoff_tests::free_port();
     let issuer = url::Url::parse(&format!("http://127.0.0.1:{port}")).unwrap();

@@ -135,6 +135,35 @@ async fn meshydb_429_asking_for_longer_than_the_budget_is_pending_at_once() {
 }
 
 #[tokio::test]
+async fn a_429_storm_is_retried_as_asked_within_the_budget_then_pending() {
+    let (server, p) = meshy().await;
+    server.fail_always(Some(Fault::RateLimited {
+        retry_after: Some("1".into()),
+    }));
+    let started = Instant::now();
+    let r = meshy_sign_out(&server, &p, "meshy-rt-storm").await;
+    let took = started.elapsed();
+    assert_eq!(r.report.outcome, Outcome::Pending);
+    assert_eq!(r.report.http_status, Some(429));
+    assert_eq!(r.report.retry_after_secs, Some(1));
+    let sent = server.seen().len() as u32;
+    assert_eq!(sent, r.report.attempts);
+    assert!(
+        (2..=4).contains(&sent),
+        "retried, a bounded number of times: {sent}"
+    );
+    assert!(
+        took >= Duration::from_millis(950) * (sent - 1),
+        "waited as Retry-After asked between attempts ({took:?})"
+    );
+    assert!(
+        took < Duration::from_secs(4),
+        "gave up within the budget ({took:?})"
+    );
+    assert!(!server.is_ended("meshy-rt-storm"));
+}
+
+#[tokio::test]
 async fn retry_after_as_an_http_date_is_honoured() {
     let (server, p) = meshy().await;
     let when = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(2));

@@ -64,8 +64,9 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up("ALTER TABLE accounts ADD COLUMN access_expires_at TEXT;"),
 ];
 
-/// How long a writer waits for another process's transaction before giving up.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a writer waits for another process's transaction before giving up (then the
+/// operation fails with `store_error` and changes nothing).
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The database handle. Safe to share between threads; other processes may open the same file.
 #[derive(Debug)]
