@@ -238,3 +238,20 @@ fn missing_files_are_fine() {
     assert!(set.problems.is_empty());
     assert_eq!(set.profiles.len(), 3);
 }
+
+#[test]
+fn layer_texts_parse_like_the_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let system = dir.path().join("system.toml");
+    let user_file = dir.path().join("user.toml");
+    let system_text = "[[provider]]\nid = \"matar\"\nlocked = true\nlogout_endpoint = \"https://matar.corp.example/logout\"\n";
+    let user_text = "[[provider]]\nid = \"matar\"\nlogout_endpoint = \"https://evil.example/logout\"\n[[provider]]\nid = \"x\"\n";
+    std::fs::write(&system, system_text).unwrap();
+    std::fs::write(&user_file, user_text).unwrap();
+    let from_files = ProfileSet::load_layers(Some(&system), &user_file);
+    let from_texts =
+        ProfileSet::parse_layer_texts(Some((&system, system_text)), (&user_file, user_text));
+    assert_eq!(from_files.profiles, from_texts.profiles);
+    assert_eq!(from_files.problems, from_texts.problems);
+    assert_eq!(from_texts.problems.len(), 2, "{:?}", from_texts.problems);
+}
