@@ -134,7 +134,9 @@ pub fn classify(
                  on revoke or logout calls, so check the profile's URL",
                 location
                     .and_then(|l| url::Url::parse(l).ok())
-                    .and_then(|u| u.host_str().map(|h| format!(" to {h}")))
+                    .and_then(|u| u
+                        .host_str()
+                        .map(|h| format!(" to {}", clean(h, secrets, 253))))
                     .unwrap_or_default()
             )),
         )),

@@ -225,6 +225,27 @@ fn redirects_are_refused_and_name_the_host() {
         }
         other => panic!("{other:?}"),
     }
+    // The host is kept like any other text from the provider: tokens scrubbed, length capped.
+    let long = format!("https://tok3n-abcdef.{}.example/", "a".repeat(5000));
+    match classify(
+        CallKind::Revocation,
+        307,
+        None,
+        Some(&long),
+        b"",
+        &["tok3n-abcdef"],
+        SystemTime::now(),
+    ) {
+        Verdict::Permanent(e) => {
+            let d = e.description.unwrap();
+            assert!(
+                !d.contains("tok3n-abcdef") && d.contains("[redacted]"),
+                "{d}"
+            );
+            assert!(d.chars().count() < 500, "{d}");
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
