@@ -240,6 +240,32 @@ fn missing_files_are_fine() {
 }
 
 #[test]
+fn params_cannot_blow_a_short_file_up_into_a_huge_url() {
+    // 2,000 `{v}`s naming one 4 KiB value would fill 8 MB; the URL is refused instead.
+    let value = "a".repeat(4096);
+    let template = "{v}".repeat(2000);
+    let set = user(&format!(
+        "[[provider]]\nid = \"big\"\nprotocol = \"rfc7009\"\nclient_id = \"c\"\n\
+         revocation_endpoint = \"https://x.example/{template}\"\nparams = {{ v = \"{value}\" }}\n"
+    ));
+    assert!(set.get("big").is_err());
+    problem_at(&set, 5, "longer than 8192 bytes");
+    assert!(
+        set.problems.iter().all(|p| p.reason.len() < 1024),
+        "{:?}",
+        set.problems
+    );
+    // Up to the limit is fine.
+    let value = "a".repeat(4000);
+    let set = user(&format!(
+        "[[provider]]\nid = \"ok\"\nprotocol = \"rfc7009\"\nclient_id = \"c\"\n\
+         revocation_endpoint = \"https://x.example/{{v}}/{{v}}\"\nparams = {{ v = \"{value}\" }}\n"
+    ));
+    assert!(set.problems.is_empty(), "{:?}", set.problems);
+    assert!(set.get("ok").unwrap().revocation_endpoint.is_some());
+}
+
+#[test]
 fn layer_texts_parse_like_the_files() {
     let dir = tempfile::tempdir().unwrap();
     let system = dir.path().join("system.toml");
