@@ -87,6 +87,12 @@ pub async fn discover(client: &reqwest::Client, issuer: &Url) -> Result<Metadata
     )))
 }
 
+/// Checks a metadata document exactly as [`discover`] does (for the fuzz targets).
+#[doc(hidden)]
+pub fn parse_metadata(issuer: &Url, body: &[u8]) -> Result<Metadata, Verdict> {
+    parse(issuer, body)
+}
+
 fn parse(issuer: &Url, body: &[u8]) -> Result<Metadata, Verdict> {
     let bad = |why: String| Verdict::Permanent(ProviderError::new("discovery_failed", Some(why)));
     let raw: RawMetadata = serde_json::from_slice(body).map_err(|_| {

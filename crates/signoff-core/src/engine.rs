@@ -472,7 +472,7 @@ impl Engine {
             };
             let now = Instant::now();
             match wait {
-                Some(w) if now + w <= deadline => {
+                Some(w) if now.checked_add(w).is_some_and(|at| at <= deadline) => {
                     tracing::debug!(provider = %job.profile.id, attempt = attempts, wait_ms = w.as_millis() as u64, "retrying after {}", error.code);
                     tokio::time::sleep(w).await;
                 }

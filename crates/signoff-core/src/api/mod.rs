@@ -735,7 +735,7 @@ fn failed_report(error: ProviderError) -> Report {
 /// deferral up to 6 h, with ±20 % jitter so many clients do not return at once.
 fn next_attempt(retry_after_secs: Option<u64>, retries: u32) -> OffsetDateTime {
     let secs = match retry_after_secs {
-        Some(s) => s.max(1),
+        Some(s) => s.clamp(1, crate::outcome::RETRY_AFTER_MAX.as_secs()),
         None => {
             let base = 60u64.saturating_mul(1u64 << retries.min(10)).min(6 * 3600);
             let jitter = 0.8 + fastrand::f64() * 0.4;
@@ -743,4 +743,26 @@ fn next_attempt(retry_after_secs: Option<u64>, retries: u32) -> OffsetDateTime {
         }
     };
     OffsetDateTime::now_utc() + Duration::from_secs(secs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_attempt_never_overflows_the_calendar() {
+        // A Retry-After of u64::MAX seconds once panicked here (`OffsetDateTime + Duration`).
+        let at = next_attempt(Some(u64::MAX), 0);
+        let max = OffsetDateTime::now_utc() + crate::outcome::RETRY_AFTER_MAX;
+        assert!(at <= max, "{at} is past {max}");
+        let soon = next_attempt(Some(0), 0);
+        assert!(
+            soon > OffsetDateTime::now_utc(),
+            "at least one second ahead"
+        );
+        assert!(
+            next_attempt(None, u32::MAX)
+                <= OffsetDateTime::now_utc() + Duration::from_secs(8 * 3600)
+        );
+    }
 }

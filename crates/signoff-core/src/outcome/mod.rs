@@ -134,7 +134,9 @@ pub fn classify(
                  on revoke or logout calls, so check the profile's URL",
                 location
                     .and_then(|l| url::Url::parse(l).ok())
-                    .and_then(|u| u.host_str().map(|h| format!(" to {h}")))
+                    .and_then(|u| u
+                        .host_str()
+                        .map(|h| format!(" to {}", clean(h, secrets, 253))))
                     .unwrap_or_default()
             )),
         )),
@@ -165,14 +167,23 @@ pub fn classify(
     }
 }
 
-/// `Retry-After`: delay-seconds or an HTTP date (RFC 9110 §10.2.3). Dates in the past mean now.
+/// The longest wait a `Retry-After` can ask for; longer ones are cut to this. A provider asking
+/// for more is misconfigured, and a delay of centuries would overflow the clock arithmetic of
+/// whoever schedules the retry (`Instant` and `OffsetDateTime` additions panic on overflow).
+pub const RETRY_AFTER_MAX: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// `Retry-After`: delay-seconds or an HTTP date (RFC 9110 §10.2.3). Dates in the past mean now;
+/// waits longer than [`RETRY_AFTER_MAX`] are cut to it.
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let at = httpdate::parse_http_date(value).ok()?;
-    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+    let after = match value.parse::<u64>() {
+        Ok(secs) => Duration::from_secs(secs),
+        Err(_) => {
+            let at = httpdate::parse_http_date(value).ok()?;
+            at.duration_since(now).unwrap_or(Duration::ZERO)
+        }
+    };
+    Some(after.min(RETRY_AFTER_MAX))
 }
 
 /// Reads the provider's error from a body: OAuth's `{error, error_description}`, Matar's

@@ -171,6 +171,43 @@ fn retry_after_as_seconds_and_http_date() {
 }
 
 #[test]
+fn absurd_retry_after_is_capped_so_scheduling_the_retry_cannot_overflow() {
+    // Found while writing the classifier's fuzz target: `Retry-After: 18446744073709551615` (or
+    // a date in the year 9999) made the engine's `Instant + Duration` and the pending row's
+    // `OffsetDateTime + Duration` panic.
+    let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    for value in [
+        "18446744073709551615",
+        "9223372036854775808",
+        "1000000000000",
+        "Fri, 31 Dec 9999 23:59:59 GMT",
+    ] {
+        let after = parse_retry_after(value, now).unwrap();
+        assert_eq!(after, RETRY_AFTER_MAX, "{value}");
+        assert!(std::time::Instant::now().checked_add(after).is_some());
+        assert!(
+            time::OffsetDateTime::now_utc()
+                .checked_add(after.try_into().unwrap())
+                .is_some()
+        );
+    }
+    assert_eq!(
+        parse_retry_after(&RETRY_AFTER_MAX.as_secs().to_string(), now),
+        Some(RETRY_AFTER_MAX)
+    );
+    let v = classify(
+        CallKind::Revocation,
+        429,
+        Some("18446744073709551615"),
+        None,
+        b"",
+        &[],
+        now,
+    );
+    assert!(matches!(v, Verdict::Retry { after: Some(d), .. } if d == RETRY_AFTER_MAX));
+}
+
+#[test]
 fn redirects_are_refused_and_name_the_host() {
     let v = classify(
         CallKind::Revocation,
@@ -185,6 +222,27 @@ fn redirects_are_refused_and_name_the_host() {
         Verdict::Permanent(e) => {
             assert_eq!(e.code, "redirect_refused");
             assert!(e.description.unwrap().contains("evil.example"));
+        }
+        other => panic!("{other:?}"),
+    }
+    // The host is kept like any other text from the provider: tokens scrubbed, length capped.
+    let long = format!("https://tok3n-abcdef.{}.example/", "a".repeat(5000));
+    match classify(
+        CallKind::Revocation,
+        307,
+        None,
+        Some(&long),
+        b"",
+        &["tok3n-abcdef"],
+        SystemTime::now(),
+    ) {
+        Verdict::Permanent(e) => {
+            let d = e.description.unwrap();
+            assert!(
+                !d.contains("tok3n-abcdef") && d.contains("[redacted]"),
+                "{d}"
+            );
+            assert!(d.chars().count() < 500, "{d}");
         }
         other => panic!("{other:?}"),
     }

@@ -144,53 +144,39 @@ impl ProfileSet {
 
     /// Loads the layers from explicit paths (tests use this).
     pub fn load_layers(system_file: Option<&Path>, user_file: &Path) -> Self {
-        let mut merged: BTreeMap<String, raw::Merged> = BTreeMap::new();
-        let mut problems = Vec::new();
-        let builtin = Path::new("<built-in>");
-        let layers = [
-            (
-                raw::Layer::Builtin,
-                builtin.to_path_buf(),
-                Some(BUILTIN.to_owned()),
-            ),
-            (
-                raw::Layer::System,
-                system_file.map(Path::to_path_buf).unwrap_or_default(),
-                None,
-            ),
-            (raw::Layer::User, user_file.to_path_buf(), None),
-        ];
-        for (layer, path, text) in layers {
-            if path.as_os_str().is_empty() {
-                continue;
-            }
-            let text = match text {
-                Some(t) => t,
-                None => match std::fs::read_to_string(&path) {
-                    Ok(t) => t,
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                    Err(e) => {
-                        problems.push(ProfileProblem {
-                            file: path,
-                            line: 0,
-                            reason: e.to_string(),
-                        });
-                        continue;
-                    }
-                },
-            };
-            raw::merge_file(layer, &path, &text, &mut merged, &mut problems);
-        }
-        let profiles = merged
-            .into_values()
-            .filter_map(|m| m.finish(&mut problems))
-            .collect();
-        Self { profiles, problems }
+        let read = |path: &Path| match std::fs::read_to_string(path) {
+            Ok(t) => Some(Ok(t)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => Some(Err(e.to_string())),
+        };
+        let system = system_file
+            .filter(|p| !p.as_os_str().is_empty())
+            .and_then(|p| Some((raw::Layer::System, p, read(p)?)));
+        let user = Some(user_file)
+            .filter(|p| !p.as_os_str().is_empty())
+            .and_then(|p| Some((raw::Layer::User, p, read(p)?)));
+        Self::merge_layers(system.into_iter().chain(user))
     }
 
     /// Parses one file's text alone over the built-ins (for `signoff providers check` and tests).
     pub fn parse_user_text(path: &Path, text: &str) -> Self {
-        let mut merged = BTreeMap::new();
+        Self::merge_layers([(raw::Layer::User, path, Ok(text.to_owned()))])
+    }
+
+    /// Parses a system-wide and a user file's texts over the built-ins, exactly as
+    /// [`ProfileSet::load_layers`] does with the files' contents (for the fuzz targets).
+    #[doc(hidden)]
+    pub fn parse_layer_texts(system: Option<(&Path, &str)>, user: (&Path, &str)) -> Self {
+        let system = system.map(|(p, t)| (raw::Layer::System, p, Ok(t.to_owned())));
+        let user = (raw::Layer::User, user.0, Ok(user.1.to_owned()));
+        Self::merge_layers(system.into_iter().chain([user]))
+    }
+
+    /// Merges the built-ins and then each layer's text (or the reason it could not be read).
+    fn merge_layers<'a>(
+        layers: impl IntoIterator<Item = (raw::Layer, &'a Path, std::result::Result<String, String>)>,
+    ) -> Self {
+        let mut merged: BTreeMap<String, raw::Merged> = BTreeMap::new();
         let mut problems = Vec::new();
         raw::merge_file(
             raw::Layer::Builtin,
@@ -199,7 +185,16 @@ impl ProfileSet {
             &mut merged,
             &mut problems,
         );
-        raw::merge_file(raw::Layer::User, path, text, &mut merged, &mut problems);
+        for (layer, path, text) in layers {
+            match text {
+                Ok(text) => raw::merge_file(layer, path, &text, &mut merged, &mut problems),
+                Err(reason) => problems.push(ProfileProblem {
+                    file: path.to_path_buf(),
+                    line: 0,
+                    reason,
+                }),
+            }
+        }
         let profiles = merged
             .into_values()
             .filter_map(|m| m.finish(&mut problems))

@@ -140,6 +140,9 @@ pub(super) struct Merged {
     params: BTreeMap<String, Field<String>>,
 }
 
+/// The longest endpoint URL accepted, after `{name}`s are filled in.
+pub(super) const URL_LIMIT: usize = 8 * 1024;
+
 fn line_of(text: &str, offset: usize) -> usize {
     text.as_bytes()[..offset.min(text.len())]
         .iter()
@@ -301,7 +304,15 @@ impl Merged {
                        problems: &mut Vec<ProfileProblem>|
          -> std::result::Result<Option<Url>, ()> {
             let Some(f) = field else { return Ok(None) };
-            let (text, unfilled) = self.fill(&f.value);
+            let Some((text, unfilled)) = self.fill(&f.value) else {
+                problems.push(reject(
+                    &f.at,
+                    format!(
+                        "{name} is longer than {URL_LIMIT} bytes once its params are filled in"
+                    ),
+                ));
+                return Err(());
+            };
             if !unfilled.is_empty() {
                 missing.extend(unfilled.into_iter().map(|p| format!("params.{p}")));
                 return Ok(None);
@@ -443,12 +454,17 @@ impl Merged {
         })
     }
 
-    /// Replaces `{name}` with params; returns the text and the names left unfilled.
-    fn fill(&self, template: &str) -> (String, Vec<String>) {
-        let mut out = String::with_capacity(template.len());
+    /// Replaces `{name}` with params; returns the text and the names left unfilled, or `None`
+    /// when the text would pass [`URL_LIMIT`] (a short file must not fill memory: each of many
+    /// `{name}`s can name the same long value).
+    fn fill(&self, template: &str) -> Option<(String, Vec<String>)> {
+        let mut out = String::with_capacity(template.len().min(URL_LIMIT));
         let mut unfilled = Vec::new();
         let mut rest = template;
         while let Some(open) = rest.find('{') {
+            if out.len() > URL_LIMIT {
+                return None;
+            }
             out.push_str(&rest[..open]);
             let after = &rest[open + 1..];
             match after.find('}') {
@@ -467,7 +483,7 @@ impl Merged {
             }
         }
         out.push_str(rest);
-        (out, unfilled)
+        (out.len() <= URL_LIMIT).then_some((out, unfilled))
     }
 }
 

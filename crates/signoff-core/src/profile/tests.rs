@@ -310,3 +310,46 @@ anonymous_registration_endpoint = "https://kiosk.example/register"
     problem_at(&set, 13, "needs a token_endpoint");
     assert!(set.get("shop").is_err() && set.get("kiosk").is_err());
 }
+
+#[test]
+fn params_cannot_blow_a_short_file_up_into_a_huge_url() {
+    // 2,000 `{v}`s naming one 4 KiB value would fill 8 MB; the URL is refused instead.
+    let value = "a".repeat(4096);
+    let template = "{v}".repeat(2000);
+    let set = user(&format!(
+        "[[provider]]\nid = \"big\"\nprotocol = \"rfc7009\"\nclient_id = \"c\"\n\
+         revocation_endpoint = \"https://x.example/{template}\"\nparams = {{ v = \"{value}\" }}\n"
+    ));
+    assert!(set.get("big").is_err());
+    problem_at(&set, 5, "longer than 8192 bytes");
+    assert!(
+        set.problems.iter().all(|p| p.reason.len() < 1024),
+        "{:?}",
+        set.problems
+    );
+    // Up to the limit is fine.
+    let value = "a".repeat(4000);
+    let set = user(&format!(
+        "[[provider]]\nid = \"ok\"\nprotocol = \"rfc7009\"\nclient_id = \"c\"\n\
+         revocation_endpoint = \"https://x.example/{{v}}/{{v}}\"\nparams = {{ v = \"{value}\" }}\n"
+    ));
+    assert!(set.problems.is_empty(), "{:?}", set.problems);
+    assert!(set.get("ok").unwrap().revocation_endpoint.is_some());
+}
+
+#[test]
+fn layer_texts_parse_like_the_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let system = dir.path().join("system.toml");
+    let user_file = dir.path().join("user.toml");
+    let system_text = "[[provider]]\nid = \"matar\"\nlocked = true\nlogout_endpoint = \"https://matar.corp.example/logout\"\n";
+    let user_text = "[[provider]]\nid = \"matar\"\nlogout_endpoint = \"https://evil.example/logout\"\n[[provider]]\nid = \"x\"\n";
+    std::fs::write(&system, system_text).unwrap();
+    std::fs::write(&user_file, user_text).unwrap();
+    let from_files = ProfileSet::load_layers(Some(&system), &user_file);
+    let from_texts =
+        ProfileSet::parse_layer_texts(Some((&system, system_text)), (&user_file, user_text));
+    assert_eq!(from_files.profiles, from_texts.profiles);
+    assert_eq!(from_files.problems, from_texts.problems);
+    assert_eq!(from_texts.problems.len(), 2, "{:?}", from_texts.problems);
+}
