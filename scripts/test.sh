@@ -11,6 +11,7 @@ step "install missing dependencies"
 scripts/install-deps.sh test
 step "cargo fmt --check"
 cargo fmt --all -- --check
+cargo fmt --all --manifest-path tests/fuzz/Cargo.toml -- --check
 step "cargo clippy --all-targets -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo clippy -p signoff-app --features demo --locked -- -D warnings
