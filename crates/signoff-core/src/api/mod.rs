@@ -396,9 +396,9 @@ impl Signoff {
         tokens: TokenBundle,
         actor: Actor,
     ) -> Result<Account> {
+        new.validate()?;
         let profile = self.providers().get(&new.provider_id)?.clone();
         if let Some(check) = &profile.check_endpoint {
-            new.validate()?;
             let access = tokens.access_token.as_ref().ok_or_else(|| {
                 Error::invalid(
                     "tokens",

@@ -299,8 +299,11 @@ impl Merged {
             return None;
         };
         let mut missing: Vec<String> = Vec::new();
+        // `for_sign_in`: an endpoint only used to add accounts; its unfilled params leave that
+        // way of adding accounts off without making the profile unusable for signing out.
         let mut url = |field: &Option<Field<String>>,
                        name: &str,
+                       for_sign_in: bool,
                        problems: &mut Vec<ProfileProblem>|
          -> std::result::Result<Option<Url>, ()> {
             let Some(f) = field else { return Ok(None) };
@@ -314,6 +317,9 @@ impl Merged {
                 return Err(());
             };
             if !unfilled.is_empty() {
+                if for_sign_in {
+                    return Ok(None);
+                }
                 missing.extend(unfilled.into_iter().map(|p| format!("params.{p}")));
                 return Ok(None);
             }
@@ -344,18 +350,23 @@ impl Merged {
             }
         };
         let endpoints = [
-            (&self.revocation_endpoint, "revocation_endpoint"),
-            (&self.logout_endpoint, "logout_endpoint"),
-            (&self.introspection_endpoint, "introspection_endpoint"),
-            (&self.issuer, "issuer"),
-            (&self.token_endpoint, "token_endpoint"),
+            (&self.revocation_endpoint, "revocation_endpoint", false),
+            (&self.logout_endpoint, "logout_endpoint", false),
+            (
+                &self.introspection_endpoint,
+                "introspection_endpoint",
+                false,
+            ),
+            (&self.issuer, "issuer", false),
+            (&self.token_endpoint, "token_endpoint", true),
             (
                 &self.anonymous_registration_endpoint,
                 "anonymous_registration_endpoint",
+                true,
             ),
-            (&self.check_endpoint, "check_endpoint"),
+            (&self.check_endpoint, "check_endpoint", true),
         ]
-        .map(|(field, name)| url(field, name, problems));
+        .map(|(field, name, for_sign_in)| url(field, name, for_sign_in, problems));
         if endpoints.iter().any(|e| e.is_err()) {
             return None;
         }

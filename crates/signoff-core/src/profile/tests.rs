@@ -289,6 +289,25 @@ client_id = "signoff"
 }
 
 #[test]
+fn overriding_meshydb_with_literal_urls_keeps_it_usable_for_signing_out() {
+    // No params.account: the built-in sign-in URLs stay unfilled, which turns password sign-in
+    // off but must not make the profile incomplete.
+    let set = user(
+        r#"
+[[provider]]
+id = "meshydb"
+client_id = "pk_acme"
+revocation_endpoint = "https://meshy.corp.example/acme/connect/revocation"
+"#,
+    );
+    assert!(set.problems.is_empty(), "{:?}", set.problems);
+    let meshy = set.get("meshydb").unwrap();
+    assert!(meshy.incomplete.is_none(), "{:?}", meshy.incomplete);
+    assert!(meshy.token_endpoint.is_none());
+    assert_eq!(meshy.sign_in_method(), SignInMethod::Paste);
+}
+
+#[test]
 fn sign_in_endpoints_are_checked_like_the_others() {
     let set = user(
         r#"

@@ -23,7 +23,8 @@ pub fn token_endpoint(profile: &Profile) -> Result<&Url> {
     }
     profile.token_endpoint.as_ref().ok_or_else(|| {
         signin_error(format!(
-            "{} has no token_endpoint to sign in with a user name and password",
+            "{} has no token_endpoint (or its params are not set) to sign in with a user name \
+             and password",
             profile.label
         ))
     })
