@@ -12,6 +12,7 @@ fn main() {
         "activity",
         "sign_in",
         "cancel_sign_in",
+        "ui_ready",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new()
