@@ -1,7 +1,8 @@
 # Signoff's two set-up commands. Both install whatever is missing on Debian 12 first.
 #   make run   build and start the desktop app (ARGS="..." are passed to it)
 #   make test  install, build, and run every test
-.PHONY: run test build check fmt clippy clean
+#   make bench install, build release binaries, and run the benchmarks (BENCHMARKS.md)
+.PHONY: run test bench build check fmt clippy clean
 
 ARGS ?=
 
@@ -10,6 +11,9 @@ run:
 
 test:
 	scripts/test.sh
+
+bench:
+	scripts/bench.sh $(ARGS)
 
 build:
 	cargo build --workspace --bins
