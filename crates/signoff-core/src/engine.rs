@@ -63,7 +63,7 @@ pub struct EngineConfig {
 /// single call instead of several waves of it (4 made 10 accounts take 3 waves), while a
 /// provider still never sees more than 16 requests at once from one Signoff (browsers open
 /// 6 HTTP/1.1 connections per host and HTTP/2 multiplexes 100 streams; `signoff revoke`
-/// defaults to 32).
+/// defaults to 64).
 pub const DEFAULT_PER_HOST: usize = 16;
 
 impl Default for EngineConfig {
