@@ -2,7 +2,8 @@
 #   make run   build and start the desktop app (ARGS="..." are passed to it)
 #   make test  install, build, and run every test
 #   make fuzz  run each fuzz target for FUZZ_SECONDS (default 30) and fail on any crash
-.PHONY: run test fuzz build check fmt clippy clean
+#   make bench install, build release binaries, and run the benchmarks (BENCHMARKS.md)
+.PHONY: run test fuzz bench build check fmt clippy clean
 
 ARGS ?=
 
@@ -14,6 +15,9 @@ test:
 
 fuzz:
 	scripts/fuzz.sh
+
+bench:
+	scripts/bench.sh $(ARGS)
 
 build:
 	cargo build --workspace --bins

@@ -14,6 +14,7 @@ fn main() {
         "cancel_sign_in",
         "sign_in_password",
         "sign_in_anonymous",
+        "ui_ready",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new()

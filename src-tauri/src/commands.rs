@@ -264,6 +264,19 @@ pub async fn activity(core: Core<'_>) -> Reply<Vec<AuditEntry>> {
     Ok(entries)
 }
 
+/// When the process started (the first thing `main` does).
+#[derive(Debug, Clone, Copy)]
+pub struct Started(pub std::time::Instant);
+
+/// The page calls this once, when the first account list has been painted. The log line says
+/// how long the window took from the start of the process (`make bench` measures it).
+#[tauri::command]
+pub async fn ui_ready(started: State<'_, Started>, accounts: usize) -> Reply<()> {
+    let since_start_ms = u64::try_from(started.0.elapsed().as_millis()).unwrap_or(u64::MAX);
+    tracing::info!(accounts, since_start_ms, "account list painted");
+    Ok(())
+}
+
 /// Emits to the page (used by the tray and the watcher too).
 pub fn emit<S: Serialize + Clone>(app: &AppHandle, event: &str, payload: S) {
     if let Err(e) = app.emit(event, payload) {

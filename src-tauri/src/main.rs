@@ -16,6 +16,7 @@ use signoff_core::{Paths, Signoff};
 use tauri::{AppHandle, Manager, RunEvent, WindowEvent};
 
 fn main() -> ExitCode {
+    let started = commands::Started(std::time::Instant::now());
     if let Some(reason) = no_display() {
         eprintln!("signoff-app: cannot open a window: {reason}.");
         eprintln!("Run it from a desktop session, or use the `signoff` command instead.");
@@ -78,6 +79,7 @@ fn main() -> ExitCode {
         .plugin(tauri_plugin_notification::init())
         .manage(core)
         .manage(commands::SignInState::default())
+        .manage(started)
         .invoke_handler(tauri::generate_handler![
             commands::list_accounts,
             commands::list_providers,
@@ -91,6 +93,7 @@ fn main() -> ExitCode {
             commands::cancel_sign_in,
             commands::sign_in_password,
             commands::sign_in_anonymous,
+            commands::ui_ready,
         ])
         .setup(|app| {
             tray::install(app.handle());

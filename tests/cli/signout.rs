@@ -388,8 +388,10 @@ async fn kill_9_mid_sign_out_loses_nothing_and_the_next_run_finishes() {
             .await,
         );
     }
-    // Slow enough that the run is surely mid-way when it is killed (4 at a time, 16 accounts).
-    meshy.fail_always(Some(Fault::Slow(Duration::from_millis(700))));
+    // The first four answers come quickly and the rest slowly, so the run is surely mid-way
+    // when it is killed, whatever the per-host bound.
+    meshy.fail_always(Some(Fault::Slow(Duration::from_millis(3000))));
+    meshy.fail_next(4, Fault::Slow(Duration::from_millis(100)));
     let mut child = signoff_cmd(home.path(), &["signout", "--all"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())

@@ -6,12 +6,13 @@ mod seeds;
 
 use std::time::Duration;
 
-use signoff_core::engine::{Engine, EngineConfig, Job, Receipt, RetryPolicy};
+use signoff_core::engine::{DEFAULT_PER_HOST, Engine, EngineConfig, Job, Receipt, RetryPolicy};
 use signoff_core::http::Timeouts;
 use signoff_core::profile::{Profile, ProfileSet};
 use signoff_core::{Account, SecretString, TokenBundle};
 
-/// An engine with short retries and timeouts, so fault tests stay quick.
+/// An engine with short retries and timeouts, so fault tests stay quick, and the default
+/// per-host bound.
 pub fn engine() -> Engine {
     Engine::new(EngineConfig {
         retry: RetryPolicy {
@@ -24,7 +25,7 @@ pub fn engine() -> Engine {
             connect: Duration::from_secs(1),
             total: Duration::from_secs(2),
         },
-        per_host: 4,
+        per_host: DEFAULT_PER_HOST,
     })
 }
 

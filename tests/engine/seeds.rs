@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use signoff_core::engine::Receipt;
+use signoff_core::engine::{DEFAULT_PER_HOST, EngineConfig, Receipt};
 use signoff_core::outcome::Outcome;
 use signoff_tests::servers::{self, Fault, TestServer};
 
@@ -468,8 +468,10 @@ async fn sign_out_everywhere_runs_concurrently_bounded_per_host_and_streams_rece
     let (matar_server, matar_p) = matar().await;
     meshy_server.fail_always(Some(Fault::Slow(Duration::from_millis(300))));
     matar_server.fail_always(Some(Fault::Slow(Duration::from_millis(300))));
+    // More accounts per host than the bound, so the bound has to hold them back.
+    let per_host = DEFAULT_PER_HOST + 4;
     let mut jobs = Vec::new();
-    for i in 0..8 {
+    for i in 0..per_host {
         let rt = format!("many-rt-{i}");
         meshy_server.issue(&rt);
         jobs.push(job(
@@ -490,8 +492,12 @@ async fn sign_out_everywhere_runs_concurrently_bounded_per_host_and_streams_rece
     let receipts = engine
         .sign_out_all(jobs, |r| streamed.push(r.account.clone()))
         .await;
-    assert_eq!(receipts.len(), 16);
-    assert_eq!(streamed.len(), 16, "one progress report per account");
+    assert_eq!(receipts.len(), 2 * per_host);
+    assert_eq!(
+        streamed.len(),
+        2 * per_host,
+        "one progress report per account"
+    );
     assert!(
         receipts
             .iter()
@@ -500,14 +506,36 @@ async fn sign_out_everywhere_runs_concurrently_bounded_per_host_and_streams_rece
     );
     assert_eq!(
         meshy_server.max_in_flight(),
-        4,
-        "bounded at 4 per host, and concurrent"
+        DEFAULT_PER_HOST,
+        "bounded at the default per host, and concurrent"
     );
-    assert_eq!(matar_server.max_in_flight(), 4);
-    for i in 0..8 {
+    assert_eq!(matar_server.max_in_flight(), DEFAULT_PER_HOST);
+    for i in 0..per_host {
         assert!(meshy_server.is_ended(&format!("many-rt-{i}")));
         assert!(matar_server.is_ended(&format!("many-at-{i}")));
     }
+}
+
+#[tokio::test]
+async fn a_dozen_accounts_at_one_provider_are_signed_out_in_one_wave_by_default() {
+    // "Sign out everywhere" with ~10 accounts at one provider takes one round trip, not three.
+    let (server, p) = meshy().await;
+    server.fail_always(Some(Fault::Slow(Duration::from_millis(300))));
+    let jobs = (0..12)
+        .map(|i| {
+            let rt = format!("dozen-rt-{i}");
+            server.issue(&rt);
+            job(&p, tokens(&format!(r#"{{"refresh_token":"{rt}"}}"#)), None)
+        })
+        .collect();
+    let engine = Arc::new(signoff_core::engine::Engine::new(EngineConfig::default()));
+    let receipts = engine.sign_out_all(jobs, |_| {}).await;
+    assert!(
+        receipts
+            .iter()
+            .all(|r| r.report.outcome == Outcome::Revoked)
+    );
+    assert_eq!(server.max_in_flight(), 12, "all twelve calls at once");
 }
 
 #[tokio::test]

@@ -34,6 +34,9 @@
 //   POST /interaction/<uid>/confirm -> 303 /auth/<uid> -> 303 redirect_uri?code=..&state=..
 // Any password works; the account id (sub) is the login value, with claims
 // email=<login>@example.test, email_verified, name, preferred_username=<login>.
+// Storage: oidc-provider's in-memory adapter, which keeps the most recent ~1,000
+// entries only. With SIGNOFF_OIDC_STORE=unbounded in the environment it keeps
+// every token until it expires or is revoked (the benchmarks mint 20,000+).
 // Admin endpoint (test only, no browser needed):
 //   GET  /__test/health -> {"ok":true}
 //   POST /__test/mint {"client_id":"signoff-basic","sub":"ada"}
@@ -47,6 +50,30 @@ import { createServer } from 'node:http';
 // reserved for the single ready line, so send all console output to stderr.
 console.log = console.info = console.debug = console.error;
 const { default: Provider, errors } = await import('oidc-provider');
+
+if (process.env.SIGNOFF_OIDC_STORE === 'unbounded') {
+  // The same interface as the adapter's LRU (get, set with maxAge, delete), without a bound.
+  const { setStorage } = await import('oidc-provider/lib/adapters/memory_adapter.js');
+  const entries = new Map();
+  setStorage({
+    get(key) {
+      const e = entries.get(key);
+      if (e && e.expiry !== undefined && e.expiry <= Date.now()) {
+        entries.delete(key);
+        return undefined;
+      }
+      return e?.value;
+    },
+    set(key, value, { maxAge } = {}) {
+      const expiry = typeof maxAge === 'number' && Number.isFinite(maxAge) ? Date.now() + maxAge : undefined;
+      entries.set(key, { value, expiry });
+      return this;
+    },
+    delete(key) {
+      return entries.delete(key);
+    },
+  });
+}
 
 const CLIENTS = [
   ['signoff-basic', 'basic-secret', 'client_secret_basic'],

@@ -16,7 +16,7 @@ pub const POST_CLIENT: (&str, &str) = ("signoff-post", "post-secret");
 pub struct OidcProvider {
     pub issuer: Url,
     admin: Url,
-    _child: Child,
+    child: Child,
     http: reqwest::Client,
 }
 
@@ -30,12 +30,26 @@ pub struct Minted {
 impl OidcProvider {
     /// Starts the provider (needs `npm ci` done: make test does it).
     pub async fn start() -> Self {
+        Self::start_with(false).await
+    }
+
+    /// Starts the provider keeping every token it mints (its default store keeps the most recent
+    /// ~1,000 entries only): for the benchmarks, which mint tens of thousands.
+    pub async fn start_unbounded() -> Self {
+        Self::start_with(true).await
+    }
+
+    async fn start_with(unbounded: bool) -> Self {
         let root = crate::workspace_root();
         assert!(
             root.join("node_modules/oidc-provider").is_dir(),
             "oidc-provider is not installed; run `npm ci` (make test does)"
         );
-        let mut child = Command::new("node")
+        let mut cmd = Command::new("node");
+        if unbounded {
+            cmd.env("SIGNOFF_OIDC_STORE", "unbounded");
+        }
+        let mut child = cmd
             .arg(root.join("tests/oidc/provider.mjs"))
             .current_dir(&root)
             .stdin(Stdio::piped())
@@ -59,9 +73,14 @@ impl OidcProvider {
         Self {
             issuer,
             admin,
-            _child: child,
+            child,
             http: signoff_core::http::client(Default::default()),
         }
+    }
+
+    /// The provider's process id.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
     }
 
     /// Mints real tokens for `client_id` through the provider's own models.

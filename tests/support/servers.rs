@@ -58,6 +58,8 @@ struct Inner {
     issued: Vec<(String, String)>,
     in_flight: usize,
     max_in_flight: usize,
+    /// The longest time the server took to answer one request.
+    longest: Duration,
 }
 
 /// Shared state of one test server.
@@ -146,6 +148,12 @@ impl TestServer {
         self.state.inner.lock().unwrap().max_in_flight
     }
 
+    /// The longest time this server took to answer one request (from the request's arrival to
+    /// its response, fault delays included).
+    pub fn longest_request(&self) -> Duration {
+        self.state.inner.lock().unwrap().longest
+    }
+
     /// A URL on this server.
     pub fn url(&self, path: &str) -> Url {
         self.base.join(path.trim_start_matches('/')).unwrap()
@@ -177,8 +185,13 @@ async fn count_in_flight(
         inner.in_flight += 1;
         inner.max_in_flight = inner.max_in_flight.max(inner.in_flight);
     }
+    let started = std::time::Instant::now();
     let response = next.run(req).await;
-    state.inner.lock().unwrap().in_flight -= 1;
+    let took = started.elapsed();
+    let mut inner = state.inner.lock().unwrap();
+    inner.in_flight -= 1;
+    inner.longest = inner.longest.max(took);
+    drop(inner);
     response
 }
 

@@ -156,8 +156,10 @@ pub struct RevokeArgs {
     /// The kind of token on stdin.
     #[arg(long, value_enum, default_value_t = Hint::RefreshToken)]
     pub hint: Hint,
+    // 64: the provider always has requests waiting; with 32 it idled between answers on a busy
+    // 2-core machine (BENCHMARKS.md).
     /// Requests in flight at once.
-    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub concurrency: u16,
 }
 

@@ -550,6 +550,12 @@ impl Signoff {
     }
 
     /// Signs out `accounts` plus any sign-out a crash interrupted.
+    ///
+    /// The keychain and the database are blocking and slow next to the network (every keychain
+    /// call is several D-Bus round trips, and the Secret Service client answers one call at a
+    /// time), so that work runs on the blocking pool: the async workers keep driving the
+    /// provider calls already under way. Each provider's client secret is read once per run
+    /// instead of once per account.
     async fn run_sign_outs(
         self: &Arc<Self>,
         mut accounts: Vec<Account>,
@@ -565,17 +571,33 @@ impl Signoff {
                 accounts.push(a);
             }
         }
-        self.vault()?;
+        {
+            let core = Arc::clone(self);
+            blocking(move || core.vault().map(drop)).await?;
+        }
+        if accounts.is_empty() {
+            return Ok(SignOutSummary::default());
+        }
         let profiles = Arc::new(self.providers());
+        let secrets = {
+            let core = Arc::clone(self);
+            let mut providers: Vec<String> =
+                accounts.iter().map(|a| a.provider_id.clone()).collect();
+            providers.sort();
+            providers.dedup();
+            blocking(move || core.client_secrets(&providers)).await?
+        };
+        let secrets = Arc::new(secrets);
         let mut set = tokio::task::JoinSet::new();
         for account in accounts {
             let core = Arc::clone(self);
             let profiles = Arc::clone(&profiles);
+            let secrets = Arc::clone(&secrets);
             set.spawn(async move {
                 let id = account.id.clone();
                 // An error on one account (keychain, database) does not stop the others; the
                 // account keeps its state and is reported as skipped, with the reason.
-                core.sign_out_one(account, &profiles, options, action)
+                core.sign_out_one(account, profiles, secrets, options, action)
                     .await
                     .unwrap_or_else(|e| {
                         tracing::warn!(account = %id, code = %e.code(), "sign-out not done: {e}");
@@ -601,29 +623,53 @@ impl Signoff {
         Ok(summary)
     }
 
+    /// The client secrets of `providers` that could be read (a provider whose read failed is
+    /// left out: its accounts try again, and report the error, one by one).
+    fn client_secrets(&self, providers: &[String]) -> Result<ClientSecrets> {
+        let vault = self.vault()?;
+        let mut secrets = ClientSecrets::new();
+        for p in providers {
+            match vault.client_secret(p) {
+                Ok(s) => {
+                    secrets.insert(p.clone(), s);
+                }
+                Err(e) => {
+                    tracing::warn!(provider = %p, code = %e.code(), "cannot read the client secret: {e}")
+                }
+            }
+        }
+        Ok(secrets)
+    }
+
     /// One account, start to finish, under its claim.
     async fn sign_out_one(
-        &self,
+        self: &Arc<Self>,
         account: Account,
-        profiles: &ProfileSet,
+        profiles: Arc<ProfileSet>,
+        secrets: Arc<ClientSecrets>,
         options: SignOutOptions,
         action: Action,
     ) -> Result<Result<Receipt, Skipped>> {
         let id = account.id.clone();
-        let skipped = |reason: &str| {
-            Ok(Err(Skipped {
-                account: id.clone(),
-                reason: reason.into(),
-                error: None,
-            }))
+        let core = Arc::clone(self);
+        let prepared = {
+            let (id, profiles) = (id.clone(), Arc::clone(&profiles));
+            blocking(move || core.prepare_sign_out(&id, &profiles, &secrets)).await?
         };
-        let Some(_claim) = Claim::try_acquire(&self.paths.data_dir, &id)? else {
-            return skipped("another Signoff process is signing this account out");
-        };
-        let vault = self.vault()?;
-        let tokens = vault.get(&id)?;
-        let Some(account) = self.store.begin_sign_out(&id, SIGN_OUT_FROM)? else {
-            return skipped("the account is not signed in (already signed out or forgotten)");
+        let Prepared {
+            claim,
+            account,
+            tokens,
+            secret,
+        } = match prepared {
+            Ok(p) => p,
+            Err(reason) => {
+                return Ok(Err(Skipped {
+                    account: id,
+                    reason: reason.into(),
+                    error: None,
+                }));
+            }
         };
         let profile = profiles.get(&account.provider_id).ok();
         let report = match (&tokens, profile) {
@@ -641,21 +687,76 @@ impl Signoff {
                 Some(format!("no provider profile {:?} is configured (or it was rejected: see `signoff providers`)", account.provider_id)),
             )),
             (Some(tokens), Some(profile)) => {
-                let secret = match vault.client_secret(&profile.id) {
-                    Ok(s) => s,
-                    Err(e) => {
-                        self.store.set_status(&id, account.status)?;
-                        return Err(e);
-                    }
-                };
                 self.engine().revoke(profile, tokens, secret.as_ref(), options.verify).await
             }
         };
+        let core = Arc::clone(self);
+        blocking(move || {
+            let receipt = core.finish_one(account, tokens.is_some(), report, options, action);
+            drop(claim);
+            receipt
+        })
+        .await
+        .map(Ok)
+    }
+
+    /// Before the provider call: the claim, the token from the keychain, the row marked
+    /// `signing_out`, the client secret. `Err(reason)` when the account is not to be touched.
+    fn prepare_sign_out(
+        &self,
+        id: &AccountId,
+        profiles: &ProfileSet,
+        secrets: &ClientSecrets,
+    ) -> Result<std::result::Result<Prepared, &'static str>> {
+        let Some(claim) = Claim::try_acquire(&self.paths.data_dir, id)? else {
+            return Ok(Err("another Signoff process is signing this account out"));
+        };
+        let vault = self.vault()?;
+        let tokens = vault.get(id)?;
+        let Some(account) = self.store.begin_sign_out(id, SIGN_OUT_FROM)? else {
+            return Ok(Err(
+                "the account is not signed in (already signed out or forgotten)",
+            ));
+        };
+        let mut secret = None;
+        if tokens.is_some()
+            && let Ok(profile) = profiles.get(&account.provider_id)
+        {
+            secret = match secrets.get(&profile.id) {
+                Some(s) => s.clone(),
+                None => match vault.client_secret(&profile.id) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        self.store.set_status(id, account.status)?;
+                        return Err(e);
+                    }
+                },
+            };
+        }
+        Ok(Ok(Prepared {
+            claim,
+            account,
+            tokens,
+            secret,
+        }))
+    }
+
+    /// After the provider answered: the keychain entry deleted when the session ended, then the
+    /// row's new state and the audit entry in one transaction.
+    fn finish_one(
+        &self,
+        account: Account,
+        had_tokens: bool,
+        report: Report,
+        options: SignOutOptions,
+        action: Action,
+    ) -> Result<Receipt> {
+        let id = account.id.clone();
         let state = match report.outcome {
             o if o.is_done() => {
-                if tokens.is_some() {
+                if had_tokens {
                     // The row stays `signing_out` if this fails: the next run resumes it.
-                    vault.delete(&id)?;
+                    self.vault()?.delete(&id)?;
                 }
                 SignOutState::SignedOut
             }
@@ -680,12 +781,12 @@ impl Signoff {
         entry.detail = report.note.clone();
         self.store.finish_sign_out(&id, &state, &entry)?;
         tracing::info!(account = %id, provider = %account.provider_id, outcome = %report.outcome, attempts = report.attempts, "sign-out finished");
-        Ok(Ok(Receipt {
+        Ok(Receipt {
             account: id,
             provider: account.provider_id,
             label: account.label,
             report,
-        }))
+        })
     }
 
     /// Revokes tokens read from `tokens` (one per item) at `provider`, `concurrency` at a time,
@@ -716,6 +817,26 @@ impl Signoff {
         entry.detail = Some(summary.describe());
         self.store.append_audit(&entry)?;
         Ok(summary)
+    }
+}
+
+/// Client secrets read once for a sign-out run, by provider id.
+type ClientSecrets = std::collections::HashMap<String, Option<SecretString>>;
+
+/// An account ready for its provider call.
+struct Prepared {
+    claim: Claim,
+    account: Account,
+    tokens: Option<TokenBundle>,
+    secret: Option<SecretString>,
+}
+
+/// Runs blocking work (keychain, database) on tokio's blocking pool; a panic there is
+/// re-raised here.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(v) => v,
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
     }
 }
 
