@@ -84,6 +84,9 @@ pub fn refresh(app: &AppHandle) {
     }
 }
 
+/// At most this many "Sign out <account>" items; the rest are one "N more" item.
+pub const TRAY_ACCOUNTS_MAX: usize = 12;
+
 fn build_menu(app: &AppHandle) -> Result<Menu<Wry>, String> {
     let core = app.state::<Arc<Signoff>>();
     let accounts = core.list_accounts().map_err(|e| e.to_string())?;
@@ -92,8 +95,21 @@ fn build_menu(app: &AppHandle) -> Result<Menu<Wry>, String> {
         .iter()
         .filter(|a| a.status == AccountStatus::SignedIn)
         .collect();
-    for a in &signed_in {
+    for a in signed_in.iter().take(TRAY_ACCOUNTS_MAX) {
         b = b.text(format!("signout:{}", a.id), format!("Sign out {}", a.label));
+    }
+    // A menu is no place for a thousand rows (and building one costs seconds and megabytes).
+    if let Some(rest) = signed_in
+        .len()
+        .checked_sub(TRAY_ACCOUNTS_MAX)
+        .filter(|&n| n > 0)
+    {
+        let text = if rest == 1 {
+            "1 more account in the window…".to_owned()
+        } else {
+            format!("{rest} more accounts in the window…")
+        };
+        b = b.text("open-more", text);
     }
     if !signed_in.is_empty() {
         b = b.separator();
@@ -125,7 +141,7 @@ fn build_menu(app: &AppHandle) -> Result<Menu<Wry>, String> {
 fn on_menu_event(app: &AppHandle, event: MenuEvent) {
     let id = event.id().as_ref().to_owned();
     match id.as_str() {
-        "open" => crate::show_main_window(app),
+        "open" | "open-more" => crate::show_main_window(app),
         "quit" => app.exit(0),
         "signout-all" => spawn_sign_out(app, None),
         other => {

@@ -378,6 +378,22 @@ async fn a_thousand_accounts_list_and_sign_out_one() {
         .await
         .unwrap();
     assert_eq!(rows.len(), 1000);
+    // The tray names the first accounts and sums up the rest instead of a 1,000-item menu.
+    let menu = tokio::task::spawn_blocking(signoff_tests::tray::TrayMenu::find)
+        .await
+        .unwrap();
+    let labels = menu.labels();
+    let per_account = labels
+        .iter()
+        .filter(|l| l.starts_with("Sign out Matar"))
+        .count();
+    assert_eq!(per_account, 12, "{labels:?}");
+    assert!(
+        labels
+            .iter()
+            .any(|l| l == "988 more accounts in the window…"),
+        "{labels:?}"
+    );
     let last = &ids[999];
     app.click(&format!("{} button.signout", row(last))).await;
     app.wait_text(&receipt(last), "Signed out").await;
