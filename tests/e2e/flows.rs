@@ -504,9 +504,9 @@ async fn sign_in_to_meshydb_with_a_password_and_as_an_anonymous_user_from_the_wi
     assert!(f.meshy.has_user(anon.subject.as_deref().unwrap()));
 
     // Signing the password account out revokes the refresh token MeshyDB issued.
-    app.click(&format!("{} button.signout", row(&accounts[0].id)))
-        .await;
-    app.wait_gone(&row(&accounts[0].id)).await;
+    let ada = accounts.iter().find(|a| a.label == "ada").unwrap();
+    app.click(&format!("{} button.signout", row(&ada.id))).await;
+    app.wait_gone(&row(&ada.id)).await;
     assert!(f.meshy.is_ended(rt.expose_secret()));
     app.close().await;
 }
