@@ -44,6 +44,14 @@ pub enum CallError {
     Network(ProviderError),
 }
 
+impl CallError {
+    /// What went wrong, whichever way the call failed.
+    pub fn into_error(self) -> ProviderError {
+        let (Self::Refused(e) | Self::Network(e)) = self;
+        e
+    }
+}
+
 /// Builds the shared client. Installs ring as the TLS provider the first time.
 pub fn client(timeouts: Timeouts) -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();

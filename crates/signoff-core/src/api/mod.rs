@@ -224,6 +224,22 @@ impl Signoff {
         tokens: TokenBundle,
         actor: Actor,
     ) -> Result<Account> {
+        // A JWT access token says when it expires: then Signoff can warn before sign-out.
+        let expiry = tokens
+            .access_token
+            .as_ref()
+            .and_then(|t| crate::signin::jwt_exp(t.expose_secret()));
+        self.insert_account(new, tokens, expiry, actor)
+    }
+
+    /// [`Self::add_account`] with the access token's expiry already known (`None`: unknown).
+    fn insert_account(
+        &self,
+        new: NewAccount,
+        tokens: TokenBundle,
+        expiry: Option<OffsetDateTime>,
+        actor: Actor,
+    ) -> Result<Account> {
         new.validate()?;
         self.providers().get(&new.provider_id)?;
         if tokens.is_empty() {
@@ -245,11 +261,6 @@ impl Signoff {
         self.store
             .set_status(&account.id, AccountStatus::SignedIn)?;
         account.status = AccountStatus::SignedIn;
-        // A JWT access token says when it expires: then Signoff can warn before sign-out.
-        let expiry = tokens
-            .access_token
-            .as_ref()
-            .and_then(|t| crate::signin::jwt_exp(t.expose_secret()));
         if expiry.is_some() {
             self.store.set_access_expiry(&account.id, expiry)?;
             account.access_expires_at = expiry;
@@ -361,8 +372,8 @@ impl Signoff {
         self.store_signed_in(&profile, signed_in, label, actor)
     }
 
-    /// Adds a signed-in account: its tokens to the keychain, the access token's expiry to the
-    /// store. `label` overrides the name the provider gave.
+    /// Adds a signed-in account: its tokens to the keychain, the access token's expiry (from
+    /// the token answer) to the store. `label` overrides the name the provider gave.
     fn store_signed_in(
         &self,
         profile: &Profile,
@@ -378,13 +389,7 @@ impl Signoff {
             label,
             subject: Some(signed_in.subject),
         };
-        let mut account = self.add_account(new, signed_in.tokens, actor)?;
-        if signed_in.access_expires_at.is_some() {
-            self.store
-                .set_access_expiry(&account.id, signed_in.access_expires_at)?;
-            account.access_expires_at = signed_in.access_expires_at;
-        }
-        Ok(account)
+        self.insert_account(new, signed_in.tokens, signed_in.access_expires_at, actor)
     }
 
     /// Adds an account from pasted tokens, first asking the provider's check endpoint (when its

@@ -4,7 +4,7 @@
 use url::Url;
 
 use crate::error::{Error, Result};
-use crate::http::{CallError, Timeouts};
+use crate::http::Timeouts;
 use crate::outcome::provider_error;
 use crate::profile::Profile;
 use crate::secret::SecretString;
@@ -19,12 +19,9 @@ pub async fn check_live(
     let client = crate::http::client(Timeouts::default());
     let answer = crate::http::get(&client, endpoint, Some(access_token))
         .await
-        .map_err(|e| {
-            let (CallError::Refused(e) | CallError::Network(e)) = e;
-            Error::CheckUnavailable {
-                provider: profile.label.clone(),
-                detail: e.to_string(),
-            }
+        .map_err(|e| Error::CheckUnavailable {
+            provider: profile.label.clone(),
+            detail: e.into_error().to_string(),
         })?;
     let secrets = [access_token.expose_secret()];
     match answer.status {

@@ -19,7 +19,7 @@ use url::Url;
 
 use crate::discovery::{self, Metadata};
 use crate::error::{Error, Result};
-use crate::http::{Call, CallError, Timeouts};
+use crate::http::{Call, Timeouts};
 use crate::outcome::{Verdict, provider_error};
 use crate::profile::{Profile, Protocol};
 use crate::secret::SecretString;
@@ -94,6 +94,14 @@ fn verdict_error(v: Verdict) -> Error {
     }
 }
 
+/// `scopes` plus `offline_access` (a refresh token) when the profile asks for it.
+fn with_offline_access(profile: &Profile, mut scopes: Vec<String>) -> Vec<String> {
+    if profile.offline_access && !scopes.iter().any(|s| s == "offline_access") {
+        scopes.push("offline_access".into());
+    }
+    scopes
+}
+
 /// Starts a sign-in: discovers the endpoints, opens the loopback listener, builds the URL.
 pub async fn begin(profile: &Profile) -> Result<PendingSignIn> {
     let issuer = match profile.protocol {
@@ -141,9 +149,7 @@ pub async fn begin(profile: &Profile) -> Result<PendingSignIn> {
     let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.expose_secret().as_bytes()));
     let mut scopes = vec!["openid".to_owned()];
     scopes.extend(profile.scopes.iter().filter(|s| *s != "openid").cloned());
-    if profile.offline_access && !scopes.iter().any(|s| s == "offline_access") {
-        scopes.push("offline_access".into());
-    }
+    let scopes = with_offline_access(profile, scopes);
     let mut url = authorize;
     {
         let mut q = url.query_pairs_mut();
@@ -252,10 +258,10 @@ pub async fn finish(
     };
     call.authenticate(profile, secret);
     let client = crate::http::client(Timeouts::default());
-    let answer = call.send(&client).await.map_err(|e| {
-        let (CallError::Refused(e) | CallError::Network(e)) = e;
-        signin_error(format!("token request failed: {e}"))
-    })?;
+    let answer = call
+        .send(&client)
+        .await
+        .map_err(|e| signin_error(format!("token request failed: {}", e.into_error())))?;
     let (status, body) = (answer.status, answer.body.as_slice());
     if status != 200 {
         return Err(signin_error(format!(
@@ -441,7 +447,7 @@ pub async fn refresh(
     call.authenticate(profile, secret);
     let answer = match call.send(&client).await {
         Ok(a) => a,
-        Err(CallError::Refused(e) | CallError::Network(e)) => return Refresh::Unavailable(e),
+        Err(e) => return Refresh::Unavailable(e.into_error()),
     };
     let (status, body) = (answer.status, answer.body.as_slice());
     let secrets = [rt.expose_secret()];

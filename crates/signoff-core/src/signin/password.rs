@@ -5,7 +5,7 @@
 
 use url::Url;
 
-use super::{SignedIn, TokenResponse, expiry, signin_error};
+use super::{SignedIn, TokenResponse, expiry, signin_error, with_offline_access};
 use crate::error::Result;
 use crate::http::{Call, CallError, Timeouts};
 use crate::outcome::provider_error;
@@ -75,10 +75,7 @@ pub async fn login(
     if username.is_empty() {
         return Err(crate::error::Error::invalid("username", "is empty"));
     }
-    let mut scopes: Vec<String> = profile.scopes.clone();
-    if profile.offline_access && !scopes.iter().any(|s| s == "offline_access") {
-        scopes.push("offline_access".into());
-    }
+    let scopes = with_offline_access(profile, profile.scopes.clone());
     let mut form = vec![
         ("grant_type", "password".to_owned()),
         ("username", username.to_owned()),
@@ -138,6 +135,9 @@ pub async fn login(
 }
 
 fn unreachable(profile: &Profile, e: CallError) -> crate::error::Error {
-    let (CallError::Refused(e) | CallError::Network(e)) = e;
-    signin_error(format!("could not reach {}: {e}", profile.label))
+    signin_error(format!(
+        "could not reach {}: {}",
+        profile.label,
+        e.into_error()
+    ))
 }
