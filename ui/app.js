@@ -63,8 +63,12 @@ function fmtTime(rfc3339) {
   return isNaN(d) ? rfc3339 : TIME_FORMAT.format(d);
 }
 
+function providerById(id) {
+  return state.providers.find((x) => x.id === id);
+}
+
 function providerLabel(id) {
-  const p = state.providers.find((x) => x.id === id);
+  const p = providerById(id);
   return p ? p.label : id;
 }
 
@@ -263,7 +267,7 @@ async function confirmSignOutAll() {
   if (!n) return;
   const server = [], local = [];
   for (const id of new Set(state.accounts.map((a) => a.provider_id))) {
-    const p = state.providers.find((x) => x.id === id);
+    const p = providerById(id);
     (p && p.revokes_on_server ? server : local).push(providerLabel(id));
   }
   const body = [el("p", { textContent: `This signs out ${n} account${n === 1 ? "" : "s"} and deletes their tokens from this computer's keychain.` })];
@@ -340,14 +344,19 @@ async function submitAdd(ev) {
       subject: $("add-subject").value.trim() || null,
       tokens,
     });
-    $("add-dialog").close();
     $("add-label").value = $("add-subject").value = "";
-    $("status").textContent = `Added ${account.label}.`;
-    await refresh();
+    await accountAdded(`Added ${account.label}.`);
   } catch (err) {
     $("add-error").textContent = errorSentence(err);
     $("add-error").hidden = false;
   }
+}
+
+// An account came in from the add dialog: close it, say so, show the new list.
+async function accountAdded(message) {
+  $("add-dialog").close();
+  $("status").textContent = message;
+  await refresh();
 }
 
 async function submitSignIn(ev) {
@@ -362,10 +371,8 @@ async function submitSignIn(ev) {
       provider: $("signin-provider").value,
       label: $("signin-label").value.trim() || null,
     });
-    $("add-dialog").close();
     $("signin-label").value = "";
-    $("status").textContent = `Signed in as ${account.label}.`;
-    await refresh();
+    await accountAdded(`Signed in as ${account.label}.`);
   } catch (err) {
     $("signin-result").textContent = err && err.message === "sign-in cancelled" ? "Sign-in cancelled." : errorSentence(err);
   } finally {
@@ -375,7 +382,7 @@ async function submitSignIn(ev) {
 }
 
 function updateAnonymousButton() {
-  const p = state.providers.find((x) => x.id === $("password-provider").value);
+  const p = providerById($("password-provider").value);
   $("password-anonymous").hidden = !(p && p.anonymous);
 }
 
@@ -388,10 +395,8 @@ async function passwordSignIn(command, args) {
       label: $("password-label").value.trim() || null,
       ...args,
     });
-    $("add-dialog").close();
     $("password-label").value = $("password-username").value = "";
-    $("status").textContent = `Signed in as ${account.label}.`;
-    await refresh();
+    await accountAdded(`Signed in as ${account.label}.`);
   } catch (err) {
     $("password-result").textContent = errorSentence(err);
   } finally {
