@@ -1,29 +1,161 @@
 //! Linux: the freedesktop Secret Service (gnome-keyring, KeePassXC, KWallet) over D-Bus.
+//!
+//! One connection and one encrypted (Diffie-Hellman) session per process, shared by every
+//! thread without a lock: zbus sends calls from several threads down the one connection at
+//! once, so the keychain work of a sign-out of 30 accounts overlaps instead of queueing behind
+//! one mutex. Each entry's object path is remembered once found, so reading and then deleting
+//! an entry searches the keyring once, not twice (gnome-keyring walks the whole collection on
+//! every search). A remembered path that no longer exists is looked up again.
+//!
+//! Entries carry the attributes `service` and `username`, as keyring-rs and `secret-tool`
+//! use them: `secret-tool lookup service signoff username <account id>` finds an account.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::Mutex;
 
-use keyring_core::CredentialStore;
+use secret_service::EncryptionType;
+use secret_service::blocking::{Item, SecretService};
+use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 
-pub(super) fn open_store() -> Result<Arc<CredentialStore>> {
-    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none()
-        && std::env::var_os("XDG_RUNTIME_DIR").is_none()
-    {
-        return Err(Error::KeychainUnavailable {
-            detail: "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)".into(),
-        });
-    }
-    let store = zbus_secret_service_keyring_store::Store::new().map_err(|e| {
-        Error::KeychainUnavailable {
-            detail: e.to_string(),
+/// The content type of every entry (the bytes are JSON or a plain secret, both UTF-8).
+const CONTENT_TYPE: &str = "text/plain";
+
+pub(super) struct Store {
+    ss: SecretService<'static>,
+    /// `username` attribute → the item's object path, filled as entries are found or made.
+    paths: Mutex<HashMap<String, zbus::zvariant::OwnedObjectPath>>,
+}
+
+impl Store {
+    pub(super) fn open() -> Result<Self> {
+        if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none()
+            && std::env::var_os("XDG_RUNTIME_DIR").is_none()
+        {
+            return Err(Error::KeychainUnavailable {
+                detail: "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)".into(),
+            });
         }
-    })?;
-    Ok(store)
+        let ss = SecretService::connect(EncryptionType::Dh).map_err(|e| match map(e) {
+            Error::Keychain { detail } => Error::KeychainUnavailable { detail },
+            other => other,
+        })?;
+        Ok(Self {
+            ss,
+            paths: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Stores `secret` under (`service`, `user`), replacing an entry with the same attributes.
+    pub(super) fn set(&self, service: &str, user: &str, label: &str, secret: &[u8]) -> Result<()> {
+        let collection = self.ss.get_default_collection().map_err(map)?;
+        if collection.is_locked().map_err(map)? {
+            collection.unlock().map_err(map)?;
+        }
+        let attributes = HashMap::from([("service", service), ("username", user)]);
+        let item = collection
+            .create_item(label, attributes, secret, true, CONTENT_TYPE)
+            .map_err(map)?;
+        self.remember(user, Some(item.item_path.clone()));
+        Ok(())
+    }
+
+    /// The secret stored under (`service`, `user`); `None` when there is no such entry.
+    pub(super) fn get(&self, service: &str, user: &str) -> Result<Option<Zeroizing<Vec<u8>>>> {
+        self.with_item(service, user, |item| item.get_secret().map(Zeroizing::new))
+    }
+
+    /// Deletes the entry under (`service`, `user`); `false` when there was none.
+    pub(super) fn delete(&self, service: &str, user: &str) -> Result<bool> {
+        let deleted = self.with_item(service, user, |item| item.delete())?.is_some();
+        self.remember(user, None);
+        Ok(deleted)
+    }
+
+    /// Runs `op` on the entry's item: first at its remembered path, and if that item is gone,
+    /// at the path a fresh search finds. `None` when the keyring has no such entry.
+    fn with_item<T>(
+        &self,
+        service: &str,
+        user: &str,
+        op: impl Fn(&Item<'_>) -> std::result::Result<T, secret_service::Error>,
+    ) -> Result<Option<T>> {
+        if let Some(path) = self.remembered(user) {
+            let item = self.ss.get_item_by_path(path).map_err(map)?;
+            match op(&item) {
+                Ok(value) => return Ok(Some(value)),
+                Err(e) if is_gone(&e) => self.remember(user, None),
+                Err(e) => return Err(map(e)),
+            }
+        }
+        let Some(item) = self.find(service, user)? else {
+            return Ok(None);
+        };
+        op(&item).map(Some).map_err(map)
+    }
+
+    /// Searches the keyring for the entry, unlocking it if needed (which may show the
+    /// keyring's unlock prompt), and remembers its path.
+    fn find(&self, service: &str, user: &str) -> Result<Option<Item<'_>>> {
+        let attributes = HashMap::from([("service", service), ("username", user)]);
+        let found = self.ss.search_items(attributes).map_err(map)?;
+        if !found.locked.is_empty() {
+            let locked: Vec<&Item<'_>> = found.locked.iter().collect();
+            self.ss.unlock_all(&locked).map_err(map)?;
+        }
+        let item = found.unlocked.into_iter().chain(found.locked).next();
+        if let Some(item) = &item {
+            self.remember(user, Some(item.item_path.clone()));
+        }
+        Ok(item)
+    }
+
+    fn remembered(&self, user: &str) -> Option<zbus::zvariant::OwnedObjectPath> {
+        self.paths
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(user)
+            .cloned()
+    }
+
+    fn remember(&self, user: &str, path: Option<zbus::zvariant::OwnedObjectPath>) {
+        let mut paths = self
+            .paths
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match path {
+            Some(path) => paths.insert(user.to_owned(), path),
+            None => paths.remove(user),
+        };
+    }
+}
+
+/// True when the item at a remembered path no longer exists (deleted by another program).
+fn is_gone(e: &secret_service::Error) -> bool {
+    let text = e.to_string();
+    ["NoSuchObject", "UnknownObject", "UnknownMethod", "No such object"]
+        .iter()
+        .any(|needle| text.contains(needle))
+}
+
+/// Turns a Secret Service error into one that says which problem it is and what to do.
+fn map(e: secret_service::Error) -> Error {
+    use secret_service::Error as S;
+    let detail = e.to_string();
+    match e {
+        S::Locked | S::NoResult | S::Prompt | S::PromptDisconnected => {
+            Error::KeychainLocked { detail }
+        }
+        S::Unavailable => Error::KeychainUnavailable { detail },
+        _ if is_gone_service(&detail) => Error::KeychainUnavailable { detail },
+        _ if detail.contains("IsLocked") => Error::KeychainLocked { detail },
+        _ => Error::Keychain { detail },
+    }
 }
 
 /// Errors from D-Bus that mean "nobody provides the Secret Service" rather than a refusal.
-pub(super) fn means_unavailable(message: &str) -> bool {
+fn is_gone_service(message: &str) -> bool {
     [
         "ServiceUnknown",
         "NameHasNoOwner",

@@ -1,17 +1,27 @@
 //! Platforms without a wired-up keychain store yet: every operation says so.
 
-use std::sync::Arc;
-
-use keyring_core::CredentialStore;
+use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 
-pub(super) fn open_store() -> Result<Arc<CredentialStore>> {
-    Err(Error::KeychainUnavailable {
-        detail: "this platform's keychain is not supported by this build of Signoff".into(),
-    })
-}
+pub(super) enum Store {}
 
-pub(super) fn means_unavailable(_message: &str) -> bool {
-    true
+impl Store {
+    pub(super) fn open() -> Result<Self> {
+        Err(Error::KeychainUnavailable {
+            detail: "this platform's keychain is not supported by this build of Signoff".into(),
+        })
+    }
+
+    pub(super) fn set(&self, _: &str, _: &str, _: &str, _: &[u8]) -> Result<()> {
+        match *self {}
+    }
+
+    pub(super) fn get(&self, _: &str, _: &str) -> Result<Option<Zeroizing<Vec<u8>>>> {
+        match *self {}
+    }
+
+    pub(super) fn delete(&self, _: &str, _: &str) -> Result<bool> {
+        match *self {}
+    }
 }
