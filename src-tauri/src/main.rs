@@ -17,6 +17,7 @@ use tauri::{AppHandle, Manager, RunEvent, WindowEvent};
 
 fn main() -> ExitCode {
     let started = commands::Started(std::time::Instant::now());
+    webkit_without_compositing();
     if let Some(reason) = no_display() {
         eprintln!("signoff-app: cannot open a window: {reason}.");
         eprintln!("Run it from a desktop session, or use the `signoff` command instead.");
@@ -131,6 +132,21 @@ pub fn show_main_window(app: &AppHandle) {
         let _ = w.show();
         let _ = w.unminimize();
         let _ = w.set_focus();
+    }
+}
+
+/// Turns WebKitGTK's accelerated compositing off unless the person chose otherwise
+/// (`WEBKIT_DISABLE_COMPOSITING_MODE=0` keeps it). The window is a static list: composited
+/// mode buys it nothing, but it costs about 60 MiB of PSS in the web process and ~130 ms to
+/// first paint (it loads Mesa and compiles GL shaders, on the CPU where there is no GPU), see
+/// BENCHMARKS.md. WebKit reads the variable once, when the first web view is made.
+#[allow(unsafe_code)]
+fn webkit_without_compositing() {
+    const VAR: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
+    if cfg!(target_os = "linux") && std::env::var_os(VAR).is_none() {
+        // SAFETY: called first thing in `main`, before any other thread exists, so nothing can
+        // read the environment while it changes.
+        unsafe { std::env::set_var(VAR, "1") };
     }
 }
 
