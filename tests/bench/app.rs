@@ -32,6 +32,7 @@ pub fn run(bench: &Bench) {
         let mut pss = Vec::new();
         let mut rss = Vec::new();
         let mut procs = 0;
+        let mut split = Vec::new();
         for _ in 0..RUNS {
             let m = launch(bench, home);
             painted.push(m.painted);
@@ -39,7 +40,9 @@ pub fn run(bench: &Bench) {
             pss.push(m.pss_kib);
             rss.push(m.rss_kib);
             procs = m.processes;
+            split.push((m.pss_kib, m.per_process));
         }
+        split.sort_unstable_by_key(|(total, _)| *total);
         pss.sort_unstable();
         rss.sort_unstable();
         let mib = |k: u64| format!("{:.1} MiB", k as f64 / 1024.0);
@@ -65,6 +68,15 @@ pub fn run(bench: &Bench) {
                 mib(rss[rss.len() / 2])
             ),
         );
+        bench.result(
+            &format!("app memory by process, {name} (the median run)"),
+            split[split.len() / 2]
+                .1
+                .iter()
+                .map(|(comm, k)| format!("{comm} {}", mib(*k)))
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
     }
 }
 
@@ -74,6 +86,8 @@ struct Measure {
     pss_kib: u64,
     rss_kib: u64,
     processes: usize,
+    /// Each process's command name and PSS.
+    per_process: Vec<(String, u64)>,
 }
 
 fn launch(bench: &Bench, home: &Path) -> Measure {
@@ -110,10 +124,13 @@ fn launch(bench: &Bench, home: &Path) -> Measure {
     std::thread::sleep(SETTLE);
     let tree = process_tree(pid);
     let (mut pss, mut rss) = (0, 0);
+    let mut per_process = Vec::new();
     for p in &tree {
         let rollup = std::fs::read_to_string(format!("/proc/{p}/smaps_rollup")).unwrap_or_default();
+        let comm = std::fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default();
         pss += field_kib(&rollup, "Pss:");
         rss += field_kib(&rollup, "Rss:");
+        per_process.push((comm.trim().to_owned(), field_kib(&rollup, "Pss:")));
     }
     let _ = Command::new("kill")
         .arg("-TERM")
@@ -140,6 +157,7 @@ fn launch(bench: &Bench, home: &Path) -> Measure {
         pss_kib: pss,
         rss_kib: rss,
         processes: tree.len(),
+        per_process,
     }
 }
 
