@@ -49,8 +49,12 @@ impl Vault {
     pub fn put(&self, id: &AccountId, label: &str, tokens: &TokenBundle) -> Result<()> {
         let label = format!("Signoff: {label}");
         let json = tokens.to_keychain_json();
-        self.store
-            .set(SERVICE, id.as_str(), &label, json.expose_secret().as_bytes())
+        self.store.set(
+            SERVICE,
+            id.as_str(),
+            &label,
+            json.expose_secret().as_bytes(),
+        )
     }
 
     /// Reads an account's tokens; `None` when the keychain has no entry for it.

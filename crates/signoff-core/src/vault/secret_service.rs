@@ -68,7 +68,9 @@ impl Store {
 
     /// Deletes the entry under (`service`, `user`); `false` when there was none.
     pub(super) fn delete(&self, service: &str, user: &str) -> Result<bool> {
-        let deleted = self.with_item(service, user, |item| item.delete())?.is_some();
+        let deleted = self
+            .with_item(service, user, |item| item.delete())?
+            .is_some();
         self.remember(user, None);
         Ok(deleted)
     }
@@ -134,9 +136,14 @@ impl Store {
 /// True when the item at a remembered path no longer exists (deleted by another program).
 fn is_gone(e: &secret_service::Error) -> bool {
     let text = e.to_string();
-    ["NoSuchObject", "UnknownObject", "UnknownMethod", "No such object"]
-        .iter()
-        .any(|needle| text.contains(needle))
+    [
+        "NoSuchObject",
+        "UnknownObject",
+        "UnknownMethod",
+        "No such object",
+    ]
+    .iter()
+    .any(|needle| text.contains(needle))
 }
 
 /// Turns a Secret Service error into one that says which problem it is and what to do.
