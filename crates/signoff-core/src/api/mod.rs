@@ -576,12 +576,12 @@ impl Signoff {
                 accounts.push(a);
             }
         }
+        if accounts.is_empty() {
+            return Ok(SignOutSummary::default());
+        }
         {
             let core = Arc::clone(self);
             blocking(move || core.vault().map(drop)).await?;
-        }
-        if accounts.is_empty() {
-            return Ok(SignOutSummary::default());
         }
         let profiles = Arc::new(self.providers());
         let secrets = {
