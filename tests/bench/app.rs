@@ -12,6 +12,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use signoff_tests::procs::{command_name, process_tree};
+
 use crate::{Bench, median, ms};
 
 const RUNS: usize = 5;
@@ -127,10 +129,10 @@ fn launch(bench: &Bench, home: &Path) -> Measure {
     let mut per_process = Vec::new();
     for p in &tree {
         let rollup = std::fs::read_to_string(format!("/proc/{p}/smaps_rollup")).unwrap_or_default();
-        let comm = std::fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default();
+        let comm = command_name(*p);
         pss += field_kib(&rollup, "Pss:");
         rss += field_kib(&rollup, "Rss:");
-        per_process.push((comm.trim().to_owned(), field_kib(&rollup, "Pss:")));
+        per_process.push((comm, field_kib(&rollup, "Pss:")));
     }
     let _ = Command::new("kill")
         .arg("-TERM")
@@ -167,37 +169,4 @@ fn field_kib(rollup: &str, name: &str) -> u64 {
         .find_map(|l| l.strip_prefix(name))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0)
-}
-
-/// `root` and every process descending from it.
-fn process_tree(root: u32) -> Vec<u32> {
-    let mut parent_of = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|s| s.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        // The command name is in parentheses and may hold spaces: the ppid follows the last ')'.
-        let ppid = stat
-            .rsplit_once(')')
-            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
-            .and_then(|v| v.parse::<u32>().ok());
-        if let Some(ppid) = ppid {
-            parent_of.push((pid, ppid));
-        }
-    }
-    let mut tree = vec![root];
-    let mut i = 0;
-    while i < tree.len() {
-        let p = tree[i];
-        tree.extend(parent_of.iter().filter(|(_, pp)| *pp == p).map(|(c, _)| *c));
-        i += 1;
-    }
-    tree
 }

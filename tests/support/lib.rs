@@ -3,6 +3,7 @@
 
 pub mod driver;
 pub mod oidc;
+pub mod procs;
 pub mod servers;
 pub mod session;
 pub mod tray;
