@@ -174,19 +174,32 @@ function appendRows(rows, from, generation) {
 
 let painted = false;
 
-async function refresh() {
+// Shows a list: the one handed over with the page first, then each one the core sends.
+function show(accounts, providers, handedOver = false) {
+  state.accounts = accounts;
+  state.providers = providers;
+  state.byId = new Map(accounts.map((a) => [a.id, a]));
+  renderAccounts();
+  if (!painted) {
+    // Tell the core once the frame showing the list has been drawn (one log line; `make bench`
+    // times it), then ask for the list again in case it changed since the page was made.
+    painted = true;
+    afterPaint(() => {
+      invoke("ui_ready", { accounts: accounts.length, handedOver }).catch(() => {});
+      refresh({ onlyIfChanged: true });
+    });
+  }
+}
+
+// Asks the core for the list and shows it. `onlyIfChanged` keeps the rows on the page when the
+// list is the same (the check after the first paint: no second render of a long list).
+async function refresh({ onlyIfChanged = false } = {}) {
   try {
     const [accounts, providers] = await Promise.all([invoke("list_accounts"), invoke("list_providers")]);
-    state.accounts = accounts;
-    state.providers = providers.profiles;
-    state.byId = new Map(accounts.map((a) => [a.id, a]));
-    renderAccounts();
-    if (!painted) {
-      // Tell the core once the frame showing the list has been drawn (one log line; `make bench`
-      // times it).
-      painted = true;
-      afterPaint(() => invoke("ui_ready", { accounts: accounts.length }).catch(() => {}));
-    }
+    const unchanged = onlyIfChanged
+      && JSON.stringify(accounts) === JSON.stringify(state.accounts)
+      && JSON.stringify(providers.profiles) === JSON.stringify(state.providers);
+    if (!unchanged) show(accounts, providers.profiles);
   } catch (err) {
     showError(err);
   }
@@ -521,6 +534,10 @@ function selectTab(name) {
 // --- Wiring -----------------------------------------------------------------------------------
 
 document.addEventListener("DOMContentLoaded", () => {
+  // The list handed over with the page (see src-tauri/src/first_view.rs) is shown before
+  // anything else is wired up; without it the page asks the core.
+  const first = window.__SIGNOFF_FIRST_VIEW__;
+  if (first) show(first.accounts, first.providers.profiles, true);
   $("signout-all-btn").addEventListener("click", confirmSignOutAll);
   $("add-account-btn").addEventListener("click", openAddDialog);
   $("add-cancel").addEventListener("click", () => $("add-dialog").close());
@@ -553,5 +570,5 @@ document.addEventListener("DOMContentLoaded", () => {
     if (!state.busy) refresh();
     if (!$("activity-view").hidden) loadActivity();
   });
-  refresh();
+  if (!first) refresh();
 });

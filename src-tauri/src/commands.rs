@@ -65,11 +65,16 @@ impl From<&Profile> for ProviderView {
 
 #[tauri::command]
 pub async fn list_providers(core: Core<'_>) -> Reply<Providers> {
+    Ok(providers_view(&core))
+}
+
+/// What `list_providers` answers.
+pub fn providers_view(core: &Signoff) -> Providers {
     let set = core.providers();
-    Ok(Providers {
+    Providers {
         profiles: set.profiles.iter().map(ProviderView::from).collect(),
         problems: set.problems,
-    })
+    }
 }
 
 /// Signs out the given accounts; each receipt is also sent as a `signout-progress` event.
@@ -269,11 +274,24 @@ pub async fn activity(core: Core<'_>) -> Reply<Vec<AuditEntry>> {
 pub struct Started(pub std::time::Instant);
 
 /// The page calls this once, when the first account list has been painted. The log line says
-/// how long the window took from the start of the process (`make bench` measures it).
+/// how long the window took from the start of the process (`make bench` measures it) and
+/// whether the list came with the page (`handed_over`, see `first_view`) or by command; the
+/// background work starts then.
 #[tauri::command]
-pub async fn ui_ready(started: State<'_, Started>, accounts: usize) -> Reply<()> {
+pub async fn ui_ready(
+    started: State<'_, Started>,
+    first_paint: State<'_, events::FirstPaint>,
+    accounts: usize,
+    handed_over: bool,
+) -> Reply<()> {
     let since_start_ms = u64::try_from(started.0.elapsed().as_millis()).unwrap_or(u64::MAX);
-    tracing::info!(accounts, since_start_ms, "account list painted");
+    tracing::info!(
+        accounts,
+        handed_over,
+        since_start_ms,
+        "account list painted"
+    );
+    first_paint.done();
     Ok(())
 }
 

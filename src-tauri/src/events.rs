@@ -23,9 +23,24 @@ pub fn accounts_changed(app: &AppHandle) {
     crate::tray::refresh(app);
 }
 
-/// Polls the store's change marker every second. Every minute (the first time right away):
-/// refreshes expiring tokens, then retries due pending revocations (which also resumes
-/// sign-outs a crash left half-done).
+/// Set once the window has painted its first list; the background work waits for it (or for
+/// [`FIRST_RUN_AT_THE_LATEST`]) so it does not compete with the window for the CPU at start-up.
+#[derive(Default)]
+pub struct FirstPaint(tokio::sync::Notify);
+
+impl FirstPaint {
+    pub fn done(&self) {
+        self.0.notify_one();
+    }
+}
+
+/// When the first token check and retry run if the window never says it painted (no display
+/// for WebKit, a page error).
+const FIRST_RUN_AT_THE_LATEST: Duration = Duration::from_secs(5);
+
+/// Polls the store's change marker every second. Every minute (the first time once the window
+/// has painted): refreshes expiring tokens, then retries due pending revocations (which also
+/// resumes sign-outs a crash left half-done).
 pub fn spawn_background(app: AppHandle) {
     let core = Arc::clone(app.state::<Arc<Signoff>>().inner());
     let watcher_app = app.clone();
@@ -44,6 +59,8 @@ pub fn spawn_background(app: AppHandle) {
         }
     });
     tauri::async_runtime::spawn(async move {
+        let first_paint = app.state::<FirstPaint>();
+        let _ = tokio::time::timeout(FIRST_RUN_AT_THE_LATEST, first_paint.0.notified()).await;
         loop {
             // Refresh what expires within the next five minutes; flag what cannot be refreshed.
             match core

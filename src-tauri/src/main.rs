@@ -7,6 +7,7 @@ mod commands;
 #[cfg(feature = "demo")]
 mod demo;
 mod events;
+mod first_view;
 mod tray;
 
 use std::process::ExitCode;
@@ -78,9 +79,11 @@ fn main() -> ExitCode {
             show_main_window(app)
         }))
         .plugin(tauri_plugin_notification::init())
+        .plugin(first_view::plugin(&core))
         .manage(core)
         .manage(commands::SignInState::default())
         .manage(started)
+        .manage(events::FirstPaint::default())
         .invoke_handler(tauri::generate_handler![
             commands::list_accounts,
             commands::list_providers,
@@ -140,10 +143,15 @@ pub fn show_main_window(app: &AppHandle) {
 /// mode buys it nothing, but it costs about 60 MiB of PSS in the web process and ~130 ms to
 /// first paint (it loads Mesa and compiles GL shaders, on the CPU where there is no GPU), see
 /// BENCHMARKS.md. WebKit reads the variable once, when the first web view is made.
+///
+/// Not under WebDriver (`TAURI_WEBVIEW_AUTOMATION=true`, set by tauri-driver): with
+/// compositing off, WebKitGTK 2.50's automation session hangs on its first command although
+/// the page itself is drawn, so the e2e tests run the window composited.
 #[allow(unsafe_code)]
 fn webkit_without_compositing() {
     const VAR: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
-    if cfg!(target_os = "linux") && std::env::var_os(VAR).is_none() {
+    let automated = std::env::var("TAURI_WEBVIEW_AUTOMATION").as_deref() == Ok("true");
+    if cfg!(target_os = "linux") && !automated && std::env::var_os(VAR).is_none() {
         // SAFETY: called first thing in `main`, before any other thread exists, so nothing can
         // read the environment while it changes.
         unsafe { std::env::set_var(VAR, "1") };

@@ -58,3 +58,58 @@ async fn window_explains_how_to_add_an_account_when_there_is_none() {
     app.screenshot("accounts-empty").await;
     app.close().await;
 }
+
+/// Outside WebDriver the window runs as people get it: compositing off (the WebDriver tests run
+/// it composited, see `webkit_without_compositing` in src-tauri/src/main.rs) and the first list
+/// handed over with the page. It paints that list: the page reports the rows it drew.
+#[test]
+fn the_window_as_shipped_paints_its_list_without_compositing() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let home = tempfile::tempdir().unwrap();
+    let core = Signoff::open(Paths::under(home.path())).unwrap();
+    let account = core
+        .add_account(
+            NewAccount {
+                provider_id: "meshydb".into(),
+                label: "Shipped window".into(),
+                subject: None,
+            },
+            TokenBundle::from_json(r#"{"refresh_token":"rt-e2e-shipped-77"}"#).unwrap(),
+            signoff_core::audit::Actor::Admin,
+        )
+        .unwrap();
+    let app = signoff_tests::built_binary("signoff-app", "SIGNOFF_APP_BIN");
+    let mut child = Command::new(app)
+        .env("SIGNOFF_HOME", home.path())
+        .env("SIGNOFF_LOG", "info")
+        .env("NO_COLOR", "1")
+        .env_remove("WEBKIT_DISABLE_COMPOSITING_MODE")
+        .env_remove("TAURI_WEBVIEW_AUTOMATION")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start signoff-app");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.contains("account list painted") {
+                let _ = tx.send(line);
+            }
+        }
+    });
+    let painted = rx.recv_timeout(std::time::Duration::from_secs(30));
+    let _ = child.kill();
+    let _ = child.wait();
+    let painted = painted.expect("the window painted its list within 30 s");
+    assert!(painted.contains("accounts=1"), "{painted}");
+    assert!(
+        painted.contains("handed_over=true"),
+        "the list came with the page: {painted}"
+    );
+    core.forget(&account.id, signoff_core::audit::Actor::Admin)
+        .unwrap();
+}
