@@ -176,7 +176,6 @@ pub async fn sign_in(
     );
     let (tx, rx) = tokio::sync::oneshot::channel();
     *state.cancel.lock().unwrap_or_else(|p| p.into_inner()) = Some(tx);
-    let label = label.map(|l| l.trim().to_owned()).filter(|l| !l.is_empty());
     let finish = core.finish_sign_in(
         pending,
         label,
@@ -209,7 +208,6 @@ pub async fn sign_in_password(
     password: SecretString,
     label: Option<String>,
 ) -> Reply<Account> {
-    let label = label.map(|l| l.trim().to_owned()).filter(|l| !l.is_empty());
     let account = core
         .sign_in_with_password(&provider, &username, &password, label, Actor::User)
         .await
@@ -227,7 +225,6 @@ pub async fn sign_in_anonymous(
     username: Option<String>,
     label: Option<String>,
 ) -> Reply<Account> {
-    let label = label.map(|l| l.trim().to_owned()).filter(|l| !l.is_empty());
     let account = core
         .sign_in_anonymously(&provider, username, label, Actor::User)
         .await

@@ -304,3 +304,38 @@ async fn an_expired_bearer_token_that_cannot_be_refreshed_needs_attention() {
         assert_eq!(a["status"], want, "{a}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blank_label_keeps_the_name_the_provider_gave() {
+    let op = OidcProvider::start().await;
+    let home = tempfile::tempdir().unwrap();
+    write_providers(
+        home.path(),
+        &format!(
+            "[[provider]]\nid = \"corp\"\nprotocol = \"oidc\"\nissuer = \"{}\"\nclient_id = \"signoff-native\"\n\
+             client_auth = \"none\"\nscopes = [\"email\"]\n",
+            op.issuer.as_str().trim_end_matches('/')
+        ),
+    );
+    let (_, out) = login_as(
+        home.path(),
+        &op,
+        &[
+            "--json",
+            "account",
+            "login",
+            "corp",
+            "--no-browser",
+            "--label",
+            "   ",
+        ],
+        "ada",
+    )
+    .await;
+    assert!(out.status.success(), "login exits 0");
+    assert_eq!(
+        json(&out)["label"],
+        "ada@example.test",
+        "a blank --label is no label"
+    );
+}

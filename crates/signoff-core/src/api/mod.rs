@@ -373,7 +373,8 @@ impl Signoff {
     }
 
     /// Adds a signed-in account: its tokens to the keychain, the access token's expiry (from
-    /// the token answer) to the store. `label` overrides the name the provider gave.
+    /// the token answer) to the store. `label` overrides the name the provider gave unless it
+    /// is blank.
     fn store_signed_in(
         &self,
         profile: &Profile,
@@ -382,6 +383,8 @@ impl Signoff {
         actor: Actor,
     ) -> Result<Account> {
         let label = label
+            .map(|l| l.trim().to_owned())
+            .filter(|l| !l.is_empty())
             .or(signed_in.label)
             .unwrap_or_else(|| format!("{} ({})", profile.label, signed_in.subject));
         let new = NewAccount {
