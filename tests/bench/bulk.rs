@@ -25,7 +25,7 @@ const WRK_SECONDS: u64 = 4;
 /// Connection counts tried with wrk; the best is the ceiling.
 const WRK_CONNECTIONS: [usize; 3] = [16, 32, 64];
 /// Tokens minted per wrk run: more than wrk can revoke in `WRK_SECONDS` at this machine's rate.
-const WRK_TOKENS: usize = 36_000;
+const WRK_TOKENS: usize = 64_000;
 const BIG: usize = 200_000;
 
 pub fn run(bench: &Bench, rt: &Runtime) {
