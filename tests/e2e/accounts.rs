@@ -6,18 +6,12 @@ use signoff_tests::driver::AppSession;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn window_lists_an_account_seeded_through_the_core() {
     let home = tempfile::tempdir().unwrap();
-    let core = Signoff::open(Paths::under(home.path())).unwrap();
-    let account = core
-        .add_account(
-            NewAccount {
-                provider_id: "meshydb".into(),
-                label: "Acme MeshyDB".into(),
-                subject: Some("ada@acme.test".into()),
-            },
-            TokenBundle::from_json(r#"{"refresh_token":"rt-e2e-list-4242"}"#).unwrap(),
-            signoff_core::audit::Actor::Admin,
-        )
-        .unwrap();
+    let (core, account) = seed_meshydb(
+        home.path(),
+        "Acme MeshyDB",
+        Some("ada@acme.test"),
+        "rt-e2e-list-4242",
+    );
 
     let app = AppSession::start(home.path()).await;
     let row = app
@@ -68,18 +62,7 @@ fn the_window_as_shipped_paints_its_list_without_compositing() {
     use std::process::{Command, Stdio};
 
     let home = tempfile::tempdir().unwrap();
-    let core = Signoff::open(Paths::under(home.path())).unwrap();
-    let account = core
-        .add_account(
-            NewAccount {
-                provider_id: "meshydb".into(),
-                label: "Shipped window".into(),
-                subject: None,
-            },
-            TokenBundle::from_json(r#"{"refresh_token":"rt-e2e-shipped-77"}"#).unwrap(),
-            signoff_core::audit::Actor::Admin,
-        )
-        .unwrap();
+    let (core, account) = seed_meshydb(home.path(), "Shipped window", None, "rt-e2e-shipped-77");
     let app = signoff_tests::built_binary("signoff-app", "SIGNOFF_APP_BIN");
     let mut child = Command::new(app)
         .env("SIGNOFF_HOME", home.path())
@@ -112,4 +95,27 @@ fn the_window_as_shipped_paints_its_list_without_compositing() {
     );
     core.forget(&account.id, signoff_core::audit::Actor::Admin)
         .unwrap();
+}
+
+/// One MeshyDB account added through the core (row in SQLite, token in the session keyring).
+fn seed_meshydb(
+    home: &std::path::Path,
+    label: &str,
+    subject: Option<&str>,
+    refresh_token: &str,
+) -> (Signoff, signoff_core::Account) {
+    let core = Signoff::open(Paths::under(home)).unwrap();
+    let tokens = serde_json::json!({ "refresh_token": refresh_token }).to_string();
+    let account = core
+        .add_account(
+            NewAccount {
+                provider_id: "meshydb".into(),
+                label: label.into(),
+                subject: subject.map(Into::into),
+            },
+            TokenBundle::from_json(&tokens).unwrap(),
+            signoff_core::audit::Actor::Admin,
+        )
+        .unwrap();
+    (core, account)
 }
