@@ -207,14 +207,7 @@ async fn a_keycloak_profile_with_an_issuer_signs_in_too() {
 async fn a_refresh_token_the_provider_no_longer_accepts_needs_attention_before_sign_out() {
     let op = OidcProvider::start().await;
     let home = tempfile::tempdir().unwrap();
-    write_providers(
-        home.path(),
-        &format!(
-            "[[provider]]\nid = \"corp\"\nprotocol = \"oidc\"\nissuer = \"{}\"\nclient_id = \"signoff-native\"\n\
-             client_auth = \"none\"\noffline_access = true\n",
-            op.issuer.as_str().trim_end_matches('/')
-        ),
-    );
+    write_public_corp(home.path(), &op, "offline_access = true\n");
     let (_, out) = login_as(
         home.path(),
         &op,
@@ -309,14 +302,7 @@ async fn an_expired_bearer_token_that_cannot_be_refreshed_needs_attention() {
 async fn a_blank_label_keeps_the_name_the_provider_gave() {
     let op = OidcProvider::start().await;
     let home = tempfile::tempdir().unwrap();
-    write_providers(
-        home.path(),
-        &format!(
-            "[[provider]]\nid = \"corp\"\nprotocol = \"oidc\"\nissuer = \"{}\"\nclient_id = \"signoff-native\"\n\
-             client_auth = \"none\"\nscopes = [\"email\"]\n",
-            op.issuer.as_str().trim_end_matches('/')
-        ),
-    );
+    write_public_corp(home.path(), &op, "scopes = [\"email\"]\n");
     let (_, out) = login_as(
         home.path(),
         &op,
@@ -337,5 +323,17 @@ async fn a_blank_label_keeps_the_name_the_provider_gave() {
         json(&out)["label"],
         "ada@example.test",
         "a blank --label is no label"
+    );
+}
+
+/// A profile `corp`: the test provider as a public OpenID Connect client, plus `extra` lines.
+fn write_public_corp(home: &std::path::Path, op: &OidcProvider, extra: &str) {
+    write_providers(
+        home,
+        &format!(
+            "[[provider]]\nid = \"corp\"\nprotocol = \"oidc\"\nissuer = \"{}\"\nclient_id = \"signoff-native\"\n\
+             client_auth = \"none\"\n{extra}",
+            op.issuer.as_str().trim_end_matches('/')
+        ),
     );
 }
