@@ -143,12 +143,19 @@ async fn meshydb_anonymous_user_is_registered_signed_in_and_signed_out() {
             "--anonymous",
             "--username",
             "kiosk-3",
+            "--label",
+            "  ",
         ],
         "",
     )
     .await;
     assert!(named.status.success(), "{}", stderr(&named));
     assert_eq!(json(&named)["subject"], "kiosk-3");
+    assert_eq!(
+        json(&named)["label"],
+        "kiosk-3 (anonymous)",
+        "a blank --label is no label"
+    );
     let again = signoff_async(
         home.path(),
         &[

@@ -249,9 +249,7 @@ impl Signoff {
         let mut account = Account::new(
             new.provider_id,
             new.label.trim().to_owned(),
-            new.subject
-                .map(|s| s.trim().to_owned())
-                .filter(|s| !s.is_empty()),
+            non_blank(new.subject),
         );
         self.store.insert_account(&account)?;
         if let Err(e) = vault.put(&account.id, &account.label, &tokens) {
@@ -361,14 +359,11 @@ impl Signoff {
         use crate::signin::password;
         let profile = self.providers().get(provider)?.clone();
         let secret = self.vault()?.client_secret(&profile.id)?;
-        let username = username
-            .map(|u| u.trim().to_owned())
-            .filter(|u| !u.is_empty())
-            .unwrap_or_else(password::new_anonymous_name);
+        let username = non_blank(username).unwrap_or_else(password::new_anonymous_name);
         password::register_anonymous(&profile, &username).await?;
         let fixed = SecretString::new(password::ANONYMOUS_PASSWORD.to_owned());
         let signed_in = password::login(&profile, &username, &fixed, secret.as_ref()).await?;
-        let label = label.or_else(|| Some(format!("{username} (anonymous)")));
+        let label = non_blank(label).or_else(|| Some(format!("{username} (anonymous)")));
         self.store_signed_in(&profile, signed_in, label, actor)
     }
 
@@ -382,9 +377,7 @@ impl Signoff {
         label: Option<String>,
         actor: Actor,
     ) -> Result<Account> {
-        let label = label
-            .map(|l| l.trim().to_owned())
-            .filter(|l| !l.is_empty())
+        let label = non_blank(label)
             .or(signed_in.label)
             .unwrap_or_else(|| format!("{} ({})", profile.label, signed_in.subject));
         let new = NewAccount {
@@ -560,9 +553,9 @@ impl Signoff {
     /// Signs out `accounts` plus any sign-out a crash interrupted.
     ///
     /// The keychain and the database are blocking and slow next to the network (every keychain
-    /// call is several D-Bus round trips, and the Secret Service client answers one call at a
-    /// time), so that work runs on the blocking pool: the async workers keep driving the
-    /// provider calls already under way. Each provider's client secret is read once per run
+    /// call is a D-Bus round trip or two, and gnome-keyring serves one request at a time), so
+    /// that work runs on the blocking pool, several accounts at once: the async workers keep
+    /// driving the provider calls already under way. Each provider's client secret is read once per run
     /// instead of once per account.
     async fn run_sign_outs(
         self: &Arc<Self>,
@@ -837,6 +830,11 @@ struct Prepared {
     account: Account,
     tokens: Option<TokenBundle>,
     secret: Option<SecretString>,
+}
+
+/// Text a person gave, trimmed; blank counts as not given.
+fn non_blank(text: Option<String>) -> Option<String> {
+    text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty())
 }
 
 /// Runs blocking work (keychain, database) on tokio's blocking pool; a panic there is
