@@ -49,14 +49,7 @@ impl Bench {
     /// rows in SQLite, tokens in the session's real keychain. Made once per run.
     pub fn home_with_1000_accounts(&self) -> &Path {
         self.thousand.get_or_init(|| {
-            let home = self.scratch.path().join("home-1000");
-            std::fs::create_dir_all(&home).unwrap();
-            let nowhere = url::Url::parse("http://127.0.0.1:9/").unwrap();
-            std::fs::write(
-                home.join("providers.toml"),
-                seed_providers_toml(&nowhere, &nowhere, &nowhere),
-            )
-            .unwrap();
+            let home = self.home_with_profiles("home-1000");
             let core = open_core(&home, EngineConfig::default());
             let started = std::time::Instant::now();
             for i in 0..1000 {
@@ -83,16 +76,20 @@ impl Bench {
 
     /// An empty data dir (same profiles as the 1,000-account one).
     pub fn home_empty(&self) -> PathBuf {
-        let home = self.scratch.path().join("home-0");
-        if !home.exists() {
-            std::fs::create_dir_all(&home).unwrap();
-            let nowhere = url::Url::parse("http://127.0.0.1:9/").unwrap();
-            std::fs::write(
-                home.join("providers.toml"),
-                seed_providers_toml(&nowhere, &nowhere, &nowhere),
-            )
-            .unwrap();
-        }
+        self.home_with_profiles("home-0")
+    }
+
+    /// The data dir `name` in the scratch dir, with the seed profiles (pointing nowhere: the
+    /// app and `account list` never call a provider).
+    fn home_with_profiles(&self, name: &str) -> PathBuf {
+        let home = self.scratch.path().join(name);
+        std::fs::create_dir_all(&home).unwrap();
+        let nowhere = url::Url::parse("http://127.0.0.1:9/").unwrap();
+        std::fs::write(
+            home.join("providers.toml"),
+            seed_providers_toml(&nowhere, &nowhere, &nowhere),
+        )
+        .unwrap();
         home
     }
 
