@@ -185,6 +185,19 @@ pub(crate) struct TokenResponse {
     expires_in: Option<i64>,
 }
 
+impl TokenResponse {
+    /// The tokens as Signoff keeps them, and when the access token expires.
+    fn into_tokens(self) -> (TokenBundle, Option<time::OffsetDateTime>) {
+        let access_expires_at = expiry(self.expires_in, self.access_token.as_deref());
+        let tokens = TokenBundle {
+            refresh_token: self.refresh_token.map(SecretString::new),
+            access_token: self.access_token.map(SecretString::new),
+            id_token: self.id_token.map(SecretString::new),
+        };
+        (tokens, access_expires_at)
+    }
+}
+
 #[derive(Deserialize)]
 struct IdClaims {
     iss: String,
@@ -273,8 +286,9 @@ pub async fn finish(
         serde_json::from_slice(body).map_err(|_| signin_error("the token response is not JSON"))?;
     let id_token = tokens
         .id_token
+        .as_deref()
         .ok_or_else(|| signin_error("the provider returned no ID token"))?;
-    let claims = id_claims(&id_token)?;
+    let claims = id_claims(id_token)?;
     let issuer_ok =
         claims.iss.trim_end_matches('/') == pending.meta.issuer.as_str().trim_end_matches('/');
     let aud_ok = match &claims.aud {
@@ -298,14 +312,9 @@ pub async fn finish(
         .clone()
         .or(claims.preferred_username.clone())
         .or(claims.name.clone());
-    let access_expires_at = expiry(tokens.expires_in, tokens.access_token.as_deref());
-    let bundle = TokenBundle {
-        refresh_token: tokens.refresh_token.map(SecretString::new),
-        access_token: tokens.access_token.map(SecretString::new),
-        id_token: Some(SecretString::new(id_token)),
-    };
+    let (tokens, access_expires_at) = tokens.into_tokens();
     Ok(SignedIn {
-        tokens: bundle,
+        tokens,
         access_expires_at,
         subject: claims.sub,
         label,
@@ -454,18 +463,12 @@ pub async fn refresh(
     match status {
         200 => match serde_json::from_slice::<TokenResponse>(body) {
             Ok(t) => {
-                let access_expires_at = expiry(t.expires_in, t.access_token.as_deref());
-                let tokens = TokenBundle {
-                    refresh_token: t
-                        .refresh_token
-                        .map(SecretString::new)
-                        .or_else(|| current.refresh_token.clone()),
-                    access_token: t.access_token.map(SecretString::new),
-                    id_token: t
-                        .id_token
-                        .map(SecretString::new)
-                        .or_else(|| current.id_token.clone()),
-                };
+                // A provider that does not rotate them keeps the refresh and ID tokens we hold.
+                let (mut tokens, access_expires_at) = t.into_tokens();
+                tokens.refresh_token = tokens
+                    .refresh_token
+                    .or_else(|| current.refresh_token.clone());
+                tokens.id_token = tokens.id_token.or_else(|| current.id_token.clone());
                 Refresh::Refreshed {
                     tokens,
                     access_expires_at,

@@ -5,13 +5,12 @@
 
 use url::Url;
 
-use super::{SignedIn, TokenResponse, expiry, signin_error, with_offline_access};
+use super::{SignedIn, TokenResponse, signin_error, with_offline_access};
 use crate::error::Result;
 use crate::http::{Call, CallError, Timeouts};
 use crate::outcome::provider_error;
 use crate::profile::Profile;
 use crate::secret::SecretString;
-use crate::tokens::TokenBundle;
 
 /// The password every anonymous MeshyDB user logs in with (it is public, not a secret).
 pub const ANONYMOUS_PASSWORD: &str = "nopassword";
@@ -117,12 +116,7 @@ pub async fn login(
     }
     let tokens: TokenResponse =
         serde_json::from_slice(body).map_err(|_| signin_error("the token response is not JSON"))?;
-    let access_expires_at = expiry(tokens.expires_in, tokens.access_token.as_deref());
-    let bundle = TokenBundle {
-        refresh_token: tokens.refresh_token.map(SecretString::new),
-        access_token: tokens.access_token.map(SecretString::new),
-        id_token: tokens.id_token.map(SecretString::new),
-    };
+    let (bundle, access_expires_at) = tokens.into_tokens();
     if bundle.is_empty() {
         return Err(signin_error("the token response holds no token"));
     }
