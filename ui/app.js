@@ -192,7 +192,7 @@ function show(accounts, providers, handedOver = false) {
 }
 
 // Asks the core for the list and shows it. `onlyIfChanged` keeps the rows on the page when the
-// list is the same (the check after the first paint: no second render of a long list).
+// list is the same (the check after the first paint, and changes announced by the core).
 async function refresh({ onlyIfChanged = false } = {}) {
   try {
     const [accounts, providers] = await Promise.all([invoke("list_accounts"), invoke("list_providers")]);
@@ -567,7 +567,9 @@ document.addEventListener("DOMContentLoaded", () => {
   $("filter-outcome").addEventListener("change", renderActivity);
   tauri.event.listen("signout-progress", (e) => onProgress(e.payload));
   tauri.event.listen("accounts-changed", () => {
-    if (!state.busy) refresh();
+    // A change made anywhere (the CLI, a retry, this window's own sign-out a second later):
+    // redraw only if the list differs, so the rows, and the keyboard focus on them, stay put.
+    if (!state.busy) refresh({ onlyIfChanged: true });
     if (!$("activity-view").hidden) loadActivity();
   });
   if (!first) refresh();
