@@ -6,7 +6,7 @@
 mod args;
 mod output;
 
-use std::io::{BufRead, Read};
+use std::io::Read;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -55,10 +55,15 @@ fn main() -> ExitCode {
         Ok(g) => g,
         Err(e) => return out.error(&e),
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    // A bulk revoke is one stream of provider calls driven from one task: on one thread it
+    // never hands a wake-up to another (BENCHMARKS.md, 2). Sign-outs run keychain and database
+    // work on the blocking pool next to the calls and keep the worker threads.
+    let mut builder = if matches!(cli.command, Command::Revoke(_)) {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             return out.error(&Error::Io {
@@ -258,18 +263,7 @@ async fn run(command: Command, paths: Paths, out: &Output) -> signoff_core::Resu
                 Hint::AccessToken => TokenKind::AccessToken,
             };
             let concurrency = usize::from(args.concurrency);
-            let (tx, rx) = tokio::sync::mpsc::channel(concurrency * 4);
-            std::thread::spawn(move || {
-                for line in std::io::stdin().lock().lines() {
-                    let Ok(line) = line else { break };
-                    if tx
-                        .blocking_send(SecretString::new(line.trim().to_owned()))
-                        .is_err()
-                    {
-                        break;
-                    }
-                }
-            });
+            let rx = signoff_core::api::read_tokens(std::io::stdin());
             let mut stream = out.bulk_stream();
             let summary = core
                 .revoke_bulk(&args.provider, hint, concurrency, rx, actor, |r| {

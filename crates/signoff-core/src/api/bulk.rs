@@ -1,11 +1,14 @@
 //! Admin bulk revocation: tokens streamed in, results streamed out, a bounded number in flight,
 //! one connection pool reused throughout. Memory does not grow with the number of tokens.
 
-use std::sync::Arc;
+use std::io::BufRead;
 
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc::Receiver;
+use zeroize::Zeroizing;
 
 use crate::engine::{Engine, EngineConfig, Report};
 use crate::outcome::Outcome;
@@ -67,20 +70,56 @@ pub fn fingerprint(token: &SecretString) -> String {
     digest.iter().take(6).map(|b| format!("{b:02x}")).collect()
 }
 
+/// How many input tokens travel together from the reading thread to the revocations.
+const BATCH: usize = 512;
+
+/// Reads one token per line from `input` on a thread of its own and hands them over in batches:
+/// a batch goes as soon as it is full or the input has nothing more buffered, so tokens that
+/// trickle in are not held back, and a fast input costs one hand-over per [`BATCH`] tokens
+/// instead of one per token. The thread stops at the end of the input, at the first read
+/// error, or when the receiver is dropped.
+pub fn read_tokens(input: impl std::io::Read + Send + 'static) -> Receiver<Vec<SecretString>> {
+    let (tx, rx) = tokio::sync::mpsc::channel(2);
+    std::thread::spawn(move || {
+        let mut reader = std::io::BufReader::with_capacity(64 * 1024, input);
+        let mut batch = Vec::with_capacity(BATCH);
+        let mut line = Zeroizing::new(String::new());
+        loop {
+            line.clear();
+            match reader.read_line(&mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => batch.push(SecretString::new(line.trim().to_owned())),
+            }
+            if (batch.len() >= BATCH || reader.buffer().is_empty())
+                && tx.blocking_send(std::mem::take(&mut batch)).is_err()
+            {
+                return;
+            }
+        }
+        if !batch.is_empty() {
+            let _ = tx.blocking_send(batch);
+        }
+    });
+    rx
+}
+
+/// Revokes every token `tokens` delivers, `concurrency` at a time. The calls are driven from
+/// this one task (no task per token): with tens of thousands of tokens, handing each one to
+/// another thread and back cost more than the revocation itself.
 pub(super) async fn run(
     config: EngineConfig,
     mut profile: Profile,
     secret: Option<SecretString>,
     hint: TokenKind,
     concurrency: usize,
-    mut tokens: Receiver<SecretString>,
+    mut tokens: Receiver<Vec<SecretString>>,
     mut on_result: impl FnMut(&BulkResult),
 ) -> BulkSummary {
     let concurrency = concurrency.max(1);
-    let engine = Arc::new(Engine::new(EngineConfig {
+    let engine = Engine::new(EngineConfig {
         per_host: concurrency,
         ..config
-    }));
+    });
     // Bearer logout takes access tokens whatever the hint; the others revoke the hinted kind.
     let kind = if profile.protocol == Protocol::BearerLogout {
         TokenKind::AccessToken
@@ -88,52 +127,94 @@ pub(super) async fn run(
         hint
     };
     profile.token_type_hint = Some(kind);
-    let profile = Arc::new(profile);
-    let secret = Arc::new(secret);
-    let mut set = tokio::task::JoinSet::new();
+    let (engine, profile, secret) = (&engine, &profile, secret.as_ref());
+    let revoke = |line: u64, token: SecretString| async move {
+        let fingerprint = fingerprint(&token);
+        let mut bundle = TokenBundle::default();
+        match kind {
+            TokenKind::RefreshToken => bundle.refresh_token = Some(token),
+            TokenKind::AccessToken => bundle.access_token = Some(token),
+        }
+        let report = engine.revoke(profile, &bundle, secret, false).await;
+        BulkResult {
+            line,
+            fingerprint,
+            report,
+        }
+    };
+    let mut in_flight = FuturesUnordered::new();
+    let mut waiting = Vec::<SecretString>::new().into_iter();
     let mut summary = BulkSummary::default();
     let mut line = 0u64;
     let mut input_done = false;
     loop {
-        while !input_done && set.len() < concurrency {
-            let Some(token) = tokens.recv().await else {
-                input_done = true;
-                break;
-            };
+        while in_flight.len() < concurrency {
+            let Some(token) = waiting.next() else { break };
             if token.is_blank() {
                 continue;
             }
             line += 1;
-            let (engine, profile, secret) = (
-                Arc::clone(&engine),
-                Arc::clone(&profile),
-                Arc::clone(&secret),
-            );
-            set.spawn(async move {
-                let fingerprint = fingerprint(&token);
-                let mut bundle = TokenBundle::default();
-                match kind {
-                    TokenKind::RefreshToken => bundle.refresh_token = Some(token),
-                    TokenKind::AccessToken => bundle.access_token = Some(token),
-                }
-                let report = engine
-                    .revoke(&profile, &bundle, secret.as_ref().as_ref(), false)
-                    .await;
-                BulkResult {
-                    line,
-                    fingerprint,
-                    report,
-                }
-            });
+            in_flight.push(revoke(line, token));
         }
-        match set.join_next().await {
-            Some(Ok(result)) => {
+        let want_input = !input_done && in_flight.len() < concurrency;
+        tokio::select! {
+            biased;
+            Some(result) = in_flight.next(), if !in_flight.is_empty() => {
                 summary.count(result.report.outcome);
                 on_result(&result);
             }
-            Some(Err(e)) => tracing::error!("a bulk revocation task failed: {e}"),
-            None => break,
+            batch = tokens.recv(), if want_input => match batch {
+                Some(batch) => waiting = batch.into_iter(),
+                None => input_done = true,
+            },
+            else => break,
         }
     }
     summary
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::os::unix::net::UnixStream;
+    use std::time::Duration;
+
+    use super::*;
+
+    fn texts(batch: &[SecretString]) -> Vec<&str> {
+        batch.iter().map(SecretString::expose_secret).collect()
+    }
+
+    #[tokio::test]
+    async fn tokens_that_trickle_in_are_handed_over_without_waiting_for_a_full_batch() {
+        let (mut writer, reader) = UnixStream::pair().unwrap();
+        let mut rx = read_tokens(reader);
+        writer.write_all(b"first\n  second  \n").unwrap();
+        // The writer stays open: the reader must not wait for more before handing these over.
+        let batch = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+            .await
+            .expect("the two tokens were held back waiting for more input")
+            .unwrap();
+        assert_eq!(texts(&batch), ["first", "second"]);
+        writer.write_all(b"third").unwrap();
+        drop(writer);
+        assert_eq!(texts(&rx.recv().await.unwrap()), ["third"]);
+        assert!(
+            rx.recv().await.is_none(),
+            "the end of the input ends the stream"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_long_input_arrives_whole_in_order_and_in_bounded_batches() {
+        let input: String = (0..2_000).map(|n| format!("token-{n}\n")).collect();
+        let mut rx = read_tokens(std::io::Cursor::new(input.into_bytes()));
+        let mut seen = Vec::new();
+        while let Some(batch) = rx.recv().await {
+            assert!(!batch.is_empty() && batch.len() <= BATCH);
+            seen.extend(batch.iter().map(|t| t.expose_secret().to_owned()));
+        }
+        let expected: Vec<String> = (0..2_000).map(|n| format!("token-{n}")).collect();
+        assert_eq!(seen, expected);
+    }
 }

@@ -25,7 +25,7 @@ use crate::tokens::TokenBundle;
 use crate::vault::Vault;
 
 mod bulk;
-pub use bulk::{BulkResult, BulkSummary};
+pub use bulk::{BulkResult, BulkSummary, read_tokens};
 
 /// Statuses shown in the account list (everything but finished sign-outs and half-added rows).
 const LISTED: &[AccountStatus] = &[
@@ -790,14 +790,15 @@ impl Signoff {
         })
     }
 
-    /// Revokes tokens read from `tokens` (one per item) at `provider`, `concurrency` at a time,
+    /// Revokes tokens read from `tokens` (batches, as [`read_tokens`] hands them over) at
+    /// `provider`, `concurrency` at a time,
     /// without accounts. Memory stays flat however many tokens arrive.
     pub async fn revoke_bulk(
         &self,
         provider: &str,
         hint: TokenKind,
         concurrency: usize,
-        tokens: tokio::sync::mpsc::Receiver<SecretString>,
+        tokens: tokio::sync::mpsc::Receiver<Vec<SecretString>>,
         actor: Actor,
         on_result: impl FnMut(&BulkResult),
     ) -> Result<BulkSummary> {
