@@ -17,9 +17,11 @@ use signoff_core::engine::EngineConfig;
 use signoff_tests::oidc::{BASIC_CLIENT, OidcProvider};
 use tokio::runtime::Runtime;
 
-use crate::{Bench, open_core, time_v};
+use crate::{Bench, Timed, open_core, time_v};
 
 const SIGNOFF_TOKENS: usize = 20_000;
+/// `signoff revoke` runs, each over its own fresh tokens, one before each wrk run.
+const SIGNOFF_RUNS: usize = WRK_CONNECTIONS.len();
 const CURL_TOKENS: usize = 500;
 const WRK_SECONDS: u64 = 4;
 /// Connection counts tried with wrk; the best is the ceiling.
@@ -27,21 +29,25 @@ const WRK_CONNECTIONS: [usize; 3] = [16, 32, 64];
 /// Tokens minted per wrk run: more than wrk can revoke in `WRK_SECONDS` at this machine's rate.
 const WRK_TOKENS: usize = 64_000;
 const BIG: usize = 200_000;
+/// Tokens for the untimed warm-up (one second of wrk).
+const WARM_UP_TOKENS: usize = 16_000;
 
 pub fn run(bench: &Bench, rt: &Runtime) {
     let provider = Arc::new(rt.block_on(OidcProvider::start_unbounded()));
+    let node = NodeCpu::new(provider.pid().expect("the provider is running"));
     let revocation = provider.issuer.join("/token/revocation").unwrap();
     let dir = bench.out.join("bulk");
     std::fs::create_dir_all(&dir).unwrap();
 
     let started = Instant::now();
-    let total = SIGNOFF_TOKENS + CURL_TOKENS + WRK_CONNECTIONS.len() * WRK_TOKENS;
+    let total = WARM_UP_TOKENS
+        + SIGNOFF_RUNS * SIGNOFF_TOKENS
+        + CURL_TOKENS
+        + WRK_CONNECTIONS.len() * WRK_TOKENS;
     let mut minted = mint(rt, &provider, total);
     let rate = total as f64 / started.elapsed().as_secs_f64();
     bench.note(format!("minted {total} real token pairs ({rate:.0}/s)"));
-    let signoff_tokens: Vec<String> = minted.drain(..SIGNOFF_TOKENS).collect();
     let curl_tokens: Vec<String> = minted.drain(..CURL_TOKENS).collect();
-    let signoff_file = write_lines(&dir.join("tokens-20000.txt"), &signoff_tokens);
 
     // A data dir whose `corp` profile is the provider, by issuer alone, with the client secret
     // in the keychain.
@@ -64,41 +70,75 @@ pub fn run(bench: &Bench, rt: &Runtime) {
         )
         .unwrap();
 
-    // 1. signoff revoke over 20,000 real tokens.
-    let (wall, rss_20k, summary) = signoff_revoke(bench, home.path(), &signoff_file, &dir);
-    assert_eq!(summary["revoked"], SIGNOFF_TOKENS, "{summary}");
-    let signoff_rate = SIGNOFF_TOKENS as f64 / wall.as_secs_f64();
-    // Independent check: the provider says the tokens are gone.
-    rt.block_on(async {
-        for t in signoff_tokens.iter().step_by(997) {
-            assert!(!provider.is_active(BASIC_CLIENT, t).await, "token revoked");
-        }
-    });
-    bench.result(
-        "bulk signoff revoke, 20,000 real tokens",
-        format!(
-            "{:.2} s wall (process spawn to exit), {signoff_rate:.0} tokens/s, max RSS {:.1} MiB",
-            wall.as_secs_f64(),
-            rss_20k as f64 / 1024.0
-        ),
-    );
+    // signoff revoke over 20,000 real tokens and wrk's ceiling take turns, three runs each:
+    // this VM's speed drifts by up to 2x within a minute (BENCHMARKS.md), so neither side may
+    // get only the quick or only the slow stretch of the run. Each side's best run is compared.
+    let mut signoff_rates = Vec::new();
+    let mut rss_20k = 0;
+    let mut signoff_run = |pass: usize, tokens: Vec<String>| {
+        let signoff_file = write_lines(&dir.join(format!("tokens-20000-{pass}.txt")), &tokens);
+        node.wait_idle();
+        let before = node.cpu();
+        let (timed, summary) = signoff_revoke(bench, home.path(), &signoff_file, &dir);
+        let node_cpu = node.cpu() - before;
+        assert_eq!(summary["revoked"], SIGNOFF_TOKENS, "{summary}");
+        // Independent check: the provider says the tokens are gone.
+        rt.block_on(async {
+            for t in tokens.iter().step_by(997) {
+                assert!(!provider.is_active(BASIC_CLIENT, t).await, "token revoked");
+            }
+        });
+        let rate = SIGNOFF_TOKENS as f64 / timed.wall.as_secs_f64();
+        bench.result(
+            &format!("bulk signoff revoke, 20,000 real tokens, pass {pass}"),
+            format!(
+                "{:.2} s wall (process spawn to exit), {rate:.0} tokens/s, max RSS {:.1} MiB; \
+                 CPU: signoff {:.0} us/token, provider {:.0} us/request",
+                timed.wall.as_secs_f64(),
+                timed.rss_kib as f64 / 1024.0,
+                per_item_us(timed.cpu, SIGNOFF_TOKENS as u64),
+                per_item_us(node_cpu, SIGNOFF_TOKENS as u64),
+            ),
+        );
+        signoff_rates.push(rate);
+        rss_20k = rss_20k.max(timed.rss_kib);
+        tokens
+    };
 
-    // 2. wrk's ceiling on the same endpoint, same requests, fresh minted tokens.
+    // Untimed: the provider's revocation path warmed up (node compiles hot code as it runs:
+    // without this, whichever went first paid for it).
+    let tokens: Vec<String> = minted.drain(..WARM_UP_TOKENS).collect();
+    let file = write_lines(&dir.join("tokens-warm-up.txt"), &tokens);
+    wrk(&dir, &revocation, 32, &file, 1);
+
+    let mut signoff_tokens = Vec::new();
     let mut best = 0.0f64;
-    for c in WRK_CONNECTIONS {
+    for (pass, c) in WRK_CONNECTIONS.into_iter().enumerate() {
+        let tokens = signoff_run(pass + 1, minted.drain(..SIGNOFF_TOKENS).collect());
+        if pass == 0 {
+            signoff_tokens = tokens;
+        }
         let tokens: Vec<String> = minted.drain(..WRK_TOKENS).collect();
         let file = write_lines(&dir.join(format!("tokens-wrk-{c}.txt")), &tokens);
-        let (rps, requests, non2xx) = wrk(&dir, &revocation, c, &file);
+        node.wait_idle();
+        let before = node.cpu();
+        let (rps, requests, non2xx) = wrk(&dir, &revocation, c, &file, WRK_SECONDS);
+        let node_cpu = node.cpu() - before;
         assert!(
             requests <= WRK_TOKENS as u64,
             "wrk ran out of fresh tokens ({requests} requests); mint more"
         );
         bench.result(
             &format!("bulk wrk -t1 -c{c} -d{WRK_SECONDS}s on /token/revocation"),
-            format!("{rps:.0} requests/s ({requests} requests, {non2xx} not 2xx)"),
+            format!(
+                "{rps:.0} requests/s ({requests} requests, {non2xx} not 2xx); \
+                 CPU: provider {:.0} us/request",
+                per_item_us(node_cpu, requests)
+            ),
         );
         best = best.max(rps);
     }
+    let signoff_rate = signoff_rates.iter().copied().fold(0.0, f64::max);
 
     // 3. A sequential curl loop over 500 real tokens.
     let curl_file = write_lines(&dir.join("tokens-curl.txt"), &curl_tokens);
@@ -113,8 +153,13 @@ pub fn run(bench: &Bench, rt: &Runtime) {
     bench.result(
         "bulk ratios",
         format!(
-            "signoff / wrk ceiling = {:.0} % (goal >= 80 %), signoff / curl loop = {:.1}x (goal >= 25x)",
+            "signoff / wrk ceiling = {:.0} % (goal >= 80 %; passes: {}), signoff / curl loop = {:.1}x (goal >= 25x)",
             100.0 * signoff_rate / best,
+            signoff_rates
+                .iter()
+                .map(|r| format!("{:.0} %", 100.0 * r / best))
+                .collect::<Vec<_>>()
+                .join(", "),
             signoff_rate / curl_rate
         ),
     );
@@ -131,7 +176,8 @@ pub fn run(bench: &Bench, rt: &Runtime) {
             writeln!(f, "unknown-{i:08}-{:016x}", fastrand_u64(i as u64)).unwrap();
         }
     }
-    let (wall, rss_200k, summary) = signoff_revoke(bench, home.path(), &big_file, &dir);
+    let (timed, summary) = signoff_revoke(bench, home.path(), &big_file, &dir);
+    let (wall, rss_200k) = (timed.wall, timed.rss_kib);
     assert_eq!(summary["total"], BIG, "one result per token: {summary}");
     assert_eq!(summary["failed"], 0, "{summary}");
     bench.result(
@@ -147,15 +193,16 @@ pub fn run(bench: &Bench, rt: &Runtime) {
     drop(provider);
 }
 
-/// `signoff --json revoke corp < file`, under `/usr/bin/time -v`: (wall, max RSS KiB, summary).
+/// `signoff --json revoke corp < file`, under `/usr/bin/time -v`: what it measured, and the
+/// summary signoff printed.
 fn signoff_revoke(
     bench: &Bench,
     home: &Path,
     tokens: &Path,
     dir: &Path,
-) -> (Duration, u64, serde_json::Value) {
+) -> (Timed, serde_json::Value) {
     let out_path = dir.join("revoke-out.json");
-    let (wall, rss, status) = time_v(
+    let timed = time_v(
         &bench.signoff,
         &[
             "--home".as_ref(),
@@ -169,12 +216,16 @@ fn signoff_revoke(
         Stdio::from(std::fs::File::open(tokens).unwrap()),
         Stdio::from(std::fs::File::create(&out_path).unwrap()),
     );
-    assert!(status.success(), "signoff revoke exited with {status}");
+    assert!(
+        timed.status.success(),
+        "signoff revoke exited with {}",
+        timed.status
+    );
     let doc: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&out_path).unwrap()).expect("one JSON document");
     let summary = doc["summary"].clone();
     let _ = std::fs::remove_file(&out_path);
-    (wall, rss, summary)
+    (timed, summary)
 }
 
 /// Mints `n` token pairs, 32 requests at a time; returns the refresh tokens.
@@ -235,18 +286,20 @@ end
 "#;
 
 /// Runs wrk: (requests/s, requests, non-2xx responses).
-fn wrk(dir: &Path, url: &url::Url, connections: usize, tokens: &Path) -> (f64, u64, u64) {
+fn wrk(
+    dir: &Path,
+    url: &url::Url,
+    connections: usize,
+    tokens: &Path,
+    seconds: u64,
+) -> (f64, u64, u64) {
     use base64::Engine as _;
     let auth = base64::engine::general_purpose::STANDARD
         .encode(format!("{}:{}", BASIC_CLIENT.0, BASIC_CLIENT.1));
     let script = dir.join("revoke.lua");
     std::fs::write(&script, format!("AUTH = \"{auth}\"\n{WRK_LUA}")).unwrap();
     let out = Command::new("wrk")
-        .args([
-            "-t1",
-            &format!("-c{connections}"),
-            &format!("-d{WRK_SECONDS}s"),
-        ])
+        .args(["-t1", &format!("-c{connections}"), &format!("-d{seconds}s")])
         .arg("-s")
         .arg(&script)
         .arg(url.as_str())
@@ -301,4 +354,51 @@ fn fastrand_u64(x: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
+}
+
+/// CPU time used so far by a process (all its threads), from `/proc/PID/stat`.
+struct NodeCpu {
+    pid: u32,
+    ticks_per_second: f64,
+}
+
+impl NodeCpu {
+    fn new(pid: u32) -> Self {
+        let out = Command::new("getconf").arg("CLK_TCK").output().unwrap();
+        let ticks_per_second = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+        Self {
+            pid,
+            ticks_per_second,
+        }
+    }
+
+    /// Waits (up to 15 s) until the process has been idle for a quarter of a second, so that
+    /// each timed stretch starts with the provider done with the previous one (its garbage
+    /// collection included) instead of inheriting its leftovers.
+    fn wait_idle(&self) {
+        let step = Duration::from_millis(250);
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let mut last = self.cpu();
+        while Instant::now() < deadline {
+            std::thread::sleep(step);
+            let now = self.cpu();
+            if now - last < step / 20 {
+                return;
+            }
+            last = now;
+        }
+    }
+
+    fn cpu(&self) -> Duration {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid)).unwrap();
+        // Fields after the command name: state is field 3, utime 14 and stime 15.
+        let rest = &stat[stat.rfind(')').unwrap() + 2..];
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+        Duration::from_secs_f64(ticks as f64 / self.ticks_per_second)
+    }
+}
+
+fn per_item_us(cpu: Duration, items: u64) -> f64 {
+    cpu.as_secs_f64() * 1e6 / items.max(1) as f64
 }

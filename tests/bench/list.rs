@@ -29,7 +29,7 @@ pub fn run(bench: &Bench) {
         let (mean, median, min, stddev) = hyperfine(bench, home, name);
         let mut rss = Vec::new();
         for _ in 0..5 {
-            let (_, kib, status) = time_v(
+            let timed = time_v(
                 &bench.signoff,
                 &[
                     "--home".as_ref(),
@@ -41,8 +41,8 @@ pub fn run(bench: &Bench) {
                 Stdio::null(),
                 Stdio::null(),
             );
-            assert!(status.success());
-            rss.push(kib);
+            assert!(timed.status.success());
+            rss.push(timed.rss_kib);
         }
         bench.result(
             &format!("account list --json, {name}"),

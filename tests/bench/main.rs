@@ -239,14 +239,25 @@ pub fn seed_providers_toml(meshy: &url::Url, hyper: &url::Url, matar: &url::Url)
 pub const MESHY_KEY: &str = "pk_bench_public";
 pub const HYPER_CLIENT: (&str, &str) = ("signoff-bench", "bench-hyper-secret");
 
-/// Runs `program args` under `/usr/bin/time -v` with `stdin` and `stdout`, returning (wall
-/// time, max RSS in KiB, exit status).
+/// What `/usr/bin/time -v` saw of one run.
+#[derive(Debug)]
+pub struct Timed {
+    /// From spawn to exit, measured here.
+    pub wall: Duration,
+    /// Maximum resident set size, KiB.
+    pub rss_kib: u64,
+    /// User plus system CPU time.
+    pub cpu: Duration,
+    pub status: std::process::ExitStatus,
+}
+
+/// Runs `program args` under `/usr/bin/time -v` with `stdin` and `stdout`.
 pub fn time_v(
     program: &Path,
     args: &[&std::ffi::OsStr],
     stdin: std::process::Stdio,
     stdout: std::process::Stdio,
-) -> (Duration, u64, std::process::ExitStatus) {
+) -> Timed {
     let log = tempfile::NamedTempFile::new().expect("temp file");
     let started = std::time::Instant::now();
     let status = Command::new("/usr/bin/time")
@@ -261,12 +272,27 @@ pub fn time_v(
         .expect("run /usr/bin/time");
     let wall = started.elapsed();
     let text = std::fs::read_to_string(log.path()).unwrap_or_default();
-    let rss = text
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes):"))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no max RSS in /usr/bin/time output: {text}"));
-    (wall, rss, status)
+    let field = |name: &str| {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(name))
+            .map(str::trim)
+            .unwrap_or_else(|| panic!("no {name:?} in /usr/bin/time output: {text}"))
+    };
+    let seconds = |name: &str| {
+        Duration::from_secs_f64(
+            field(name)
+                .parse()
+                .unwrap_or_else(|_| panic!("{name:?} is not a number of seconds: {text}")),
+        )
+    };
+    Timed {
+        wall,
+        rss_kib: field("Maximum resident set size (kbytes):")
+            .parse()
+            .unwrap_or_else(|_| panic!("max RSS is not a number: {text}")),
+        cpu: seconds("User time (seconds):") + seconds("System time (seconds):"),
+        status,
+    }
 }
 
 /// Median of some durations.
