@@ -1,9 +1,9 @@
 //! Benchmark 2, admin bulk revoke against the real `oidc-provider` on 127.0.0.1:
-//! `signoff revoke` over 20,000 real refresh tokens (minted through the provider's models),
-//! next to wrk's ceiling on the same revocation endpoint (same requests: Basic client
-//! authentication, `token=...&token_type_hint=refresh_token`, each a fresh minted token) and a
-//! sequential curl loop over 500 minted tokens, all in one run; then the peak memory of
-//! `signoff revoke` with 20,000 and 200,000 tokens.
+//! `signoff revoke` over 20,000 real refresh tokens (minted through the provider's models)
+//! taking turns with wrk's ceiling on the same revocation endpoint (same requests: Basic client
+//! authentication, `token=...&token_type_hint=refresh_token`, each a fresh minted token), three
+//! runs each after an untimed warm-up, and a sequential curl loop over 500 minted tokens, all in
+//! one run; then the peak memory of `signoff revoke` with 20,000 and 200,000 tokens.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
