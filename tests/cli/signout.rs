@@ -168,7 +168,8 @@ async fn sign_out_everywhere_revokes_at_each_provider_and_leaves_no_secret_behin
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pending_on_a_down_server_then_retry_once_it_is_back() {
     let home = tempfile::tempdir().unwrap();
-    let port = signoff_tests::free_port();
+    let down = signoff_tests::DownPort::new();
+    let port = down.port;
     let (hyper, matar) = (
         servers::hyperid(HYPER_ID, HYPER_SECRET).await,
         servers::matar().await,
@@ -220,6 +221,7 @@ async fn pending_on_a_down_server_then_retry_once_it_is_back() {
         "not due yet"
     );
 
+    drop(down);
     let meshy = servers::meshydb_on(MESHY_KEY, port).await;
     meshy.issue("cli-down-rt");
     let retry = signoff_async(home.path(), &["--json", "pending", "retry", "--now"], "").await;

@@ -121,7 +121,8 @@ async fn sign_out_everywhere_confirms_then_shows_live_progress_and_a_receipt() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pending_on_a_down_provider_then_retry_now() {
-    let port = signoff_tests::free_port();
+    let down = signoff_tests::DownPort::new();
+    let port = down.port;
     let f = Fixture::new(Some(port)).await;
     let a = f.seed(
         "meshydb",
@@ -144,6 +145,7 @@ async fn pending_on_a_down_provider_then_retry_now() {
     assert!(f.in_keychain(&a), "the token is kept for the retry");
     app.screenshot("pending").await;
 
+    drop(down);
     let meshy = servers::meshydb_on(MESHY_KEY, port).await;
     meshy.issue("e2e-pending-rt");
     app.click(&format!("{} button.retry", row(&a))).await;

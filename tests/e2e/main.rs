@@ -29,7 +29,7 @@ pub struct Fixture {
 }
 
 impl Fixture {
-    /// `meshy_port`: where MeshyDB's profile points (a free port with nothing listening makes
+    /// `meshy_port`: where MeshyDB's profile points (a [`signoff_tests::DownPort`] makes
     /// it "down"); `None` for the running test server.
     pub async fn new(meshy_port: Option<u16>) -> Self {
         let home = tempfile::tempdir().unwrap();

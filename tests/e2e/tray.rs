@@ -10,8 +10,8 @@ use crate::Fixture;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tray_menu_follows_the_accounts_and_signs_out_everywhere() {
-    let port = signoff_tests::free_port();
-    let f = Fixture::new(Some(port)).await; // MeshyDB is down: its sign-out will be pending
+    let down = signoff_tests::DownPort::new();
+    let f = Fixture::new(Some(down.port)).await; // MeshyDB is down: its sign-out will be pending
     let meshy = f.seed(
         "meshydb",
         "Meshy tray",

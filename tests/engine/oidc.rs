@@ -171,8 +171,8 @@ async fn oidc_metadata_pointing_at_plain_http_off_loopback_is_refused() {
 
 #[tokio::test]
 async fn oidc_issuer_that_is_down_is_pending() {
-    let port = signoff_tests::free_port();
-    let issuer = url::Url::parse(&format!("http://127.0.0.1:{port}")).unwrap();
+    let down = signoff_tests::DownPort::new();
+    let issuer = url::Url::parse(&format!("http://127.0.0.1:{}", down.port)).unwrap();
     let p = oidc_profile(&issuer, ("client", "secret"), "basic");
     let r = engine()
         .sign_out(&job(

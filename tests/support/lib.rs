@@ -55,6 +55,36 @@ pub fn artifacts_dir() -> PathBuf {
     dir
 }
 
+/// A loopback port where a provider is down: a socket is bound to it but never listens, so
+/// every connection is refused, and no other test's server can be given the port while this
+/// is held (a port merely found free could be, and then that server answered the "down"
+/// provider's calls). Drop it just before a server is to start there.
+#[derive(Debug)]
+pub struct DownPort {
+    pub port: u16,
+    _socket: tokio::net::TcpSocket,
+}
+
+impl DownPort {
+    pub fn new() -> Self {
+        let socket = tokio::net::TcpSocket::new_v4().expect("a TCP socket");
+        socket
+            .bind("127.0.0.1:0".parse().unwrap())
+            .expect("bind a loopback port");
+        let port = socket.local_addr().expect("its address").port();
+        Self {
+            port,
+            _socket: socket,
+        }
+    }
+}
+
+impl Default for DownPort {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// A free TCP port on 127.0.0.1.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
