@@ -15,6 +15,7 @@ use signoff_core::SecretString;
 use signoff_core::audit::Actor;
 use signoff_core::engine::EngineConfig;
 use signoff_tests::oidc::{BASIC_CLIENT, OidcProvider};
+use signoff_tests::procs::stat_fields;
 use tokio::runtime::Runtime;
 
 use crate::{Bench, Timed, open_core, time_v};
@@ -390,10 +391,7 @@ impl NodeCpu {
     }
 
     fn cpu(&self) -> Duration {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid)).unwrap();
-        // Fields after the command name: state is field 3, utime 14 and stime 15.
-        let rest = &stat[stat.rfind(')').unwrap() + 2..];
-        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let fields = stat_fields(self.pid).expect("the provider is running");
         let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
         Duration::from_secs_f64(ticks as f64 / self.ticks_per_second)
     }

@@ -1,4 +1,5 @@
-//! Processes below a process (the app's WebKit helpers), read from /proc.
+//! Processes read from /proc: those below a process (the app's WebKit helpers), and what
+//! `/proc/PID/stat` says of one.
 
 /// `root` and every process descending from it.
 pub fn process_tree(root: u32) -> Vec<u32> {
@@ -11,13 +12,8 @@ pub fn process_tree(root: u32) -> Vec<u32> {
         else {
             continue;
         };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        // The command name is in parentheses and may hold spaces: the ppid follows the last ')'.
-        let ppid = stat
-            .rsplit_once(')')
-            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+        let ppid = stat_fields(pid)
+            .and_then(|fields| fields.get(1).cloned())
             .and_then(|v| v.parse::<u32>().ok());
         if let Some(ppid) = ppid {
             parent_of.push((pid, ppid));
@@ -39,4 +35,13 @@ pub fn command_name(pid: u32) -> String {
         .unwrap_or_default()
         .trim()
         .to_owned()
+}
+
+/// The fields of `/proc/PID/stat` after the command name, which is in parentheses and may hold
+/// spaces: index 0 is the state (field 3 in proc(5)), 1 the parent's pid, 11 and 12 the user
+/// and system CPU time in clock ticks. `None` once the process is gone.
+pub fn stat_fields(pid: u32) -> Option<Vec<String>> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (_, rest) = stat.rsplit_once(')')?;
+    Some(rest.split_whitespace().map(str::to_owned).collect())
 }
