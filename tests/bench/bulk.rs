@@ -78,10 +78,8 @@ pub fn run(bench: &Bench, rt: &Runtime) {
     let mut rss_20k = 0;
     let mut signoff_run = |pass: usize, tokens: Vec<String>| {
         let signoff_file = write_lines(&dir.join(format!("tokens-20000-{pass}.txt")), &tokens);
-        node.wait_idle();
-        let before = node.cpu();
-        let (timed, summary) = signoff_revoke(bench, home.path(), &signoff_file, &dir);
-        let node_cpu = node.cpu() - before;
+        let ((timed, summary), node_cpu) =
+            node.during(|| signoff_revoke(bench, home.path(), &signoff_file, &dir));
         assert_eq!(summary["revoked"], SIGNOFF_TOKENS, "{summary}");
         // Independent check: the provider says the tokens are gone.
         rt.block_on(async {
@@ -121,10 +119,8 @@ pub fn run(bench: &Bench, rt: &Runtime) {
         }
         let tokens: Vec<String> = minted.drain(..WRK_TOKENS).collect();
         let file = write_lines(&dir.join(format!("tokens-wrk-{c}.txt")), &tokens);
-        node.wait_idle();
-        let before = node.cpu();
-        let (rps, requests, non2xx) = wrk(&dir, &revocation, c, &file, WRK_SECONDS);
-        let node_cpu = node.cpu() - before;
+        let ((rps, requests, non2xx), node_cpu) =
+            node.during(|| wrk(&dir, &revocation, c, &file, WRK_SECONDS));
         assert!(
             requests <= WRK_TOKENS as u64,
             "wrk ran out of fresh tokens ({requests} requests); mint more"
@@ -371,6 +367,15 @@ impl NodeCpu {
             pid,
             ticks_per_second,
         }
+    }
+
+    /// Runs `work` once the process is idle, and returns what it gave and the CPU time the
+    /// process used meanwhile.
+    fn during<T>(&self, work: impl FnOnce() -> T) -> (T, Duration) {
+        self.wait_idle();
+        let before = self.cpu();
+        let out = work();
+        (out, self.cpu() - before)
     }
 
     /// Waits (up to 15 s) until the process has been idle for a quarter of a second, so that
