@@ -555,8 +555,8 @@ impl Signoff {
     /// The keychain and the database are blocking and slow next to the network (every keychain
     /// call is a D-Bus round trip or two, and gnome-keyring serves one request at a time), so
     /// that work runs on the blocking pool, several accounts at once: the async workers keep
-    /// driving the provider calls already under way. Each provider's client secret is read once per run
-    /// instead of once per account.
+    /// driving the provider calls already under way. Each provider's client secret is read once
+    /// per run instead of once per account.
     async fn run_sign_outs(
         self: &Arc<Self>,
         mut accounts: Vec<Account>,
@@ -791,8 +791,8 @@ impl Signoff {
     }
 
     /// Revokes tokens read from `tokens` (batches, as [`read_tokens`] hands them over) at
-    /// `provider`, `concurrency` at a time,
-    /// without accounts. Memory stays flat however many tokens arrive.
+    /// `provider`, `concurrency` at a time, without accounts. Memory stays flat however many
+    /// tokens arrive.
     pub async fn revoke_bulk(
         &self,
         provider: &str,
