@@ -1,12 +1,14 @@
 //! The sign-out engine against real HTTP servers on 127.0.0.1: the seed providers' test servers
-//! (every row of the protocol table, and the faults) and the real `oidc-provider` package.
+//! (every row of the protocol table, and the faults) and the real `oidc-provider` package. Each
+//! sign-out goes through the shipped [`Engine::revoke`]; the many-account tests go through
+//! [`signoff_core::Signoff::sign_out_all`] with real accounts in the real keychain.
 
 mod oidc;
 mod seeds;
 
 use std::time::Duration;
 
-use signoff_core::engine::{DEFAULT_PER_HOST, Engine, EngineConfig, Job, Receipt, RetryPolicy};
+use signoff_core::engine::{DEFAULT_PER_HOST, Engine, EngineConfig, Receipt, RetryPolicy};
 use signoff_core::http::Timeouts;
 use signoff_core::profile::{Profile, ProfileSet};
 use signoff_core::{Account, SecretString, TokenBundle};
@@ -38,6 +40,40 @@ pub fn profile(toml: &str, id: &str) -> Profile {
 
 pub fn tokens(json: &str) -> TokenBundle {
     TokenBundle::from_json(json).unwrap()
+}
+
+/// One account's sign-out as a test states it: the account, its tokens, its profile.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub account: Account,
+    pub tokens: TokenBundle,
+    pub profile: Profile,
+    pub client_secret: Option<SecretString>,
+    pub verify: bool,
+}
+
+/// Signs a [`Job`] out through the shipped [`Engine::revoke`] and names the receipt's account.
+trait SignOutJob {
+    async fn sign_out(&self, job: &Job) -> Receipt;
+}
+
+impl SignOutJob for Engine {
+    async fn sign_out(&self, job: &Job) -> Receipt {
+        let report = self
+            .revoke(
+                &job.profile,
+                &job.tokens,
+                job.client_secret.as_ref(),
+                job.verify,
+            )
+            .await;
+        Receipt {
+            account: job.account.id.clone(),
+            provider: job.profile.id.clone(),
+            label: job.account.label.clone(),
+            report,
+        }
+    }
 }
 
 pub fn job(profile: &Profile, tokens: TokenBundle, secret: Option<&str>) -> Job {

@@ -3,7 +3,7 @@
 use signoff_core::outcome::Outcome;
 use signoff_tests::oidc::{BASIC_CLIENT, OidcProvider, POST_CLIENT};
 
-use crate::{assert_no_secret, engine, job, profile, tokens};
+use crate::{SignOutJob, assert_no_secret, engine, job, profile, tokens};
 
 fn oidc_profile(
     issuer: &url::Url,
@@ -68,7 +68,7 @@ async fn oidc_bad_client_credentials_fail_with_the_providers_error() {
         .await;
     assert_eq!(r.report.outcome, Outcome::Failed);
     assert_eq!(r.report.http_status, Some(401));
-    assert_eq!(r.report.error.as_ref().unwrap().code, "invalid_client");
+    assert_eq!(r.report.error.as_ref().unwrap().code(), "invalid_client");
     assert!(
         op.is_active(BASIC_CLIENT, &minted.refresh_token).await,
         "still live: nothing was revoked"
@@ -138,7 +138,7 @@ async fn oidc_metadata_for_another_issuer_is_refused() {
         ))
         .await;
     assert_eq!(r.report.outcome, Outcome::Failed);
-    assert_eq!(r.report.error.unwrap().code, "discovery_failed");
+    assert_eq!(r.report.error.unwrap().code(), "discovery_failed");
 }
 
 #[tokio::test]
@@ -161,8 +161,8 @@ async fn oidc_metadata_pointing_at_plain_http_off_loopback_is_refused() {
         .await;
     assert_eq!(r.report.outcome, Outcome::Failed);
     let e = r.report.error.unwrap();
-    assert_eq!(e.code, "discovery_failed");
-    let why = e.description.unwrap();
+    assert_eq!(e.code(), "discovery_failed");
+    let why = e.description().unwrap();
     assert!(
         why.contains("http://id.corp.example/revoke") && why.contains("is not https://"),
         "{why}"
@@ -182,5 +182,5 @@ async fn oidc_issuer_that_is_down_is_pending() {
         ))
         .await;
     assert_eq!(r.report.outcome, Outcome::Pending);
-    assert_eq!(r.report.error.unwrap().code, "network");
+    assert_eq!(r.report.error.unwrap().code(), "network");
 }

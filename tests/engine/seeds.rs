@@ -3,27 +3,31 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use signoff_core::engine::{DEFAULT_PER_HOST, EngineConfig, Receipt};
+use signoff_core::api::{AccountFilter, SignOutOptions};
+use signoff_core::audit::Actor;
+use signoff_core::engine::{DEFAULT_PER_HOST, Receipt};
 use signoff_core::outcome::Outcome;
+use signoff_core::{NewAccount, Paths, Signoff};
 use signoff_tests::servers::{self, Fault, TestServer};
 
-use crate::{assert_no_secret, engine, job, profile, tokens};
+use crate::{Job, SignOutJob, assert_no_secret, engine, job, profile, tokens};
 
 const MESHY_KEY: &str = "pk_acme_public";
 
+/// The built-in MeshyDB profile, pointed at the test server and filled in as a user would.
+fn meshy_toml(server: &TestServer) -> String {
+    format!(
+        "[[provider]]\nid = \"meshydb\"\nclient_id = \"{MESHY_KEY}\"\n\
+         revocation_endpoint = \"{}{{account}}/connect/revocation\"\n\
+         params = {{ account = \"{}\" }}\n",
+        server.base,
+        servers::MESHYDB_ACCOUNT
+    )
+}
+
 async fn meshy() -> (TestServer, signoff_core::profile::Profile) {
     let server = servers::meshydb(MESHY_KEY).await;
-    // The built-in MeshyDB profile, pointed at the test server and filled in as a user would.
-    let p = profile(
-        &format!(
-            "[[provider]]\nid = \"meshydb\"\nclient_id = \"{MESHY_KEY}\"\n\
-             revocation_endpoint = \"{}{{account}}/connect/revocation\"\n\
-             params = {{ account = \"{}\" }}\n",
-            server.base,
-            servers::MESHYDB_ACCOUNT
-        ),
-        "meshydb",
-    );
+    let p = profile(&meshy_toml(&server), "meshydb");
     (server, p)
 }
 
@@ -88,7 +92,7 @@ async fn meshydb_invalid_client_id_is_a_permanent_failure() {
     let r = meshy_sign_out(&server, &p, "meshy-rt-3").await;
     assert_eq!(r.report.outcome, Outcome::Failed);
     assert_eq!(r.report.http_status, Some(400));
-    assert_eq!(r.report.error.as_ref().unwrap().code, "invalid_client");
+    assert_eq!(r.report.error.as_ref().unwrap().code(), "invalid_client");
     assert_eq!(r.report.attempts, 1, "permanent errors are not retried");
     assert!(!server.is_ended("meshy-rt-3"));
 }
@@ -128,7 +132,7 @@ async fn meshydb_429_asking_for_longer_than_the_budget_is_pending_at_once() {
         r.report
             .error
             .unwrap()
-            .description
+            .description()
             .unwrap()
             .contains("Database limit")
     );
@@ -189,7 +193,7 @@ async fn persistent_503_backs_off_then_is_pending() {
     let r = meshy_sign_out(&server, &p, "meshy-rt-6").await;
     assert_eq!(r.report.outcome, Outcome::Pending);
     assert_eq!(r.report.attempts, 4, "max attempts");
-    assert_eq!(r.report.error.unwrap().code, "http_503");
+    assert_eq!(r.report.error.unwrap().code(), "http_503");
     assert!(!server.is_ended("meshy-rt-6"));
 }
 
@@ -213,8 +217,8 @@ async fn provider_down_is_pending_with_a_network_error() {
     assert_eq!(r.report.outcome, Outcome::Pending);
     assert_eq!(r.report.http_status, None);
     let e = r.report.error.unwrap();
-    assert_eq!(e.code, "network");
-    assert!(e.description.unwrap().contains("could not connect"));
+    assert_eq!(e.code(), "network");
+    assert!(e.description().unwrap().contains("could not connect"));
 }
 
 #[tokio::test]
@@ -227,7 +231,7 @@ async fn slow_beyond_the_timeout_is_pending() {
         r.report
             .error
             .unwrap()
-            .description
+            .description()
             .unwrap()
             .contains("timed out")
     );
@@ -239,12 +243,21 @@ async fn malformed_and_oversized_error_bodies_fail_cleanly() {
     server.fail_next(1, Fault::Malformed);
     let r = meshy_sign_out(&server, &p, "meshy-rt-10").await;
     assert_eq!(r.report.outcome, Outcome::Failed);
-    assert_eq!(r.report.error.unwrap().code, "http_400");
+    assert_eq!(r.report.error.unwrap().code(), "http_400");
 
     server.fail_next(1, Fault::Oversized(10 * 1024 * 1024));
     let r = meshy_sign_out(&server, &p, "meshy-rt-11").await;
     assert_eq!(r.report.outcome, Outcome::Failed);
-    assert!(r.report.error.unwrap().description.unwrap().chars().count() <= 301);
+    assert!(
+        r.report
+            .error
+            .unwrap()
+            .description()
+            .unwrap()
+            .chars()
+            .count()
+            <= 301
+    );
 }
 
 #[tokio::test]
@@ -255,7 +268,7 @@ async fn a_redirect_to_another_host_is_refused_and_the_token_never_arrives_there
     let r = meshy_sign_out(&server, &p, "meshy-rt-12").await;
     assert_eq!(r.report.outcome, Outcome::Failed);
     assert_eq!(r.report.http_status, Some(307));
-    assert_eq!(r.report.error.unwrap().code, "redirect_refused");
+    assert_eq!(r.report.error.unwrap().code(), "redirect_refused");
     assert!(elsewhere.seen().is_empty(), "the other host saw no request");
 }
 
@@ -335,9 +348,9 @@ async fn hyperid_bad_client_secret_fails_with_the_providers_error() {
     assert_eq!(r.report.outcome, Outcome::Failed);
     assert_eq!(r.report.http_status, Some(401));
     let e = r.report.error.unwrap();
-    assert_eq!(e.code, "invalid_client");
+    assert_eq!(e.code(), "invalid_client");
     assert_eq!(
-        e.description.as_deref(),
+        e.description(),
         Some("Invalid client or Invalid client credentials")
     );
     assert!(!server.is_ended("hyper-rt-3"));
@@ -398,15 +411,16 @@ async fn hyperid_without_a_refresh_token_revokes_the_access_token() {
 
 // --- Matar (bearer-logout) -----------------------------------------------------------------
 
+fn matar_toml(server: &TestServer) -> String {
+    format!(
+        "[[provider]]\nid = \"matar\"\nlogout_endpoint = \"{}api/v1/logout\"\n",
+        server.base
+    )
+}
+
 async fn matar() -> (TestServer, signoff_core::profile::Profile) {
     let server = servers::matar().await;
-    let p = profile(
-        &format!(
-            "[[provider]]\nid = \"matar\"\nlogout_endpoint = \"{}api/v1/logout\"\n",
-            server.base
-        ),
-        "matar",
-    );
+    let p = profile(&matar_toml(&server), "matar");
     (server, p)
 }
 
@@ -444,8 +458,8 @@ async fn matar_expired_token_needs_attention() {
         .await;
     assert_eq!(r.report.outcome, Outcome::Failed);
     let e = r.report.error.unwrap();
-    assert_eq!(e.code, "token_expired");
-    assert_eq!(e.description.as_deref(), Some("The token has expired."));
+    assert_eq!(e.code(), "token_expired");
+    assert_eq!(e.description(), Some("The token has expired."));
 }
 
 #[tokio::test]
@@ -455,12 +469,36 @@ async fn matar_without_an_access_token_fails_without_calling() {
         .sign_out(&job(&p, tokens(r#"{"refresh_token":"matar-rt"}"#), None))
         .await;
     assert_eq!(r.report.outcome, Outcome::Failed);
-    assert_eq!(r.report.error.unwrap().code, "no_access_token");
+    assert_eq!(r.report.error.unwrap().code(), "no_access_token");
     assert_eq!(r.report.attempts, 0);
     assert!(server.seen().is_empty());
 }
 
 // --- Everywhere at once --------------------------------------------------------------------
+
+const ADMIN: SignOutOptions = SignOutOptions {
+    actor: Actor::Admin,
+    verify: false,
+};
+
+/// A Signoff on a throwaway data dir whose providers.toml is `toml` (and no system profiles),
+/// with the engine's default settings, holding one real account per job in the real keychain.
+fn accounts(toml: &str, jobs: Vec<Job>) -> (tempfile::TempDir, Arc<Signoff>) {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(home.path().join("providers.toml"), toml).unwrap();
+    let core = Signoff::open(Paths::under(home.path()))
+        .unwrap()
+        .with_system_profiles(None);
+    for j in jobs {
+        let new = NewAccount {
+            provider_id: j.profile.id.clone(),
+            label: j.account.label.clone(),
+            subject: None,
+        };
+        core.add_account(new, j.tokens, Actor::Admin).unwrap();
+    }
+    (home, Arc::new(core))
+}
 
 #[tokio::test]
 async fn sign_out_everywhere_runs_concurrently_bounded_per_host_and_streams_receipts() {
@@ -487,11 +525,20 @@ async fn sign_out_everywhere_runs_concurrently_bounded_per_host_and_streams_rece
             None,
         ));
     }
-    let engine = Arc::new(engine());
+    let toml = format!(
+        "{}\n{}",
+        meshy_toml(&meshy_server),
+        matar_toml(&matar_server)
+    );
+    let (_home, core) = accounts(&toml, jobs);
     let mut streamed = Vec::new();
-    let receipts = engine
-        .sign_out_all(jobs, |r| streamed.push(r.account.clone()))
-        .await;
+    let receipts = core
+        .sign_out_all(&AccountFilter::default(), ADMIN, |r| {
+            streamed.push(r.account.clone())
+        })
+        .await
+        .unwrap()
+        .results;
     assert_eq!(receipts.len(), 2 * per_host);
     assert_eq!(
         streamed.len(),
@@ -521,15 +568,19 @@ async fn a_dozen_accounts_at_one_provider_are_signed_out_in_one_wave_by_default(
     // "Sign out everywhere" with ~10 accounts at one provider takes one round trip, not three.
     let (server, p) = meshy().await;
     server.fail_always(Some(Fault::Slow(Duration::from_millis(300))));
-    let jobs = (0..12)
+    let jobs: Vec<Job> = (0..12)
         .map(|i| {
             let rt = format!("dozen-rt-{i}");
             server.issue(&rt);
             job(&p, tokens(&format!(r#"{{"refresh_token":"{rt}"}}"#)), None)
         })
         .collect();
-    let engine = Arc::new(signoff_core::engine::Engine::new(EngineConfig::default()));
-    let receipts = engine.sign_out_all(jobs, |_| {}).await;
+    let (_home, core) = accounts(&meshy_toml(&server), jobs);
+    let receipts = core
+        .sign_out_all(&AccountFilter::default(), ADMIN, |_| {})
+        .await
+        .unwrap()
+        .results;
     assert!(
         receipts
             .iter()
@@ -547,6 +598,6 @@ async fn an_http_endpoint_off_loopback_is_never_called() {
         .sign_out(&job(&p, tokens(r#"{"access_token":"at-insecure"}"#), None))
         .await;
     assert_eq!(r.report.outcome, Outcome::Failed);
-    assert_eq!(r.report.error.unwrap().code, "insecure_endpoint");
+    assert_eq!(r.report.error.unwrap().code(), "insecure_endpoint");
     assert_eq!(r.report.http_status, None);
 }

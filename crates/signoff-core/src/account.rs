@@ -35,8 +35,20 @@ impl std::fmt::Display for AccountId {
 }
 
 /// Where an account stands, as a person sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::Display,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum AccountStatus {
     /// Being added: the row exists, the token may not be in the keychain yet.
     Adding,
@@ -53,28 +65,34 @@ pub enum AccountStatus {
 }
 
 impl AccountStatus {
+    /// The name as it appears in JSON, the store and logs.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Adding => "adding",
-            Self::SignedIn => "signed_in",
-            Self::SigningOut => "signing_out",
-            Self::Pending => "pending",
-            Self::NeedsAttention => "needs_attention",
-            Self::SignedOut => "signed_out",
-        }
+        self.into()
     }
 
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "adding" => Self::Adding,
-            "signed_in" => Self::SignedIn,
-            "signing_out" => Self::SigningOut,
-            "pending" => Self::Pending,
-            "needs_attention" => Self::NeedsAttention,
-            "signed_out" => Self::SignedOut,
-            _ => return None,
-        })
+    /// What a person may do to an account in this status, in the order the window offers it.
+    pub fn actions(self) -> &'static [AccountAction] {
+        match self {
+            Self::SignedIn => &[AccountAction::SignOut],
+            Self::Pending | Self::NeedsAttention => {
+                &[AccountAction::RetryNow, AccountAction::Forget]
+            }
+            Self::Adding | Self::SigningOut | Self::SignedOut => &[],
+        }
     }
+}
+
+/// An action on one account, as the window's buttons and the tray offer them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::IntoStaticStr)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum AccountAction {
+    /// End the session at the provider, then delete the tokens here.
+    SignOut,
+    /// Try a pending or failed sign-out again now.
+    RetryNow,
+    /// Delete the tokens here without revoking (the session may live on).
+    Forget,
 }
 
 /// An account as listed to people: who, where, since when, and a plain status.
@@ -92,7 +110,7 @@ pub struct Account {
     pub next_attempt_at: Option<OffsetDateTime>,
     /// For `pending` and `needs_attention`: the provider's last error (never a token).
     #[serde(default)]
-    pub last_error: Option<crate::outcome::ProviderError>,
+    pub last_error: Option<crate::outcome::Reason>,
     /// When the access token expires, where known.
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub access_expires_at: Option<OffsetDateTime>,
@@ -225,7 +243,7 @@ mod tests {
             AccountStatus::NeedsAttention,
             AccountStatus::SignedOut,
         ] {
-            assert_eq!(AccountStatus::parse(s.as_str()), Some(s));
+            assert_eq!(s.as_str().parse::<AccountStatus>().ok(), Some(s));
         }
     }
 }

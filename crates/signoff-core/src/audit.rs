@@ -3,11 +3,25 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::outcome::Outcome;
+use crate::account::Account;
+use crate::engine::Report;
+use crate::outcome::{Outcome, Reason};
 
 /// Who started an action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::Display,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Actor {
     /// A person in the app window.
     User,
@@ -20,29 +34,27 @@ pub enum Actor {
 }
 
 impl Actor {
+    /// The name as it appears in JSON, the store and logs.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::User => "user",
-            Self::Admin => "admin",
-            Self::Tray => "tray",
-            Self::System => "system",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "user" => Self::User,
-            "admin" => Self::Admin,
-            "tray" => Self::Tray,
-            "system" => Self::System,
-            _ => return None,
-        })
+        self.into()
     }
 }
 
 /// What was done.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::Display,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Action {
     AddAccount,
     SignOut,
@@ -54,29 +66,9 @@ pub enum Action {
 }
 
 impl Action {
+    /// The name as it appears in JSON, the store and logs.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::AddAccount => "add_account",
-            Self::SignOut => "sign_out",
-            Self::RetrySignOut => "retry_sign_out",
-            Self::Forget => "forget",
-            Self::SetClientSecret => "set_client_secret",
-            Self::BulkRevoke => "bulk_revoke",
-            Self::CheckTokens => "check_tokens",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "add_account" => Self::AddAccount,
-            "sign_out" => Self::SignOut,
-            "retry_sign_out" => Self::RetrySignOut,
-            "forget" => Self::Forget,
-            "set_client_secret" => Self::SetClientSecret,
-            "bulk_revoke" => Self::BulkRevoke,
-            "check_tokens" => Self::CheckTokens,
-            _ => return None,
-        })
+        self.into()
     }
 }
 
@@ -122,5 +114,43 @@ impl AuditEntry {
             verified: None,
             detail: None,
         }
+    }
+
+    /// Names the account: its id, provider and label.
+    pub fn account(mut self, account: &Account) -> Self {
+        self.account = Some(account.id.to_string());
+        self.provider = Some(account.provider_id.clone());
+        self.label = Some(account.label.clone());
+        self
+    }
+
+    /// Names the provider (for entries about a provider rather than an account).
+    pub fn provider(mut self, provider_id: &str) -> Self {
+        self.provider = Some(provider_id.to_owned());
+        self
+    }
+
+    /// A short free-text detail.
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    /// The reason something did not end as hoped: its code and description.
+    pub fn error(mut self, error: Option<&Reason>) -> Self {
+        self.error_code = error.map(|e| e.code().to_owned());
+        self.error_description = error.and_then(|e| e.description().map(str::to_owned));
+        self
+    }
+
+    /// What a sign-out's provider calls came to: outcome, last status, error, attempts,
+    /// verification and note.
+    pub fn report(mut self, report: &Report) -> Self {
+        self.outcome = Some(report.outcome);
+        self.http_status = report.http_status;
+        self.attempts = Some(report.attempts);
+        self.verified = report.verified;
+        self.detail = report.note.clone();
+        self.error(report.error.as_ref())
     }
 }

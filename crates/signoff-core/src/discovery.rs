@@ -7,7 +7,7 @@ use serde::Deserialize;
 use url::Url;
 
 use crate::http::{self, CallError};
-use crate::outcome::{ProviderError, Verdict, parse_retry_after, provider_error};
+use crate::outcome::{Reason, ReasonKind, Verdict, parse_retry_after, provider_error};
 use crate::profile::is_allowed_endpoint;
 
 /// The endpoints Signoff uses from a provider's metadata.
@@ -78,12 +78,12 @@ pub async fn discover(client: &reqwest::Client, issuer: &Url) -> Result<Metadata
             status => last = Some(status),
         }
     }
-    Err(Verdict::Permanent(ProviderError::new(
-        "discovery_failed",
-        Some(format!(
+    Err(Verdict::Permanent(Reason::new(
+        ReasonKind::DiscoveryFailed,
+        format!(
             "no metadata at {issuer}'s well-known locations (last status {})",
             last.unwrap_or_default()
-        )),
+        ),
     )))
 }
 
@@ -94,7 +94,7 @@ pub fn parse_metadata(issuer: &Url, body: &[u8]) -> Result<Metadata, Verdict> {
 }
 
 fn parse(issuer: &Url, body: &[u8]) -> Result<Metadata, Verdict> {
-    let bad = |why: String| Verdict::Permanent(ProviderError::new("discovery_failed", Some(why)));
+    let bad = |why: String| Verdict::Permanent(Reason::new(ReasonKind::DiscoveryFailed, why));
     let raw: RawMetadata = serde_json::from_slice(body).map_err(|_| {
         bad("the provider's metadata is not the JSON document discovery expects".into())
     })?;

@@ -9,49 +9,63 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Stable, machine-readable error codes. Their `snake_case` names are part of Signoff's interface:
 /// the CLI prints them in `--json` output and the app turns them into sentences.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::Display,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[non_exhaustive]
 pub enum ErrorCode {
+    /// No Secret Service answers on the session bus (none running, no D-Bus session).
     KeychainUnavailable,
+    /// The keychain is locked and was not unlocked.
     KeychainLocked,
+    /// The keychain refused an operation for another reason.
     KeychainError,
+    /// The account database failed (or could not be migrated).
     StoreError,
+    /// An argument was refused (its field and why are in the message).
     InvalidInput,
+    /// No account, provider or other thing with that id.
     NotFound,
+    /// Reading or writing a file failed.
     Io,
+    /// Signing in failed (the provider refused, or its answer was unusable).
     SignInFailed,
+    /// The person cancelled the sign-in.
+    SignInCancelled,
+    /// The browser did not come back within the sign-in's time.
+    SignInTimedOut,
+    /// The provider refused a pasted token; nothing was stored.
     TokenRejected,
+    /// A pasted token could not be checked with the provider; nothing was stored.
     CheckUnavailable,
+    /// Another Signoff process is working on that account right now; try again shortly.
+    Busy,
 }
 
 impl ErrorCode {
     /// The code as it appears in JSON and logs.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::KeychainUnavailable => "keychain_unavailable",
-            Self::KeychainLocked => "keychain_locked",
-            Self::KeychainError => "keychain_error",
-            Self::StoreError => "store_error",
-            Self::InvalidInput => "invalid_input",
-            Self::NotFound => "not_found",
-            Self::Io => "io",
-            Self::SignInFailed => "sign_in_failed",
-            Self::TokenRejected => "token_rejected",
-            Self::CheckUnavailable => "check_unavailable",
-        }
-    }
-}
-
-impl std::fmt::Display for ErrorCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+        self.into()
     }
 }
 
 /// Everything that can go wrong in the core. Messages say what happened and what to do; they
 /// never contain a token or a client secret.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
+    /// No Secret Service answers on the session bus.
     #[error(
         "the OS keychain is not available ({detail}). Signoff keeps tokens only in the keychain: \
          start a Secret Service (for example gnome-keyring or KeePassXC) in your desktop session \
@@ -59,15 +73,18 @@ pub enum Error {
     )]
     KeychainUnavailable { detail: String },
 
+    /// The keychain is locked and was not unlocked.
     #[error(
         "the OS keychain is locked ({detail}). Unlock your keyring (log in to your desktop \
          session, or unlock it in your keyring manager) and try again"
     )]
     KeychainLocked { detail: String },
 
+    /// The keychain refused an operation for another reason.
     #[error("the OS keychain refused the operation: {detail}")]
     Keychain { detail: String },
 
+    /// A database operation failed (nothing was changed).
     #[error("the account database at {path} failed: {source}")]
     Store {
         path: PathBuf,
@@ -75,6 +92,7 @@ pub enum Error {
         source: rusqlite::Error,
     },
 
+    /// The database could not be brought to the current schema.
     #[error("the account database at {path} could not be migrated: {source}")]
     Migration {
         path: PathBuf,
@@ -82,24 +100,42 @@ pub enum Error {
         source: rusqlite_migration::Error,
     },
 
+    /// An argument was refused.
     #[error("invalid {field}: {reason}")]
     InvalidInput { field: &'static str, reason: String },
 
+    /// No such account (or other thing).
     #[error("no {what} with id {id}")]
     NotFound { what: &'static str, id: String },
 
+    /// Signing in failed.
     #[error("signing in failed: {reason}")]
     SignIn { reason: String },
 
+    /// The person cancelled the sign-in.
+    #[error("the sign-in was cancelled")]
+    SignInCancelled,
+
+    /// The browser did not come back in time.
+    #[error("signing in failed: no answer from the browser within {secs} s")]
+    SignInTimedOut { secs: u64 },
+
+    /// Another Signoff process holds the account's claim.
+    #[error("another Signoff process is {doing} right now; try again in a moment")]
+    Busy { doing: &'static str },
+
+    /// The provider refused a pasted token.
     #[error("{provider} does not accept this token ({detail}); nothing was stored")]
     TokenRejected { provider: String, detail: String },
 
+    /// A pasted token could not be checked.
     #[error(
         "could not check the token with {provider} ({detail}); nothing was stored, try again \
          later"
     )]
     CheckUnavailable { provider: String, detail: String },
 
+    /// A file could not be read or written.
     #[error("{action} {path}: {source}")]
     Io {
         action: &'static str,
@@ -121,6 +157,9 @@ impl Error {
             Self::NotFound { .. } => ErrorCode::NotFound,
             Self::Io { .. } => ErrorCode::Io,
             Self::SignIn { .. } => ErrorCode::SignInFailed,
+            Self::SignInCancelled => ErrorCode::SignInCancelled,
+            Self::SignInTimedOut { .. } => ErrorCode::SignInTimedOut,
+            Self::Busy { .. } => ErrorCode::Busy,
             Self::TokenRejected { .. } => ErrorCode::TokenRejected,
             Self::CheckUnavailable { .. } => ErrorCode::CheckUnavailable,
         }

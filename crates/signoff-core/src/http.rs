@@ -6,7 +6,7 @@ use std::time::Duration;
 use reqwest::header::{HeaderMap, LOCATION, RETRY_AFTER};
 use url::Url;
 
-use crate::outcome::{BODY_LIMIT, ProviderError};
+use crate::outcome::{BODY_LIMIT, Reason, ReasonKind};
 use crate::profile::{ClientAuth, Profile, is_allowed_endpoint};
 use crate::secret::SecretString;
 
@@ -39,14 +39,14 @@ pub struct Answer {
 #[derive(Debug, Clone)]
 pub enum CallError {
     /// The URL may not carry a token (not https, and not loopback http).
-    Refused(ProviderError),
+    Refused(Reason),
     /// Connection failed or timed out: worth retrying.
-    Network(ProviderError),
+    Network(Reason),
 }
 
 impl CallError {
     /// What went wrong, whichever way the call failed.
-    pub fn into_error(self) -> ProviderError {
+    pub fn into_error(self) -> Reason {
         let (Self::Refused(e) | Self::Network(e)) = self;
         e
     }
@@ -65,32 +65,61 @@ pub fn client(timeouts: Timeouts) -> reqwest::Client {
         .expect("HTTP client configuration is valid")
 }
 
-/// A token-carrying request ready to send.
+/// A token-carrying `POST` ready to send. Every form value, the Basic password and the bearer
+/// token are held as [`SecretString`]s (tokens and client secrets travel there), so `Debug`
+/// prints `[redacted]` for them and they are zeroed when the call is dropped.
 #[derive(Debug)]
 pub struct Call<'a> {
-    pub url: &'a Url,
-    pub form: Vec<(&'static str, String)>,
-    pub basic_auth: Option<(String, String)>,
-    pub bearer: Option<String>,
+    url: &'a Url,
+    form: Vec<(&'static str, SecretString)>,
+    basic_auth: Option<(String, SecretString)>,
+    bearer: Option<SecretString>,
 }
 
-impl Call<'_> {
+impl<'a> Call<'a> {
+    /// A `POST` to `url` with nothing in it yet.
+    pub fn post(url: &'a Url) -> Self {
+        Self {
+            url,
+            form: Vec::new(),
+            basic_auth: None,
+            bearer: None,
+        }
+    }
+
+    /// Adds a form field that is not secret (`grant_type`, `token_type_hint`, `client_id`).
+    pub fn field(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.form.push((name, SecretString::new(value.into())));
+        self
+    }
+
+    /// Adds a form field that carries a secret (a token, a code, a verifier, a password).
+    pub fn secret_field(mut self, name: &'static str, value: &SecretString) -> Self {
+        self.form.push((name, value.clone()));
+        self
+    }
+
+    /// Sends `token` as `Authorization: Bearer`.
+    pub fn bearer(mut self, token: &SecretString) -> Self {
+        self.bearer = Some(token.clone());
+        self
+    }
+
     /// Adds the client's authentication the way the profile says: HTTP Basic (id and secret
     /// form-encoded first, RFC 6749 §2.3.1), both in the form, or a public client's id alone.
-    pub fn authenticate(&mut self, profile: &Profile, secret: Option<&SecretString>) {
+    pub fn authenticate(mut self, profile: &Profile, secret: Option<&SecretString>) -> Self {
         let Some(client_id) = profile.client_id.clone() else {
-            return;
+            return self;
         };
         match (profile.client_auth, secret) {
             (ClientAuth::Basic, Some(secret)) => {
-                self.basic_auth = Some((client_id, secret.expose_secret().to_owned()));
+                self.basic_auth = Some((client_id, secret.clone()));
+                self
             }
-            (ClientAuth::Post, Some(secret)) => {
-                self.form.push(("client_id", client_id));
-                self.form
-                    .push(("client_secret", secret.expose_secret().to_owned()));
-            }
-            _ => self.form.push(("client_id", client_id)),
+            (ClientAuth::Post, Some(secret)) => self
+                .field("client_id", client_id)
+                .secret_field("client_secret", secret),
+            _ => self.field("client_id", client_id),
         }
     }
 
@@ -99,13 +128,23 @@ impl Call<'_> {
         check_endpoint(self.url)?;
         let mut req = client.post(self.url.clone());
         if !self.form.is_empty() {
-            req = req.form(&self.form);
+            let body = SecretString::new(
+                url::form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(self.form.iter().map(|(k, v)| (*k, v.expose_secret())))
+                    .finish(),
+            );
+            req = req
+                .header(
+                    reqwest::header::CONTENT_TYPE,
+                    "application/x-www-form-urlencoded",
+                )
+                .body(body.expose_secret().to_owned());
         }
         if let Some((user, pass)) = &self.basic_auth {
-            req = req.basic_auth(form_encode(user), Some(form_encode(pass)));
+            req = req.basic_auth(form_encode(user), Some(form_encode(pass.expose_secret())));
         }
         if let Some(token) = &self.bearer {
-            req = req.bearer_auth(token);
+            req = req.bearer_auth(token.expose_secret());
         }
         read_answer(req.send().await.map_err(network_error)?).await
     }
@@ -142,12 +181,12 @@ fn check_endpoint(url: &Url) -> Result<(), CallError> {
     if is_allowed_endpoint(url) {
         return Ok(());
     }
-    Err(CallError::Refused(ProviderError::new(
-        "insecure_endpoint",
-        Some(format!(
+    Err(CallError::Refused(Reason::new(
+        ReasonKind::InsecureEndpoint,
+        format!(
             "{} is not https:// (plain http is only allowed to loopback addresses)",
             url.origin().ascii_serialization()
-        )),
+        ),
     )))
 }
 
@@ -166,16 +205,24 @@ fn network_error(e: reqwest::Error) -> CallError {
     };
     // reqwest's message names the URL (never a token: tokens travel in bodies and headers).
     let mut detail = e.to_string();
+    let mut kind = ReasonKind::Network;
     let mut source = std::error::Error::source(&e);
     while let Some(s) = source {
         detail.push_str(": ");
         detail.push_str(&s.to_string());
+        // io::Error hides its inner error from `source()`: look inside it too.
+        let inner = s
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .map(|i| i as &(dyn std::error::Error + 'static));
+        if s.downcast_ref::<rustls::Error>().is_some()
+            || inner.is_some_and(|i| i.downcast_ref::<rustls::Error>().is_some())
+        {
+            kind = ReasonKind::Tls;
+        }
         source = s.source();
     }
-    CallError::Network(ProviderError::new(
-        "network",
-        Some(format!("{what} ({detail})")),
-    ))
+    CallError::Network(Reason::new(kind, format!("{what} ({detail})")))
 }
 
 /// GETs a JSON document, with a bearer token when one is given (discovery metadata, or a

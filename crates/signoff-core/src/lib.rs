@@ -22,9 +22,10 @@ pub mod store;
 pub mod tokens;
 pub mod vault;
 
-pub use account::{Account, AccountId, AccountStatus, NewAccount};
+pub use account::{Account, AccountAction, AccountId, AccountStatus, NewAccount};
 pub use api::Signoff;
 pub use error::{Error, ErrorCode, Result};
+pub use outcome::{Reason, ReasonKind};
 pub use paths::Paths;
 pub use secret::SecretString;
 pub use tokens::TokenBundle;

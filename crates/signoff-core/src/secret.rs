@@ -3,8 +3,8 @@
 use serde::{Deserialize, Deserializer};
 use zeroize::Zeroizing;
 
-/// A token or client secret held in memory. `Debug` and `Display` print `[redacted]`; there is
-/// deliberately no `Serialize`, so a secret cannot end up in JSON, IPC payloads or the database by
+/// A token or client secret held in memory. `Debug` prints `[redacted]`; there is deliberately no
+/// `Display` (a secret cannot be formatted into a message by accident) and no `Serialize`, so a secret cannot end up in JSON, IPC payloads or the database by
 /// accident. Use [`SecretString::expose_secret`] at the one place a secret must leave (the keychain
 /// or an HTTP request body).
 #[derive(Clone, Default)]
@@ -39,12 +39,6 @@ impl std::fmt::Debug for SecretString {
     }
 }
 
-impl std::fmt::Display for SecretString {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
-
 impl<'de> Deserialize<'de> for SecretString {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         String::deserialize(d).map(Self::new)
@@ -59,7 +53,6 @@ mod tests {
     fn debug_and_display_never_show_the_value() {
         let s = SecretString::new("hunter2-refresh".into());
         assert_eq!(format!("{s:?}"), "[redacted]");
-        assert_eq!(format!("{s}"), "[redacted]");
         assert_eq!(format!("{:?}", Some(&s)), "Some([redacted])");
         assert_eq!(s.expose_secret(), "hunter2-refresh");
     }

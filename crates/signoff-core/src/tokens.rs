@@ -19,10 +19,10 @@ pub struct TokenBundle {
 
 impl TokenBundle {
     /// Parses a bundle from JSON such as `{"refresh_token": "..."}` (any subset of the three
-    /// fields). Blank tokens are treated as absent; a bundle with no token at all is rejected.
-    /// The error never quotes the input.
+    /// fields), then checks it as [`TokenBundle::validated`] does. The error never quotes the
+    /// input.
     pub fn from_json(json: &str) -> Result<Self> {
-        let mut bundle: TokenBundle = serde_json::from_str(json).map_err(|e| {
+        let bundle: TokenBundle = serde_json::from_str(json).map_err(|e| {
             Error::invalid(
                 "tokens",
                 format!(
@@ -34,10 +34,18 @@ impl TokenBundle {
                 ),
             )
         })?;
+        bundle.validated()
+    }
+
+    /// The one check every bundle passes before it is stored, whether it came from the CLI,
+    /// the window (IPC) or a sign-in: blank tokens count as absent, surrounding whitespace is
+    /// trimmed, a token with spaces, line breaks or non-ASCII characters inside is refused, and
+    /// a bundle with no token at all is refused. The error never quotes a token.
+    pub fn validated(mut self) -> Result<Self> {
         for (name, t) in [
-            ("refresh_token", &mut bundle.refresh_token),
-            ("access_token", &mut bundle.access_token),
-            ("id_token", &mut bundle.id_token),
+            ("refresh_token", &mut self.refresh_token),
+            ("access_token", &mut self.access_token),
+            ("id_token", &mut self.id_token),
         ] {
             if t.as_ref().is_some_and(SecretString::is_blank) {
                 *t = None;
@@ -59,10 +67,10 @@ impl TokenBundle {
                 }
             }
         }
-        if bundle.is_empty() {
+        if self.is_empty() {
             return Err(Error::invalid("tokens", "no token given"));
         }
-        Ok(bundle)
+        Ok(self)
     }
 
     /// True when the bundle holds no token.

@@ -10,7 +10,10 @@ use sha2::{Digest, Sha256};
 use tokio::sync::mpsc::Receiver;
 use zeroize::Zeroizing;
 
+use super::Signoff;
+use crate::audit::{Action, Actor, AuditEntry};
 use crate::engine::{Engine, EngineConfig, Report};
+use crate::error::Result;
 use crate::outcome::Outcome;
 use crate::profile::{Profile, Protocol, TokenKind};
 use crate::secret::SecretString;
@@ -103,10 +106,47 @@ pub fn read_tokens(input: impl std::io::Read + Send + 'static) -> Receiver<Vec<S
     rx
 }
 
+impl Signoff {
+    /// Revokes tokens read from `tokens` (batches, as [`read_tokens`] hands them over) at
+    /// `provider`, `concurrency` at a time, without accounts. Memory stays flat however many
+    /// tokens arrive.
+    pub async fn revoke_bulk(
+        self: &std::sync::Arc<Self>,
+        provider: &str,
+        hint: TokenKind,
+        concurrency: usize,
+        tokens: Receiver<Vec<SecretString>>,
+        actor: Actor,
+        on_result: impl FnMut(&BulkResult),
+    ) -> Result<BulkSummary> {
+        let profile = self.providers().get(provider)?.clone();
+        let id = profile.id.clone();
+        let secret = self
+            .blocking(move |core| core.vault()?.client_secret(&id))
+            .await?;
+        let summary = run(
+            self.engine_config,
+            profile,
+            secret,
+            hint,
+            concurrency,
+            tokens,
+            on_result,
+        )
+        .await;
+        let entry = AuditEntry::new(actor, Action::BulkRevoke)
+            .provider(provider)
+            .detail(summary.describe());
+        self.blocking(move |core| core.store.append_audit(&entry))
+            .await?;
+        Ok(summary)
+    }
+}
+
 /// Revokes every token `tokens` delivers, `concurrency` at a time. The calls are driven from
 /// this one task (no task per token): with tens of thousands of tokens, handing each one to
 /// another thread and back cost more than the revocation itself.
-pub(super) async fn run(
+async fn run(
     config: EngineConfig,
     mut profile: Profile,
     secret: Option<SecretString>,

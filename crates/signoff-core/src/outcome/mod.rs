@@ -1,13 +1,29 @@
 //! The outcome vocabulary (the receipt) and the classifier that turns a provider's answer
 //! (status, `Retry-After`, body) into a verdict. Pure functions: no I/O.
 
+mod reason;
+pub use reason::{Reason, ReasonKind};
+
 use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
 /// What happened to one account's sign-out. Exactly one per account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::Display,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Outcome {
     /// The provider confirmed; the keychain entry can go.
     Revoked,
@@ -22,63 +38,14 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// The name as it appears in JSON, the store and logs.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Revoked => "revoked",
-            Self::AlreadyRevoked => "already_revoked",
-            Self::LocalOnly => "local_only",
-            Self::Pending => "pending",
-            Self::Failed => "failed",
-        }
-    }
-
-    /// Parses the snake_case name.
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "revoked" => Self::Revoked,
-            "already_revoked" => Self::AlreadyRevoked,
-            "local_only" => Self::LocalOnly,
-            "pending" => Self::Pending,
-            "failed" => Self::Failed,
-            _ => return None,
-        })
+        self.into()
     }
 
     /// True when the keychain entry may be deleted.
     pub fn is_done(self) -> bool {
         matches!(self, Self::Revoked | Self::AlreadyRevoked | Self::LocalOnly)
-    }
-}
-
-impl std::fmt::Display for Outcome {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The provider's own error, as it said it (tokens scrubbed), or ours when the call failed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ProviderError {
-    pub code: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-}
-
-impl ProviderError {
-    pub fn new(code: impl Into<String>, description: impl Into<Option<String>>) -> Self {
-        Self {
-            code: code.into(),
-            description: description.into(),
-        }
-    }
-}
-
-impl std::fmt::Display for ProviderError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.description {
-            Some(d) => write!(f, "{}: {d}", self.code),
-            None => f.write_str(&self.code),
-        }
     }
 }
 
@@ -99,11 +66,11 @@ pub enum Verdict {
     /// Ended: `Revoked` or `AlreadyRevoked`.
     Ended(Outcome),
     /// Never worth retrying as is.
-    Permanent(ProviderError),
+    Permanent(Reason),
     /// Try again, after `after` when the provider said so.
     Retry {
         after: Option<Duration>,
-        error: ProviderError,
+        error: Reason,
     },
 }
 
@@ -127,9 +94,9 @@ pub fn classify(
     let error = || provider_error(status, body, secrets);
     match status {
         200..=299 => Verdict::Ended(Outcome::Revoked),
-        300..=399 => Verdict::Permanent(ProviderError::new(
-            "redirect_refused",
-            Some(format!(
+        300..=399 => Verdict::Permanent(Reason::new(
+            ReasonKind::RedirectRefused,
+            format!(
                 "the endpoint answered {status} with a redirect{}; Signoff never follows redirects \
                  on revoke or logout calls, so check the profile's URL",
                 location
@@ -138,7 +105,7 @@ pub fn classify(
                         .host_str()
                         .map(|h| format!(" to {}", clean(h, secrets, 253))))
                     .unwrap_or_default()
-            )),
+            ),
         )),
         429 | 503 => Verdict::Retry {
             after: retry_after.and_then(|v| parse_retry_after(v, now)),
@@ -150,7 +117,7 @@ pub fn classify(
         },
         400..=499 => {
             let e = error();
-            match (kind, status, e.code.as_str()) {
+            match (kind, status, e.code()) {
                 (CallKind::KeycloakLogout, 400, "invalid_grant") => {
                     Verdict::Ended(Outcome::AlreadyRevoked)
                 }
@@ -160,9 +127,9 @@ pub fn classify(
                 _ => Verdict::Permanent(e),
             }
         }
-        _ => Verdict::Permanent(ProviderError::new(
-            "unexpected_status",
-            Some(format!("the provider answered with HTTP status {status}")),
+        _ => Verdict::Permanent(Reason::new(
+            ReasonKind::UnexpectedStatus,
+            format!("the provider answered with HTTP status {status}"),
         )),
     }
 }
@@ -188,7 +155,7 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
 
 /// Reads the provider's error from a body: OAuth's `{error, error_description}`, Matar's
 /// `{error, description}`, `{message}`, or plain text. Falls back to `http_<status>`.
-pub fn provider_error(status: u16, body: &[u8], secrets: &[&str]) -> ProviderError {
+pub fn provider_error(status: u16, body: &[u8], secrets: &[&str]) -> Reason {
     let fallback = format!("http_{status}");
     let text = String::from_utf8_lossy(&body[..body.len().min(BODY_LIMIT)]);
     let json: Option<serde_json::Value> = serde_json::from_str(&text).ok();
@@ -218,7 +185,7 @@ pub fn provider_error(status: u16, body: &[u8], secrets: &[&str]) -> ProviderErr
     let description = description
         .map(|d| clean(&d, secrets, DESCRIPTION_LIMIT))
         .filter(|d| !d.is_empty());
-    ProviderError { code, description }
+    Reason::provider(code, description)
 }
 
 /// Scrubs secrets, drops control characters and caps the length.

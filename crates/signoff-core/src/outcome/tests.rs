@@ -20,7 +20,7 @@ fn c(kind: CallKind, status: u16, body: &str) -> Verdict {
 
 fn permanent_code(v: Verdict) -> String {
     match v {
-        Verdict::Permanent(e) => e.code,
+        Verdict::Permanent(e) => e.code().to_owned(),
         other => panic!("expected permanent, got {other:?}"),
     }
 }
@@ -67,8 +67,8 @@ fn meshydb_seed_answers() {
     match v {
         Verdict::Retry { after, error } => {
             assert_eq!(after, Some(Duration::from_secs(7)));
-            assert_eq!(error.code, "http_429");
-            assert!(error.description.unwrap().contains("Database limit"));
+            assert_eq!(error.code(), "http_429");
+            assert!(error.description().unwrap().contains("Database limit"));
         }
         other => panic!("{other:?}"),
     }
@@ -143,8 +143,8 @@ fn matar_seed_answers() {
         r#"{"description":"The token has expired.","error":"token_expired"}"#,
     ) {
         Verdict::Permanent(e) => {
-            assert_eq!(e.code, "token_expired");
-            assert_eq!(e.description.as_deref(), Some("The token has expired."));
+            assert_eq!(e.code(), "token_expired");
+            assert_eq!(e.description(), Some("The token has expired."));
         }
         other => panic!("{other:?}"),
     }
@@ -220,8 +220,8 @@ fn redirects_are_refused_and_name_the_host() {
     );
     match v {
         Verdict::Permanent(e) => {
-            assert_eq!(e.code, "redirect_refused");
-            assert!(e.description.unwrap().contains("evil.example"));
+            assert_eq!(e.code(), "redirect_refused");
+            assert!(e.description().unwrap().contains("evil.example"));
         }
         other => panic!("{other:?}"),
     }
@@ -237,7 +237,7 @@ fn redirects_are_refused_and_name_the_host() {
         SystemTime::now(),
     ) {
         Verdict::Permanent(e) => {
-            let d = e.description.unwrap();
+            let d = e.description().unwrap();
             assert!(
                 !d.contains("tok3n-abcdef") && d.contains("[redacted]"),
                 "{d}"
@@ -268,7 +268,7 @@ fn malformed_and_oversized_bodies_are_handled() {
     );
     let huge = "x".repeat(BODY_LIMIT * 2);
     match c(CallKind::Revocation, 400, &huge) {
-        Verdict::Permanent(e) => assert!(e.description.unwrap().chars().count() <= 301),
+        Verdict::Permanent(e) => assert!(e.description().unwrap().chars().count() <= 301),
         other => panic!("{other:?}"),
     }
     let binary = [0xffu8, 0xfe, 0x00, 0x01];
@@ -290,7 +290,7 @@ fn echoed_tokens_are_scrubbed() {
         format!(r#"{{"error":"invalid_request","error_description":"bad token {TOKEN} given"}}"#);
     match c(CallKind::Revocation, 400, &body) {
         Verdict::Permanent(e) => {
-            assert_eq!(e.description.as_deref(), Some("bad token [redacted] given"));
+            assert_eq!(e.description(), Some("bad token [redacted] given"));
         }
         other => panic!("{other:?}"),
     }

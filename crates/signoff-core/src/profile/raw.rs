@@ -10,8 +10,20 @@ use url::Url;
 use super::{Profile, ProfileProblem, Source, is_allowed_endpoint};
 
 /// How a provider ends a session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::Display,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Protocol {
     /// RFC 7009 token revocation (MeshyDB and any OAuth 2 server).
     Rfc7009,
@@ -48,19 +60,29 @@ pub enum SignoutMode {
 }
 
 /// The kinds of token a hint can name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::Display,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum TokenKind {
     RefreshToken,
     AccessToken,
 }
 
 impl TokenKind {
+    /// The name as it appears in JSON, the store and logs.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::RefreshToken => "refresh_token",
-            Self::AccessToken => "access_token",
-        }
+        self.into()
     }
 }
 

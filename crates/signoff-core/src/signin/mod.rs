@@ -219,11 +219,8 @@ pub async fn finish(
 ) -> Result<SignedIn> {
     let params = tokio::time::timeout(timeout, wait_for_redirect(&pending.listener))
         .await
-        .map_err(|_| {
-            signin_error(format!(
-                "no answer from the browser within {} s",
-                timeout.as_secs()
-            ))
+        .map_err(|_| Error::SignInTimedOut {
+            secs: timeout.as_secs(),
         })??;
     if let Some(err) = params
         .iter()
@@ -258,18 +255,12 @@ pub async fn finish(
         .clone()
         .ok_or_else(|| signin_error("the provider publishes no token endpoint"))?;
     let client_id = profile.client_id.clone().unwrap_or_default();
-    let mut call = Call {
-        url: &token_endpoint,
-        form: vec![
-            ("grant_type", "authorization_code".to_owned()),
-            ("code", code.expose_secret().to_owned()),
-            ("redirect_uri", pending.redirect_uri.clone()),
-            ("code_verifier", pending.verifier.expose_secret().to_owned()),
-        ],
-        basic_auth: None,
-        bearer: None,
-    };
-    call.authenticate(profile, secret);
+    let call = Call::post(&token_endpoint)
+        .field("grant_type", "authorization_code")
+        .secret_field("code", &code)
+        .field("redirect_uri", pending.redirect_uri.clone())
+        .secret_field("code_verifier", &pending.verifier)
+        .authenticate(profile, secret);
     let client = crate::http::client(Timeouts::default());
     let answer = call
         .send(&client)
@@ -410,9 +401,9 @@ pub enum Refresh {
         access_expires_at: Option<time::OffsetDateTime>,
     },
     /// The provider refused the refresh token for good (e.g. `invalid_grant`).
-    Refused(crate::outcome::ProviderError),
+    Refused(crate::outcome::Reason),
     /// Could not ask now (network, 5xx); try again later.
-    Unavailable(crate::outcome::ProviderError),
+    Unavailable(crate::outcome::Reason),
 }
 
 /// Uses the refresh token at the provider's token endpoint (the profile's, or found by
@@ -422,9 +413,9 @@ pub async fn refresh(
     current: &TokenBundle,
     secret: Option<&SecretString>,
 ) -> Refresh {
-    use crate::outcome::ProviderError;
+    use crate::outcome::{Reason, ReasonKind};
     let unavailable =
-        |why: String| Refresh::Unavailable(ProviderError::new("refresh_unavailable", Some(why)));
+        |why: String| Refresh::Unavailable(Reason::new(ReasonKind::RefreshUnavailable, why));
     let Some(rt) = current.refresh_token.as_ref() else {
         return unavailable("no refresh token".into());
     };
@@ -444,16 +435,10 @@ pub async fn refresh(
         },
         (None, None) => return unavailable("no token endpoint and no issuer".into()),
     };
-    let mut call = Call {
-        url: &token_endpoint,
-        form: vec![
-            ("grant_type", "refresh_token".to_owned()),
-            ("refresh_token", rt.expose_secret().to_owned()),
-        ],
-        basic_auth: None,
-        bearer: None,
-    };
-    call.authenticate(profile, secret);
+    let call = Call::post(&token_endpoint)
+        .field("grant_type", "refresh_token")
+        .secret_field("refresh_token", rt)
+        .authenticate(profile, secret);
     let answer = match call.send(&client).await {
         Ok(a) => a,
         Err(e) => return Refresh::Unavailable(e.into_error()),

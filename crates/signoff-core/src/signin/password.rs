@@ -75,21 +75,14 @@ pub async fn login(
         return Err(crate::error::Error::invalid("username", "is empty"));
     }
     let scopes = with_offline_access(profile, profile.scopes.clone());
-    let mut form = vec![
-        ("grant_type", "password".to_owned()),
-        ("username", username.to_owned()),
-        ("password", password.expose_secret().to_owned()),
-    ];
+    let mut call = Call::post(endpoint)
+        .field("grant_type", "password")
+        .field("username", username)
+        .secret_field("password", password);
     if !scopes.is_empty() {
-        form.push(("scope", scopes.join(" ")));
+        call = call.field("scope", scopes.join(" "));
     }
-    let mut call = Call {
-        url: endpoint,
-        form,
-        basic_auth: None,
-        bearer: None,
-    };
-    call.authenticate(profile, client_secret);
+    let call = call.authenticate(profile, client_secret);
     let client = crate::http::client(Timeouts::default());
     let answer = call
         .send(&client)

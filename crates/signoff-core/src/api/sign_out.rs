@@ -1,0 +1,440 @@
+//! Signing out: some accounts, every account ("sign out everywhere"), the retry of pending
+//! revocations, and the preview the confirmation dialog shows.
+//!
+//! Sign-out keeps one invariant at every instant, crash included: every token is either in the
+//! keychain with an account row that knows it, or confirmed ended at the provider, or forgotten
+//! on a person's explicit request. The order of writes below is what keeps it:
+//! claim → row `signing_out` → provider → (done) keychain delete → row `signed_out` + audit.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use super::Signoff;
+use crate::account::{Account, AccountId, AccountStatus};
+use crate::audit::{Action, Actor, AuditEntry};
+use crate::claim::Claim;
+use crate::engine::{Receipt, Report};
+use crate::error::{ErrorCode, Result};
+use crate::outcome::{Outcome, Reason, ReasonKind};
+use crate::profile::ProfileSet;
+use crate::secret::SecretString;
+use crate::store::SignOutState;
+use crate::tokens::TokenBundle;
+
+mod preview;
+pub use preview::{Ends, PreviewProvider, SignOutPreview};
+
+/// Statuses a sign-out may start from (`signing_out` is a sign-out a crash interrupted).
+const SIGN_OUT_FROM: &[AccountStatus] = &[
+    AccountStatus::SignedIn,
+    AccountStatus::Pending,
+    AccountStatus::NeedsAttention,
+    AccountStatus::SigningOut,
+];
+
+/// Options for a sign-out.
+#[derive(Debug, Clone, Copy)]
+pub struct SignOutOptions {
+    pub actor: Actor,
+    /// Introspect afterwards where an introspection endpoint is known.
+    pub verify: bool,
+}
+
+/// An account a sign-out did not touch, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Skipped {
+    pub account: AccountId,
+    pub reason: String,
+    /// Set when an error (keychain, database) stopped this account's sign-out.
+    pub error: Option<ErrorCode>,
+}
+
+/// Everything a sign-out run did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SignOutSummary {
+    pub results: Vec<Receipt>,
+    pub skipped: Vec<Skipped>,
+}
+
+impl SignOutSummary {
+    /// True when some result is `failed`.
+    pub fn any_failed(&self) -> bool {
+        self.any(Outcome::Failed)
+    }
+
+    /// True when an error stopped some account's sign-out (it keeps its state).
+    pub fn any_error(&self) -> bool {
+        self.skipped.iter().any(|s| s.error.is_some())
+    }
+
+    /// True when some result is `pending`.
+    pub fn any_pending(&self) -> bool {
+        self.any(Outcome::Pending)
+    }
+
+    fn any(&self, outcome: Outcome) -> bool {
+        self.results.iter().any(|r| r.report.outcome == outcome)
+    }
+}
+
+/// Which accounts "sign out everywhere" covers.
+#[derive(Debug, Clone, Default)]
+pub struct AccountFilter {
+    pub provider: Option<String>,
+}
+
+impl AccountFilter {
+    fn covers(&self, account: &Account) -> bool {
+        self.provider
+            .as_ref()
+            .is_none_or(|p| &account.provider_id == p)
+    }
+}
+
+/// Client secrets read once for a sign-out run, by provider id.
+type ClientSecrets = HashMap<String, Option<SecretString>>;
+
+/// An account ready for its provider call.
+struct Prepared {
+    claim: Claim,
+    account: Account,
+    tokens: Option<TokenBundle>,
+    secret: Option<SecretString>,
+}
+
+impl Signoff {
+    /// Signs out the given accounts concurrently, reporting each receipt as it is ready.
+    /// Sign-outs a crash left half-done are resumed first.
+    pub async fn sign_out(
+        self: &Arc<Self>,
+        ids: &[AccountId],
+        options: SignOutOptions,
+        on_receipt: impl FnMut(&Receipt),
+    ) -> Result<SignOutSummary> {
+        let ids = ids.to_vec();
+        let accounts = self
+            .blocking(move |core| {
+                ids.iter()
+                    .map(|id| core.account(id))
+                    .collect::<Result<Vec<_>>>()
+            })
+            .await?;
+        self.run_sign_outs(accounts, options, Action::SignOut, on_receipt)
+            .await
+    }
+
+    /// "Sign out everywhere": every listed account (optionally of one provider).
+    pub async fn sign_out_all(
+        self: &Arc<Self>,
+        filter: &AccountFilter,
+        options: SignOutOptions,
+        on_receipt: impl FnMut(&Receipt),
+    ) -> Result<SignOutSummary> {
+        let accounts = self.covered(filter).await?;
+        self.run_sign_outs(accounts, options, Action::SignOut, on_receipt)
+            .await
+    }
+
+    /// Retries pending revocations that are due (all of them with `force`).
+    pub async fn retry_pending(
+        self: &Arc<Self>,
+        force: bool,
+        options: SignOutOptions,
+        on_receipt: impl FnMut(&Receipt),
+    ) -> Result<SignOutSummary> {
+        let due = self
+            .blocking(move |core| core.store.due_pending(OffsetDateTime::now_utc(), force))
+            .await?;
+        self.run_sign_outs(due, options, Action::RetrySignOut, on_receipt)
+            .await
+    }
+
+    /// The accounts "sign out everywhere" with `filter` covers.
+    async fn covered(self: &Arc<Self>, filter: &AccountFilter) -> Result<Vec<Account>> {
+        let filter = filter.clone();
+        self.blocking(move |core| {
+            Ok(core
+                .store
+                .accounts_with_status(SIGN_OUT_FROM)?
+                .into_iter()
+                .filter(|a| filter.covers(a))
+                .collect())
+        })
+        .await
+    }
+
+    /// Signs out `accounts` plus any sign-out a crash interrupted.
+    ///
+    /// The keychain and the database are blocking and slow next to the network (every keychain
+    /// call is a D-Bus round trip or two), so that work runs on the blocking pool, several
+    /// accounts at once: the async workers keep driving the provider calls already under way.
+    /// Each provider's client secret is read once per run instead of once per account.
+    async fn run_sign_outs(
+        self: &Arc<Self>,
+        accounts: Vec<Account>,
+        options: SignOutOptions,
+        action: Action,
+        mut on_receipt: impl FnMut(&Receipt),
+    ) -> Result<SignOutSummary> {
+        let accounts = self
+            .blocking(move |core| core.with_interrupted(accounts))
+            .await?;
+        if accounts.is_empty() {
+            return Ok(SignOutSummary::default());
+        }
+        let mut providers: Vec<String> = accounts.iter().map(|a| a.provider_id.clone()).collect();
+        providers.sort();
+        providers.dedup();
+        let secrets = Arc::new(
+            self.blocking(move |core| core.client_secrets(&providers))
+                .await?,
+        );
+        let profiles = Arc::new(self.providers());
+        let mut set = tokio::task::JoinSet::new();
+        for account in accounts {
+            let core = Arc::clone(self);
+            let profiles = Arc::clone(&profiles);
+            let secrets = Arc::clone(&secrets);
+            set.spawn(async move {
+                let id = account.id.clone();
+                // An error on one account (keychain, database) does not stop the others; the
+                // account keeps its state and is reported as skipped, with the reason.
+                core.sign_out_one(account, profiles, secrets, options, action)
+                    .await
+                    .unwrap_or_else(|e| {
+                        tracing::warn!(account = %id, code = %e.code(), "sign-out not done: {e}");
+                        Err(Skipped {
+                            account: id,
+                            reason: e.to_string(),
+                            error: Some(e.code()),
+                        })
+                    })
+            });
+        }
+        let mut summary = SignOutSummary::default();
+        while let Some(joined) = set.join_next().await {
+            match joined {
+                Ok(Ok(receipt)) => {
+                    on_receipt(&receipt);
+                    summary.results.push(receipt);
+                }
+                Ok(Err(skipped)) => summary.skipped.push(skipped),
+                Err(e) => tracing::error!("a sign-out task failed: {e}"),
+            }
+        }
+        Ok(summary)
+    }
+
+    /// `accounts` plus the sign-outs a crash left `signing_out`; the keychain connected first
+    /// when there is anything to do.
+    fn with_interrupted(&self, mut accounts: Vec<Account>) -> Result<Vec<Account>> {
+        for a in self
+            .store
+            .accounts_with_status(&[AccountStatus::SigningOut])?
+        {
+            if !accounts.iter().any(|b| b.id == a.id) {
+                accounts.push(a);
+            }
+        }
+        if !accounts.is_empty() {
+            self.vault()?;
+        }
+        Ok(accounts)
+    }
+
+    /// The client secrets of `providers` that could be read (a provider whose read failed is
+    /// left out: its accounts try again, and report the error, one by one).
+    fn client_secrets(&self, providers: &[String]) -> Result<ClientSecrets> {
+        let vault = self.vault()?;
+        let mut secrets = ClientSecrets::new();
+        for p in providers {
+            match vault.client_secret(p) {
+                Ok(s) => {
+                    secrets.insert(p.clone(), s);
+                }
+                Err(e) => {
+                    tracing::warn!(provider = %p, code = %e.code(), "cannot read the client secret: {e}")
+                }
+            }
+        }
+        Ok(secrets)
+    }
+
+    /// One account, start to finish, under its claim.
+    async fn sign_out_one(
+        self: &Arc<Self>,
+        account: Account,
+        profiles: Arc<ProfileSet>,
+        secrets: Arc<ClientSecrets>,
+        options: SignOutOptions,
+        action: Action,
+    ) -> Result<Result<Receipt, Skipped>> {
+        let id = account.id.clone();
+        let prepared = {
+            let (id, profiles) = (id.clone(), Arc::clone(&profiles));
+            self.blocking(move |core| core.prepare_sign_out(&id, &profiles, &secrets))
+                .await?
+        };
+        let Prepared {
+            claim,
+            account,
+            tokens,
+            secret,
+        } = match prepared {
+            Ok(p) => p,
+            Err(reason) => {
+                return Ok(Err(Skipped {
+                    account: id,
+                    reason: reason.into(),
+                    error: None,
+                }));
+            }
+        };
+        let profile = profiles.get(&account.provider_id).ok();
+        let report = match (&tokens, profile) {
+            (None, _) => Report::already_revoked(
+                "the keychain no longer holds this account's token: an earlier sign-out ended it and was interrupted before it could finish",
+            ),
+            (Some(_), None) => Report::failed(Reason::new(
+                ReasonKind::ProfileMissing,
+                format!(
+                    "no provider profile {:?} is configured (or it was rejected: see `signoff providers`)",
+                    account.provider_id
+                ),
+            )),
+            (Some(tokens), Some(profile)) => {
+                self.engine()
+                    .revoke(profile, tokens, secret.as_ref(), options.verify)
+                    .await
+            }
+        };
+        self.blocking(move |core| {
+            let receipt = core.finish_one(account, tokens.is_some(), report, options, action);
+            drop(claim);
+            receipt
+        })
+        .await
+        .map(Ok)
+    }
+
+    /// Before the provider call: the claim, the token from the keychain, the row marked
+    /// `signing_out`, the client secret. `Err(reason)` when the account is not to be touched.
+    fn prepare_sign_out(
+        &self,
+        id: &AccountId,
+        profiles: &ProfileSet,
+        secrets: &ClientSecrets,
+    ) -> Result<std::result::Result<Prepared, &'static str>> {
+        let Some(claim) = Claim::try_acquire(&self.paths.data_dir, id)? else {
+            return Ok(Err("another Signoff process is signing this account out"));
+        };
+        let vault = self.vault()?;
+        let tokens = vault.get(id)?;
+        let Some(account) = self.store.begin_sign_out(id, SIGN_OUT_FROM)? else {
+            return Ok(Err(
+                "the account is not signed in (already signed out or forgotten)",
+            ));
+        };
+        let mut secret = None;
+        if tokens.is_some()
+            && let Ok(profile) = profiles.get(&account.provider_id)
+        {
+            secret = match secrets.get(&profile.id) {
+                Some(s) => s.clone(),
+                None => match vault.client_secret(&profile.id) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        self.store.set_status(id, account.status)?;
+                        return Err(e);
+                    }
+                },
+            };
+        }
+        Ok(Ok(Prepared {
+            claim,
+            account,
+            tokens,
+            secret,
+        }))
+    }
+
+    /// After the provider answered: the keychain entry deleted when the session ended, then the
+    /// row's new state and the audit entry in one transaction.
+    fn finish_one(
+        &self,
+        account: Account,
+        had_tokens: bool,
+        report: Report,
+        options: SignOutOptions,
+        action: Action,
+    ) -> Result<Receipt> {
+        let id = account.id.clone();
+        let state = match report.outcome {
+            o if o.is_done() => {
+                if had_tokens {
+                    // The row stays `signing_out` if this fails: the next run resumes it.
+                    self.vault()?.delete(&id)?;
+                }
+                SignOutState::SignedOut
+            }
+            Outcome::Pending => SignOutState::Pending {
+                next_attempt_at: next_attempt(report.retry_after_secs, self.store.retries(&id)?),
+                error: report.error.clone(),
+            },
+            _ => SignOutState::NeedsAttention {
+                error: report.error.clone(),
+            },
+        };
+        let entry = AuditEntry::new(options.actor, action)
+            .account(&account)
+            .report(&report);
+        self.store.finish_sign_out(&id, &state, &entry)?;
+        tracing::info!(account = %id, provider = %account.provider_id, outcome = %report.outcome, attempts = report.attempts, "sign-out finished");
+        Ok(Receipt {
+            account: id,
+            provider: account.provider_id,
+            label: account.label,
+            report,
+        })
+    }
+}
+
+/// When a pending revocation is tried again: when the provider asked, else 1 min doubling per
+/// deferral up to 6 h, with ±20 % jitter so many clients do not return at once.
+fn next_attempt(retry_after_secs: Option<u64>, retries: u32) -> OffsetDateTime {
+    let secs = match retry_after_secs {
+        Some(s) => s.clamp(1, crate::outcome::RETRY_AFTER_MAX.as_secs()),
+        None => {
+            let base = 60u64.saturating_mul(1u64 << retries.min(10)).min(6 * 3600);
+            let jitter = 0.8 + fastrand::f64() * 0.4;
+            (base as f64 * jitter) as u64
+        }
+    };
+    OffsetDateTime::now_utc() + Duration::from_secs(secs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_attempt_never_overflows_the_calendar() {
+        // A Retry-After of u64::MAX seconds once panicked here (`OffsetDateTime + Duration`).
+        let at = next_attempt(Some(u64::MAX), 0);
+        let max = OffsetDateTime::now_utc() + crate::outcome::RETRY_AFTER_MAX;
+        assert!(at <= max, "{at} is past {max}");
+        let soon = next_attempt(Some(0), 0);
+        assert!(
+            soon > OffsetDateTime::now_utc(),
+            "at least one second ahead"
+        );
+        assert!(
+            next_attempt(None, u32::MAX)
+                <= OffsetDateTime::now_utc() + Duration::from_secs(8 * 3600)
+        );
+    }
+}

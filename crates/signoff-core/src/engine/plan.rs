@@ -1,0 +1,193 @@
+//! Planning a sign-out, with no network: from a profile, the account's tokens and (for `oidc`
+//! profiles) the provider's metadata, which calls to make, in which order, sending which token
+//! where, or the outcome when there is nothing to call.
+
+use url::Url;
+
+use crate::discovery::Metadata;
+use crate::http::Call;
+use crate::outcome::{CallKind, Outcome, Reason, ReasonKind, Verdict};
+use crate::profile::{Profile, Protocol, SignoutMode, TokenKind};
+use crate::secret::SecretString;
+use crate::tokens::TokenBundle;
+
+/// Where a call puts its token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendAs {
+    /// In this form field, with `token_type_hint` when set, and the client's authentication.
+    Form {
+        field: &'static str,
+        hint: Option<TokenKind>,
+    },
+    /// `Authorization: Bearer`, no client authentication.
+    Bearer,
+}
+
+/// One planned call: a `POST` to `url` carrying the account's `token`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedCall {
+    /// How its answer is read.
+    pub kind: CallKind,
+    pub url: Url,
+    /// Which of the account's tokens it sends (and ends).
+    pub token: TokenKind,
+    pub send_as: SendAs,
+}
+
+impl PlannedCall {
+    /// The token this call sends, from the account's bundle (planned calls only name tokens the
+    /// bundle holds).
+    pub fn token<'t>(&self, tokens: &'t TokenBundle) -> &'t SecretString {
+        token_of(tokens, self.token).expect("planned calls only name tokens the bundle holds")
+    }
+
+    /// The HTTP request: the token where the plan says, with the client's authentication on
+    /// form calls.
+    pub fn to_http<'a>(
+        &'a self,
+        profile: &Profile,
+        tokens: &TokenBundle,
+        client_secret: Option<&SecretString>,
+    ) -> Call<'a> {
+        let token = self.token(tokens);
+        match self.send_as {
+            SendAs::Bearer => Call::post(&self.url).bearer(token),
+            SendAs::Form { field, hint } => {
+                let mut call = Call::post(&self.url).secret_field(field, token);
+                if let Some(h) = hint {
+                    call = call.field("token_type_hint", h.as_str());
+                }
+                call.authenticate(profile, client_secret)
+            }
+        }
+    }
+}
+
+/// What to do for one sign-out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Plan {
+    /// Make these calls in order; each must end its token for the sign-out to succeed.
+    Calls {
+        calls: Vec<PlannedCall>,
+        /// Where `--verify` asks afterwards, if known.
+        introspection: Option<Url>,
+    },
+    /// Nothing to call: the outcome is known already (`local_only`).
+    Done { outcome: Outcome, note: String },
+}
+
+/// Plans the sign-out of `tokens` at `profile`. `metadata` is the provider's discovered
+/// metadata (`oidc` profiles); endpoints in the profile win over discovered ones. `Err` is a
+/// verdict reached without calling (an incomplete profile, a missing access token).
+pub fn plan(
+    profile: &Profile,
+    tokens: &TokenBundle,
+    metadata: Option<&Metadata>,
+) -> Result<Plan, Verdict> {
+    let p = profile;
+    if let Some(why) = &p.incomplete {
+        return Err(Verdict::Permanent(Reason::new(
+            ReasonKind::ProfileIncomplete,
+            why.clone(),
+        )));
+    }
+    let revocation = p
+        .revocation_endpoint
+        .clone()
+        .or_else(|| metadata.and_then(|m| m.revocation_endpoint.clone()));
+    let introspection = p
+        .introspection_endpoint
+        .clone()
+        .or_else(|| metadata.and_then(|m| m.introspection_endpoint.clone()));
+    let local_only = |note: String| {
+        Ok(Plan::Done {
+            outcome: Outcome::LocalOnly,
+            note,
+        })
+    };
+    let calls = match (p.protocol, p.signout) {
+        (Protocol::KeycloakLogout, SignoutMode::Logout) => {
+            let url = p.logout_endpoint.clone().expect("checked at load");
+            match (&tokens.refresh_token, revocation) {
+                (Some(_), _) => vec![PlannedCall {
+                    kind: CallKind::KeycloakLogout,
+                    url,
+                    token: TokenKind::RefreshToken,
+                    send_as: SendAs::Form {
+                        field: "refresh_token",
+                        hint: None,
+                    },
+                }],
+                (None, Some(r)) => revoke_calls(p, tokens, r),
+                (None, None) => {
+                    return local_only("the account has no refresh token to end the session with, and the provider has no revocation endpoint; the access token stays valid until it expires".into());
+                }
+            }
+        }
+        (Protocol::BearerLogout, _) => {
+            let url = p.logout_endpoint.clone().expect("checked at load");
+            if tokens.access_token.is_none() {
+                return Err(Verdict::Permanent(Reason::new(
+                    ReasonKind::NoAccessToken,
+                    "this provider logs out with an access token, and the account has none; sign in again, or forget the account locally",
+                )));
+            }
+            vec![PlannedCall {
+                kind: CallKind::BearerLogout,
+                url,
+                token: TokenKind::AccessToken,
+                send_as: SendAs::Bearer,
+            }]
+        }
+        _ => match revocation {
+            Some(url) => revoke_calls(p, tokens, url),
+            None => {
+                return local_only(format!(
+                    "{} publishes no revocation endpoint; the tokens were deleted here, and the server session lives on until it expires",
+                    p.label
+                ));
+            }
+        },
+    };
+    if calls.is_empty() {
+        return local_only(
+            "the account holds no token this provider can revoke; it was deleted here only".into(),
+        );
+    }
+    Ok(Plan::Calls {
+        calls,
+        introspection,
+    })
+}
+
+/// RFC 7009 revocations at `url`: the refresh token first (it ends the grant), then the access
+/// token; only the profile's hinted kind when it names one.
+fn revoke_calls(profile: &Profile, tokens: &TokenBundle, url: Url) -> Vec<PlannedCall> {
+    let kinds: &[TokenKind] = match &profile.token_type_hint {
+        Some(k) => std::slice::from_ref(k),
+        None => &[TokenKind::RefreshToken, TokenKind::AccessToken],
+    };
+    kinds
+        .iter()
+        .filter(|k| token_of(tokens, **k).is_some())
+        .map(|&k| PlannedCall {
+            kind: CallKind::Revocation,
+            url: url.clone(),
+            token: k,
+            send_as: SendAs::Form {
+                field: "token",
+                hint: Some(k),
+            },
+        })
+        .collect()
+}
+
+fn token_of(tokens: &TokenBundle, kind: TokenKind) -> Option<&SecretString> {
+    match kind {
+        TokenKind::RefreshToken => tokens.refresh_token.as_ref(),
+        TokenKind::AccessToken => tokens.access_token.as_ref(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

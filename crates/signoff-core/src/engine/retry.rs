@@ -1,0 +1,140 @@
+//! The retry policy for one planned call: 429 and 503 honour `Retry-After` (seconds or HTTP
+//! date); other 5xx, 408 and network errors back off exponentially with jitter; every wait must
+//! fit in the sign-out's budget, else the call ends as `Retry` (the outcome `pending`).
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use backon::{ExponentialBuilder, Retryable};
+
+use super::Engine;
+use super::plan::PlannedCall;
+use crate::http::CallError;
+use crate::outcome::{Reason, Verdict, classify};
+use crate::profile::Profile;
+use crate::secret::SecretString;
+use crate::tokens::TokenBundle;
+
+/// How hard one sign-out tries before it reports `pending`.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Attempts per call, the first included.
+    pub max_attempts: usize,
+    /// Backoff bounds (jittered exponential between them).
+    pub min_delay: Duration,
+    pub max_delay: Duration,
+    /// Total time one account's sign-out may spend waiting between attempts.
+    pub budget: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 4,
+            min_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(8),
+            budget: Duration::from_secs(30),
+        }
+    }
+}
+
+/// What the retries of one call ended with.
+#[derive(Debug)]
+pub struct Step {
+    pub verdict: Verdict,
+    /// The last HTTP status seen, if any attempt got an answer.
+    pub status: Option<u16>,
+    pub attempts: u32,
+}
+
+/// An attempt worth repeating.
+#[derive(Debug)]
+struct Transient {
+    /// How long the provider asked us to wait, if it said.
+    after: Option<Duration>,
+    error: Reason,
+}
+
+/// One revocation's inputs, borrowed.
+#[derive(Debug, Clone, Copy)]
+pub struct Inputs<'a> {
+    pub profile: &'a Profile,
+    pub tokens: &'a TokenBundle,
+    pub client_secret: Option<&'a SecretString>,
+    /// Everything that must never be echoed back in an error.
+    pub secrets: &'a [&'a str],
+}
+
+impl Engine {
+    /// Makes one call, retrying transient failures while the waits fit before `deadline`.
+    pub(super) async fn call_with_retries(
+        &self,
+        inputs: Inputs<'_>,
+        planned: &PlannedCall,
+        deadline: Instant,
+    ) -> Step {
+        let policy = self.config.retry;
+        let backoff = ExponentialBuilder::default()
+            .with_min_delay(policy.min_delay)
+            .with_max_delay(policy.max_delay)
+            .with_max_times(policy.max_attempts.saturating_sub(1))
+            .with_jitter();
+        let attempts = AtomicU32::new(0);
+        // The last status seen (0: none yet), kept across attempts.
+        let status = AtomicU32::new(0);
+        let attempt = || async {
+            attempts.fetch_add(1, Ordering::Relaxed);
+            let result = {
+                let _permit = self.limiter.permit(&planned.url).await;
+                planned
+                    .to_http(inputs.profile, inputs.tokens, inputs.client_secret)
+                    .send(&self.client)
+                    .await
+            };
+            let verdict = match result {
+                Ok(answer) => {
+                    status.store(u32::from(answer.status), Ordering::Relaxed);
+                    classify(
+                        planned.kind,
+                        answer.status,
+                        answer.retry_after.as_deref(),
+                        answer.location.as_deref(),
+                        &answer.body,
+                        inputs.secrets,
+                        SystemTime::now(),
+                    )
+                }
+                Err(CallError::Refused(e)) => Verdict::Permanent(e),
+                Err(CallError::Network(error)) => Verdict::Retry { after: None, error },
+            };
+            match verdict {
+                Verdict::Retry { after, error } => Err(Transient { after, error }),
+                other => Ok(other),
+            }
+        };
+        let result = attempt
+            .retry(backoff)
+            .adjust(|t: &Transient, next: Option<Duration>| {
+                // A wait the provider asked for replaces the backoff's, while attempts remain;
+                // a wait past the budget ends the retries.
+                next.map(|d| t.after.unwrap_or(d)).filter(|w| {
+                    Instant::now()
+                        .checked_add(*w)
+                        .is_some_and(|at| at <= deadline)
+                })
+            })
+            .notify(|t: &Transient, wait: Duration| {
+                tracing::debug!(provider = %inputs.profile.id, wait_ms = wait.as_millis() as u64, "retrying after {}", t.error.code());
+            })
+            .await;
+        let verdict = result.unwrap_or_else(|t| Verdict::Retry {
+            after: t.after,
+            error: t.error,
+        });
+        Step {
+            verdict,
+            status: u16::try_from(status.into_inner()).ok().filter(|s| *s != 0),
+            attempts: attempts.into_inner(),
+        }
+    }
+}
