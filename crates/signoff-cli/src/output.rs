@@ -29,11 +29,6 @@ fn outcome_style(o: Outcome) -> Style {
     }
 }
 
-fn styled(o: Outcome) -> String {
-    let s = outcome_style(o);
-    format!("{s}{}{s:#}", o.as_str())
-}
-
 fn time_text(t: time::OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
@@ -261,7 +256,7 @@ impl Output {
             .iter()
             .map(|r| {
                 [
-                    styled(r.report.outcome),
+                    r.report.outcome.as_str().to_owned(),
                     r.label.clone(),
                     r.provider.clone(),
                     r.report
@@ -272,7 +267,11 @@ impl Output {
                 ]
             })
             .collect();
-        print_table(&["OUTCOME", "ACCOUNT", "PROVIDER", "HTTP", "DETAIL"], &rows);
+        print_styled_table(
+            &["OUTCOME", "ACCOUNT", "PROVIDER", "HTTP", "DETAIL"],
+            &rows,
+            |i| Some(outcome_style(s.results[i].report.outcome)),
+        );
         for k in &s.skipped {
             match k.error {
                 Some(code) => eprintln!("signoff: error [{code}] for {}: {}", k.account, k.reason),
@@ -330,12 +329,8 @@ pub struct ProgressLines {
 impl ProgressLines {
     pub fn receipt(&self, r: &Receipt) {
         if self.enabled {
-            aeprintln!(
-                "  {:<16} {} ({})",
-                styled(r.report.outcome),
-                r.label,
-                r.provider
-            );
+            let (o, s) = (r.report.outcome, outcome_style(r.report.outcome));
+            aeprintln!("  {s}{:<16}{s:#} {} ({})", o.as_str(), r.label, r.provider);
         }
     }
 }
@@ -415,25 +410,125 @@ pub fn confirm(question: &str) -> bool {
         && matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes")
 }
 
-/// Prints rows in aligned columns (ANSI styles do not count towards widths).
+/// Prints rows in columns (see [`table_lines`]).
 fn print_table<const N: usize>(headers: &[&str; N], rows: &[[String; N]]) {
-    let visible = |s: &str| anstream::adapter::strip_str(s).to_string().chars().count();
-    let mut widths = headers.map(|h| h.chars().count());
-    for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(visible(cell));
+    print_styled_table(headers, rows, |_| None);
+}
+
+/// Prints rows in columns, the first cell of row `i` in `lead_style(i)`.
+fn print_styled_table<const N: usize>(
+    headers: &[&str; N],
+    rows: &[[String; N]],
+    lead_style: impl Fn(usize) -> Option<Style>,
+) {
+    for line in table_lines(headers, rows, lead_style) {
+        aprintln!("{line}");
+    }
+}
+
+/// Lays rows out in columns for people: each column as wide as its widest cell in terminal
+/// columns (comfy-table measures with `unicode-width`, so CJK and emoji count two), two spaces
+/// apart, no borders, no trailing blanks. Nothing is wrapped or fitted to the terminal, so a
+/// pipe gets the same lines as a terminal. Cells are laid out as plain text and the first cell
+/// of a row is styled afterwards, so escape codes never count towards a width.
+fn table_lines<const N: usize>(
+    headers: &[&str; N],
+    rows: &[[String; N]],
+    lead_style: impl Fn(usize) -> Option<Style>,
+) -> Vec<String> {
+    let mut table = comfy_table::Table::new();
+    table
+        .load_style(comfy_table::presets::NOTHING)
+        .set_content_arrangement(comfy_table::ContentArrangement::Disabled)
+        .set_header(headers.to_vec())
+        .add_rows(rows.iter().map(|r| r.to_vec()));
+    for column in table.column_iter_mut() {
+        column.set_padding((0, 2));
+    }
+    let mut lines = table.lines().map(|l| l.trim_end().to_owned());
+    let mut out: Vec<String> = lines.by_ref().take(1).collect();
+    for (i, row) in rows.iter().enumerate() {
+        // A cell with line breaks makes its row as many lines tall (comfy-table splits on '\n').
+        let height = row.iter().map(|c| c.split('\n').count()).max().unwrap_or(1);
+        for (n, line) in lines.by_ref().take(height).enumerate() {
+            let lead = row[0].split('\n').next().unwrap_or_default();
+            out.push(match lead_style(i) {
+                Some(s) if n == 0 && line.starts_with(lead) => {
+                    format!("{s}{lead}{s:#}{}", &line[lead.len()..])
+                }
+                _ => line,
+            });
         }
     }
-    let line = |cells: [&str; N]| {
-        let parts: Vec<String> = cells
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows<const N: usize>(rows: &[[&str; N]]) -> Vec<[String; N]> {
+        rows.iter().map(|r| r.map(str::to_owned)).collect()
+    }
+
+    #[test]
+    fn wide_characters_keep_the_columns_aligned() {
+        // "東京" and "🔑" take two terminal columns per character: a count of chars would
+        // leave the STATUS column two or four places to the left on those lines.
+        let lines = table_lines(
+            &["ID", "LABEL", "STATUS"],
+            &rows(&[
+                ["1", "東京 account", "signed_in"],
+                ["22", "🔑 keys", "pending"],
+                ["333", "plain", "failed"],
+            ]),
+            |_| None,
+        );
+        assert_eq!(
+            lines,
+            [
+                "ID   LABEL         STATUS",
+                "1    東京 account  signed_in",
+                "22   🔑 keys       pending",
+                "333  plain         failed",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_styled_first_cell_takes_no_width() {
+        let table = rows(&[["revoked", "東京 account", "200"], ["failed", "b", "-"]]);
+        let headers = ["OUTCOME", "ACCOUNT", "HTTP"];
+        let plain = table_lines(&headers, &table, |_| None);
+        let styled = table_lines(&headers, &table, |i| {
+            (i == 1).then(|| AnsiColor::Red.on_default())
+        });
+        assert_eq!(plain[1], styled[1]);
+        assert!(
+            styled[2].starts_with("\u{1b}[31mfailed\u{1b}[0m"),
+            "{styled:?}"
+        );
+        let stripped: Vec<String> = styled
             .iter()
-            .zip(widths)
-            .map(|(c, w)| format!("{c}{}", " ".repeat(w.saturating_sub(visible(c)))))
+            .map(|l| anstream::adapter::strip_str(l).to_string())
             .collect();
-        aprintln!("{}", parts.join("  ").trim_end());
-    };
-    line(*headers);
-    for row in rows {
-        line(row.each_ref().map(String::as_str));
+        assert_eq!(stripped, plain);
+    }
+
+    #[test]
+    fn a_cell_with_a_line_break_styles_only_its_own_row() {
+        let table = rows(&[["pending", "a\nb"], ["revoked", "c"]]);
+        let lines = table_lines(&["OUTCOME", "DETAIL"], &table, |_| {
+            Some(AnsiColor::Green.on_default())
+        });
+        let stripped: Vec<String> = lines
+            .iter()
+            .map(|l| anstream::adapter::strip_str(l).to_string())
+            .collect();
+        assert_eq!(
+            stripped,
+            ["OUTCOME  DETAIL", "pending  a", "         b", "revoked  c"]
+        );
+        assert!(lines[3].starts_with("\u{1b}[32mrevoked"), "{lines:?}");
     }
 }
