@@ -1,6 +1,6 @@
 //! Printing: tables for people (colour only on a terminal, never with NO_COLOR), one JSON
-//! document on stdout with `--json`, progress on stderr when it is a terminal. Errors carry the
-//! core's stable code.
+//! document on stdout with `--json` (also when a streamed bulk revoke fails part-way), progress
+//! on stderr when it is a terminal. Errors carry the core's stable code.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
@@ -291,12 +291,9 @@ impl Output {
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
         );
         bar.enable_steady_tick(std::time::Duration::from_millis(100));
-        if self.json {
-            print!("{{\"results\":[");
-        }
         BulkStream {
             json: self.json,
-            first: true,
+            started: false,
             bar,
             out: std::io::BufWriter::new(std::io::stdout()),
         }
@@ -304,20 +301,25 @@ impl Output {
 
     /// Prints an error (JSON on stdout with `--json`, text on stderr otherwise) and gives exit 1.
     pub fn error(&self, e: &signoff_core::Error) -> ExitCode {
-        let report = ErrorReport::from(e);
         if self.json {
-            self.print_json(&json!({ "error": report }));
+            self.print_json(&json!({ "error": ErrorReport::from(e) }));
         } else {
-            aeprintln!(
-                "{}signoff: error [{}]:{} {}",
-                AnsiColor::Red.on_default().bold(),
-                report.code,
-                Style::new(),
-                report.message
-            );
+            print_error_text(e);
         }
         ExitCode::from(1)
     }
+}
+
+/// An error for people, on stderr, with its code.
+fn print_error_text(e: &signoff_core::Error) {
+    let report = ErrorReport::from(e);
+    aeprintln!(
+        "{}signoff: error [{}]:{} {}",
+        AnsiColor::Red.on_default().bold(),
+        report.code,
+        Style::new(),
+        report.message
+    );
 }
 
 /// Per-receipt progress lines on stderr.
@@ -335,11 +337,15 @@ impl ProgressLines {
     }
 }
 
-/// Bulk results as they come.
+/// Bulk results as they come. With `--json` they are the items of one document's `results`,
+/// which is opened at the first result and always closed: by [`BulkStream::finish`] with the
+/// summary, or by [`BulkStream::fail`] with the error that stopped the run. Nothing is kept
+/// but the output buffer, so memory stays flat however many tokens come.
 #[derive(Debug)]
 pub struct BulkStream {
     json: bool,
-    first: bool,
+    /// Whether the JSON document has been opened (`{"results":[` written).
+    started: bool,
     bar: indicatif::ProgressBar,
     out: std::io::BufWriter<std::io::Stdout>,
 }
@@ -348,11 +354,7 @@ impl BulkStream {
     pub fn result(&mut self, r: &BulkResult) {
         self.bar.inc(1);
         if self.json {
-            let sep = if std::mem::take(&mut self.first) {
-                ""
-            } else {
-                ","
-            };
+            let sep = if self.started { "," } else { self.open() };
             let _ = write!(
                 self.out,
                 "{sep}{}",
@@ -382,18 +384,46 @@ impl BulkStream {
         }
     }
 
+    /// Ends the output with the summary.
     pub fn finish(mut self, s: &BulkSummary) {
         self.bar.finish_and_clear();
         if self.json {
-            let _ = writeln!(
-                self.out,
-                "],\"summary\":{}}}",
-                serde_json::to_string(s).unwrap_or_default()
-            );
+            let summary = serde_json::to_string(s).unwrap_or_default();
+            let open = self.open();
+            let _ = writeln!(self.out, "{open}],\"summary\":{summary}}}");
         } else {
             let _ = writeln!(self.out, "{}", s.describe());
         }
         let _ = self.out.flush();
+    }
+
+    /// Ends the output with the error that stopped the run, and gives exit 1. With `--json` the
+    /// document keeps the results already written and gets `"error"` (and no `"summary"`), or
+    /// is the usual `{"error": ...}` when no result came.
+    pub fn fail(mut self, e: &signoff_core::Error) -> ExitCode {
+        self.bar.finish_and_clear();
+        if self.json {
+            let error = json!(ErrorReport::from(e));
+            let _ = if self.started {
+                writeln!(self.out, "],\"error\":{error}}}")
+            } else {
+                writeln!(self.out, "{}", json!({ "error": error }))
+            };
+            let _ = self.out.flush();
+        } else {
+            let _ = self.out.flush();
+            print_error_text(e);
+        }
+        ExitCode::from(1)
+    }
+
+    /// What opens the JSON document: its start the first time, nothing after.
+    fn open(&mut self) -> &'static str {
+        if std::mem::replace(&mut self.started, true) {
+            ""
+        } else {
+            "{\"results\":["
+        }
     }
 }
 
