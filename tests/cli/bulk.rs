@@ -4,6 +4,7 @@ use std::collections::HashSet;
 
 use signoff_tests::servers;
 
+use crate::database::hold_write_lock;
 use crate::{json, signoff_async, stderr, stdout, write_providers};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -91,4 +92,66 @@ async fn bulk_revoke_with_bad_credentials_exits_2() {
     let doc = json(&out);
     assert_eq!(doc["summary"]["failed"], 2);
     assert_eq!(doc["results"][0]["error"]["code"], "invalid_client");
+}
+
+/// A late error: every token is revoked and its result already written to stdout, then the
+/// run's audit entry cannot be stored because another process holds the account database's
+/// write lock past the busy timeout (a real fault, the one database.rs holds; no mock). Stdout
+/// is still one JSON document: the results so far and the error, and the exit status is 1.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_revoke_failing_after_its_results_still_prints_one_json_document() {
+    let home = tempfile::tempdir().unwrap();
+    let meshy = servers::meshydb("pk_bulk_late").await;
+    write_providers(
+        home.path(),
+        &format!(
+            "[[provider]]\nid = \"meshydb\"\nclient_id = \"pk_bulk_late\"\n\
+             revocation_endpoint = \"{}acme/connect/revocation\"\n",
+            meshy.base
+        ),
+    );
+    let tokens = ["late-token-1", "late-token-2", "late-token-3"];
+    for t in tokens {
+        meshy.issue(t);
+    }
+    // The first command creates the database, so there is one to lock.
+    let list = signoff_async(home.path(), &["--json", "account", "list"], "").await;
+    assert!(list.status.success(), "{}", stderr(&list));
+    let lock = hold_write_lock(home.path());
+    let out = signoff_async(
+        home.path(),
+        &["--json", "revoke", "meshydb"],
+        &(tokens.join("\n") + "\n"),
+    )
+    .await;
+    drop(lock);
+
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc = json(&out);
+    assert_eq!(doc["error"]["code"], "store_error", "{doc}");
+    assert!(doc["error"]["message"].is_string(), "{doc}");
+    let results = doc["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3, "{doc}");
+    assert!(results.iter().all(|r| r["outcome"] == "revoked"), "{doc}");
+    assert!(
+        doc.get("summary").is_none(),
+        "no summary for a run that failed: {doc}"
+    );
+    assert!(tokens.iter().all(|t| meshy.is_ended(t)));
+}
+
+/// An error before the first result (no such provider profile) is the usual error document.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_revoke_failing_before_any_result_prints_only_the_error_document() {
+    let home = tempfile::tempdir().unwrap();
+    let out = signoff_async(
+        home.path(),
+        &["--json", "revoke", "no-such-provider"],
+        "t-1\n",
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc = json(&out);
+    assert_eq!(doc["error"]["code"], "not_found", "{doc}");
+    assert!(doc.get("results").is_none(), "{doc}");
 }

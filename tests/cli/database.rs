@@ -38,7 +38,7 @@ async fn meshy_account(home: &Path, rt: &str) -> (TestServer, String) {
 /// Another process's open write transaction on the account database in `home` (the test
 /// process is not the `signoff` process, so SQLite's file locks apply between them). Dropping
 /// it rolls back and releases the lock.
-fn hold_write_lock(home: &Path) -> rusqlite::Connection {
+pub(crate) fn hold_write_lock(home: &Path) -> rusqlite::Connection {
     let db = signoff_core::Paths::under(home).database();
     let conn = rusqlite::Connection::open(db).unwrap();
     conn.execute_batch("BEGIN IMMEDIATE; UPDATE accounts SET label = label;")

@@ -265,11 +265,16 @@ async fn run(command: Command, paths: Paths, out: &Output) -> signoff_core::Resu
             let concurrency = usize::from(args.concurrency);
             let rx = signoff_core::api::read_tokens(std::io::stdin());
             let mut stream = out.bulk_stream();
-            let summary = core
+            let run = core
                 .revoke_bulk(&args.provider, hint, concurrency, rx, actor, |r| {
                     stream.result(r)
                 })
-                .await?;
+                .await;
+            // Results may have been written already: the stream ends the document either way.
+            let summary = match run {
+                Ok(summary) => summary,
+                Err(e) => return Ok(stream.fail(&e)),
+            };
             stream.finish(&summary);
             return Ok(if summary.failed > 0 {
                 ExitCode::from(EXIT_FAILED)

@@ -1,6 +1,6 @@
 //! Printing: tables for people (colour only on a terminal, never with NO_COLOR), one JSON
-//! document on stdout with `--json`, progress on stderr when it is a terminal. Errors carry the
-//! core's stable code.
+//! document on stdout with `--json` (also when a streamed bulk revoke fails part-way), progress
+//! on stderr when it is a terminal. Errors carry the core's stable code.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
@@ -27,11 +27,6 @@ fn outcome_style(o: Outcome) -> Style {
         Outcome::LocalOnly | Outcome::Pending => AnsiColor::Yellow.on_default(),
         Outcome::Failed => AnsiColor::Red.on_default().bold(),
     }
-}
-
-fn styled(o: Outcome) -> String {
-    let s = outcome_style(o);
-    format!("{s}{}{s:#}", o.as_str())
 }
 
 fn time_text(t: time::OffsetDateTime) -> String {
@@ -261,7 +256,7 @@ impl Output {
             .iter()
             .map(|r| {
                 [
-                    styled(r.report.outcome),
+                    r.report.outcome.as_str().to_owned(),
                     r.label.clone(),
                     r.provider.clone(),
                     r.report
@@ -272,7 +267,11 @@ impl Output {
                 ]
             })
             .collect();
-        print_table(&["OUTCOME", "ACCOUNT", "PROVIDER", "HTTP", "DETAIL"], &rows);
+        print_styled_table(
+            &["OUTCOME", "ACCOUNT", "PROVIDER", "HTTP", "DETAIL"],
+            &rows,
+            |i| Some(outcome_style(s.results[i].report.outcome)),
+        );
         for k in &s.skipped {
             match k.error {
                 Some(code) => eprintln!("signoff: error [{code}] for {}: {}", k.account, k.reason),
@@ -292,12 +291,9 @@ impl Output {
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
         );
         bar.enable_steady_tick(std::time::Duration::from_millis(100));
-        if self.json {
-            print!("{{\"results\":[");
-        }
         BulkStream {
             json: self.json,
-            first: true,
+            started: false,
             bar,
             out: std::io::BufWriter::new(std::io::stdout()),
         }
@@ -305,20 +301,25 @@ impl Output {
 
     /// Prints an error (JSON on stdout with `--json`, text on stderr otherwise) and gives exit 1.
     pub fn error(&self, e: &signoff_core::Error) -> ExitCode {
-        let report = ErrorReport::from(e);
         if self.json {
-            self.print_json(&json!({ "error": report }));
+            self.print_json(&json!({ "error": ErrorReport::from(e) }));
         } else {
-            aeprintln!(
-                "{}signoff: error [{}]:{} {}",
-                AnsiColor::Red.on_default().bold(),
-                report.code,
-                Style::new(),
-                report.message
-            );
+            print_error_text(e);
         }
         ExitCode::from(1)
     }
+}
+
+/// An error for people, on stderr, with its code.
+fn print_error_text(e: &signoff_core::Error) {
+    let report = ErrorReport::from(e);
+    aeprintln!(
+        "{}signoff: error [{}]:{} {}",
+        AnsiColor::Red.on_default().bold(),
+        report.code,
+        Style::new(),
+        report.message
+    );
 }
 
 /// Per-receipt progress lines on stderr.
@@ -330,21 +331,21 @@ pub struct ProgressLines {
 impl ProgressLines {
     pub fn receipt(&self, r: &Receipt) {
         if self.enabled {
-            aeprintln!(
-                "  {:<16} {} ({})",
-                styled(r.report.outcome),
-                r.label,
-                r.provider
-            );
+            let (o, s) = (r.report.outcome, outcome_style(r.report.outcome));
+            aeprintln!("  {s}{:<16}{s:#} {} ({})", o.as_str(), r.label, r.provider);
         }
     }
 }
 
-/// Bulk results as they come.
+/// Bulk results as they come. With `--json` they are the items of one document's `results`,
+/// which is opened at the first result and always closed: by [`BulkStream::finish`] with the
+/// summary, or by [`BulkStream::fail`] with the error that stopped the run. Nothing is kept
+/// but the output buffer, so memory stays flat however many tokens come.
 #[derive(Debug)]
 pub struct BulkStream {
     json: bool,
-    first: bool,
+    /// Whether the JSON document has been opened (`{"results":[` written).
+    started: bool,
     bar: indicatif::ProgressBar,
     out: std::io::BufWriter<std::io::Stdout>,
 }
@@ -353,11 +354,7 @@ impl BulkStream {
     pub fn result(&mut self, r: &BulkResult) {
         self.bar.inc(1);
         if self.json {
-            let sep = if std::mem::take(&mut self.first) {
-                ""
-            } else {
-                ","
-            };
+            let sep = if self.started { "," } else { self.open() };
             let _ = write!(
                 self.out,
                 "{sep}{}",
@@ -387,18 +384,46 @@ impl BulkStream {
         }
     }
 
+    /// Ends the output with the summary.
     pub fn finish(mut self, s: &BulkSummary) {
         self.bar.finish_and_clear();
         if self.json {
-            let _ = writeln!(
-                self.out,
-                "],\"summary\":{}}}",
-                serde_json::to_string(s).unwrap_or_default()
-            );
+            let summary = serde_json::to_string(s).unwrap_or_default();
+            let open = self.open();
+            let _ = writeln!(self.out, "{open}],\"summary\":{summary}}}");
         } else {
             let _ = writeln!(self.out, "{}", s.describe());
         }
         let _ = self.out.flush();
+    }
+
+    /// Ends the output with the error that stopped the run, and gives exit 1. With `--json` the
+    /// document keeps the results already written and gets `"error"` (and no `"summary"`), or
+    /// is the usual `{"error": ...}` when no result came.
+    pub fn fail(mut self, e: &signoff_core::Error) -> ExitCode {
+        self.bar.finish_and_clear();
+        if self.json {
+            let error = json!(ErrorReport::from(e));
+            let _ = if self.started {
+                writeln!(self.out, "],\"error\":{error}}}")
+            } else {
+                writeln!(self.out, "{}", json!({ "error": error }))
+            };
+            let _ = self.out.flush();
+        } else {
+            let _ = self.out.flush();
+            print_error_text(e);
+        }
+        ExitCode::from(1)
+    }
+
+    /// What opens the JSON document: its start the first time, nothing after.
+    fn open(&mut self) -> &'static str {
+        if std::mem::replace(&mut self.started, true) {
+            ""
+        } else {
+            "{\"results\":["
+        }
     }
 }
 
@@ -415,25 +440,125 @@ pub fn confirm(question: &str) -> bool {
         && matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes")
 }
 
-/// Prints rows in aligned columns (ANSI styles do not count towards widths).
+/// Prints rows in columns (see [`table_lines`]).
 fn print_table<const N: usize>(headers: &[&str; N], rows: &[[String; N]]) {
-    let visible = |s: &str| anstream::adapter::strip_str(s).to_string().chars().count();
-    let mut widths = headers.map(|h| h.chars().count());
-    for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(visible(cell));
+    print_styled_table(headers, rows, |_| None);
+}
+
+/// Prints rows in columns, the first cell of row `i` in `lead_style(i)`.
+fn print_styled_table<const N: usize>(
+    headers: &[&str; N],
+    rows: &[[String; N]],
+    lead_style: impl Fn(usize) -> Option<Style>,
+) {
+    for line in table_lines(headers, rows, lead_style) {
+        aprintln!("{line}");
+    }
+}
+
+/// Lays rows out in columns for people: each column as wide as its widest cell in terminal
+/// columns (comfy-table measures with `unicode-width`, so CJK and emoji count two), two spaces
+/// apart, no borders, no trailing blanks. Nothing is wrapped or fitted to the terminal, so a
+/// pipe gets the same lines as a terminal. Cells are laid out as plain text and the first cell
+/// of a row is styled afterwards, so escape codes never count towards a width.
+fn table_lines<const N: usize>(
+    headers: &[&str; N],
+    rows: &[[String; N]],
+    lead_style: impl Fn(usize) -> Option<Style>,
+) -> Vec<String> {
+    let mut table = comfy_table::Table::new();
+    table
+        .load_style(comfy_table::presets::NOTHING)
+        .set_content_arrangement(comfy_table::ContentArrangement::Disabled)
+        .set_header(headers.to_vec())
+        .add_rows(rows.iter().map(|r| r.to_vec()));
+    for column in table.column_iter_mut() {
+        column.set_padding((0, 2));
+    }
+    let mut lines = table.lines().map(|l| l.trim_end().to_owned());
+    let mut out: Vec<String> = lines.by_ref().take(1).collect();
+    for (i, row) in rows.iter().enumerate() {
+        // A cell with line breaks makes its row as many lines tall (comfy-table splits on '\n').
+        let height = row.iter().map(|c| c.split('\n').count()).max().unwrap_or(1);
+        for (n, line) in lines.by_ref().take(height).enumerate() {
+            let lead = row[0].split('\n').next().unwrap_or_default();
+            out.push(match lead_style(i) {
+                Some(s) if n == 0 && line.starts_with(lead) => {
+                    format!("{s}{lead}{s:#}{}", &line[lead.len()..])
+                }
+                _ => line,
+            });
         }
     }
-    let line = |cells: [&str; N]| {
-        let parts: Vec<String> = cells
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows<const N: usize>(rows: &[[&str; N]]) -> Vec<[String; N]> {
+        rows.iter().map(|r| r.map(str::to_owned)).collect()
+    }
+
+    #[test]
+    fn wide_characters_keep_the_columns_aligned() {
+        // "東京" and "🔑" take two terminal columns per character: a count of chars would
+        // leave the STATUS column two or four places to the left on those lines.
+        let lines = table_lines(
+            &["ID", "LABEL", "STATUS"],
+            &rows(&[
+                ["1", "東京 account", "signed_in"],
+                ["22", "🔑 keys", "pending"],
+                ["333", "plain", "failed"],
+            ]),
+            |_| None,
+        );
+        assert_eq!(
+            lines,
+            [
+                "ID   LABEL         STATUS",
+                "1    東京 account  signed_in",
+                "22   🔑 keys       pending",
+                "333  plain         failed",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_styled_first_cell_takes_no_width() {
+        let table = rows(&[["revoked", "東京 account", "200"], ["failed", "b", "-"]]);
+        let headers = ["OUTCOME", "ACCOUNT", "HTTP"];
+        let plain = table_lines(&headers, &table, |_| None);
+        let styled = table_lines(&headers, &table, |i| {
+            (i == 1).then(|| AnsiColor::Red.on_default())
+        });
+        assert_eq!(plain[1], styled[1]);
+        assert!(
+            styled[2].starts_with("\u{1b}[31mfailed\u{1b}[0m"),
+            "{styled:?}"
+        );
+        let stripped: Vec<String> = styled
             .iter()
-            .zip(widths)
-            .map(|(c, w)| format!("{c}{}", " ".repeat(w.saturating_sub(visible(c)))))
+            .map(|l| anstream::adapter::strip_str(l).to_string())
             .collect();
-        aprintln!("{}", parts.join("  ").trim_end());
-    };
-    line(*headers);
-    for row in rows {
-        line(row.each_ref().map(String::as_str));
+        assert_eq!(stripped, plain);
+    }
+
+    #[test]
+    fn a_cell_with_a_line_break_styles_only_its_own_row() {
+        let table = rows(&[["pending", "a\nb"], ["revoked", "c"]]);
+        let lines = table_lines(&["OUTCOME", "DETAIL"], &table, |_| {
+            Some(AnsiColor::Green.on_default())
+        });
+        let stripped: Vec<String> = lines
+            .iter()
+            .map(|l| anstream::adapter::strip_str(l).to_string())
+            .collect();
+        assert_eq!(
+            stripped,
+            ["OUTCOME  DETAIL", "pending  a", "         b", "revoked  c"]
+        );
+        assert!(lines[3].starts_with("\u{1b}[32mrevoked"), "{lines:?}");
     }
 }
