@@ -1,0 +1,302 @@
+// @ts-check
+// The accounts view: the accounts grouped by provider, each row's actions, and the receipt of a
+// sign-out; also the sign-out and forget flows those buttons start. It holds the account list and
+// the provider profiles, which the other views read through it.
+
+import { afterPaint, el, part } from "./dom.js";
+import { invoke } from "./ipc.js";
+import { accountsText, fmtTime, outcomeText, receiptHead, receiptText, statusText } from "./text.js";
+
+/** @typedef {import("./types/Account").Account} Account */
+/** @typedef {import("./types/ProviderView").ProviderView} ProviderView */
+/** @typedef {import("./types/Receipt").Receipt} Receipt */
+/** @typedef {import("./dom.js").Notices} Notices */
+/** @typedef {import("./confirm-dialog.js").Confirm} Confirm */
+
+/**
+ * What the accounts view offers the rest of the page.
+ * @typedef {object} AccountsView
+ * @property {(accounts: Account[], providers: ProviderView[], handedOver?: boolean) => void} show
+ *   Shows a list: the one handed over with the page first, then each one the core sends.
+ * @property {(opts?: { onlyIfChanged?: boolean }) => Promise<void>} refresh
+ *   Asks the core for the list and shows it.
+ * @property {() => boolean} busy  Whether a sign-out is running.
+ * @property {() => ProviderView[]} providers  The provider profiles, as last listed.
+ * @property {(id: string) => ProviderView | undefined} provider
+ * @property {(id: string) => string} providerLabel  A provider's label, else its id.
+ * @property {(receipt: Receipt) => void} progress  Shows one account's outcome as it comes in.
+ * @property {() => Promise<void>} confirmSignOutAll  Asks, then signs out of every account.
+ */
+
+// The first rows go into the page at once; the rest follow in slices once that frame is drawn,
+// so a long list shows its first screenful as quickly as a short one.
+const FIRST_ROWS = 60;
+const SLICE_ROWS = 150;
+
+/**
+ * Attaches the view to `root` (#accounts-view).
+ * @param {HTMLElement} root
+ * @param {{ notices: Notices, confirm: Confirm, signOutAllButton: HTMLButtonElement }} deps
+ * @returns {AccountsView}
+ */
+export function mount(root, { notices, confirm, signOutAllButton }) {
+  const groupsBox = part(root, "groups");
+  const empty = part(root, "empty");
+  const count = part(root, "count");
+  const receipt = part(root, "receipt");
+  const receiptList = part(root, "receipt-list");
+  const receiptHeading = part(root, "receipt-heading");
+
+  const state = {
+    /** @type {Account[]} */ accounts: [],
+    /** @type {ProviderView[]} */ providers: [],
+    /** @type {Map<string, Account>} */ byId: new Map(),
+    busy: false,
+  };
+  let renderGeneration = 0;
+  let painted = false;
+  /** @type {Receipt[]} */
+  let live = [];
+
+  /** @param {string} id */
+  const provider = (id) => state.providers.find((x) => x.id === id);
+
+  /** @param {string} id */
+  function providerLabel(id) {
+    const p = provider(id);
+    return p ? p.label : id;
+  }
+
+  /** @param {Account} a */
+  function accountRow(a) {
+    const tr = el("tr", { className: `account status-${a.status}` });
+    tr.dataset.accountId = a.id;
+    const who = el("td", {}, el("span", { className: "label", textContent: a.label }));
+    if (a.subject) who.append(el("span", { className: "subject", textContent: a.subject }));
+    const actions = el("td", { className: "row-actions" });
+    if (a.status === "signed_in") {
+      actions.append(el("button", {
+        type: "button", className: "signout", textContent: "Sign out",
+        ariaLabel: `Sign out ${a.label}`, onclick: () => signOut([a.id]),
+      }));
+    } else if (a.status === "pending" || a.status === "needs_attention") {
+      actions.append(
+        el("button", { type: "button", className: "retry", textContent: "Retry now", ariaLabel: `Retry signing out ${a.label}`, onclick: () => signOut([a.id]) }),
+        el("button", { type: "button", className: "forget quiet", textContent: "Forget locally", ariaLabel: `Forget ${a.label} locally`, onclick: () => confirmForget(a) }),
+      );
+    }
+    tr.append(who, el("td", { className: "since", textContent: fmtTime(a.created_at) }),
+      el("td", { className: "status", textContent: statusText(a) }), actions);
+    return tr;
+  }
+
+  function renderAccounts() {
+    const generation = ++renderGeneration;
+    /** @type {Map<string, Account[]>} */
+    const groups = new Map();
+    for (const a of state.accounts) {
+      const group = groups.get(a.provider_id);
+      if (group) group.push(a);
+      else groups.set(a.provider_id, [a]);
+    }
+    const frag = document.createDocumentFragment();
+    /** @type {Array<[HTMLTableSectionElement, Account]>} */
+    const later = [];
+    let budget = FIRST_ROWS;
+    for (const [providerId, accounts] of groups) {
+      const headingId = `group-${providerId}`;
+      const section = el("section", { className: "group" });
+      section.dataset.provider = providerId;
+      section.setAttribute("aria-labelledby", headingId);
+      section.append(el("h2", { id: headingId, textContent: providerLabel(providerId) }));
+      const table = el("table");
+      table.append(el("thead", {}, el("tr", {},
+        el("th", { scope: "col", textContent: "Account" }), el("th", { scope: "col", textContent: "Signed in since" }),
+        el("th", { scope: "col", textContent: "Status" }), el("th", { scope: "col", textContent: "Actions" }))));
+      const body = el("tbody");
+      for (const a of accounts) {
+        if (budget > 0) {
+          body.append(accountRow(a));
+          budget -= 1;
+        } else {
+          later.push([body, a]);
+        }
+      }
+      table.append(body);
+      section.append(table);
+      frag.append(section);
+    }
+    groupsBox.replaceChildren(frag);
+    const n = state.accounts.length;
+    empty.hidden = n !== 0;
+    signOutAllButton.disabled = n === 0 || state.busy;
+    count.textContent = accountsText(n);
+    if (later.length > 0) afterPaint(() => setTimeout(() => appendRows(later, 0, generation), 0));
+  }
+
+  /**
+   * Adds the rows held back by `renderAccounts`, a slice per task, unless a newer render replaced
+   * the list in the meantime.
+   * @param {Array<[HTMLTableSectionElement, Account]>} rows
+   * @param {number} from
+   * @param {number} generation
+   */
+  function appendRows(rows, from, generation) {
+    if (generation !== renderGeneration) return;
+    const to = Math.min(from + SLICE_ROWS, rows.length);
+    for (let i = from; i < to; i += 1) rows[i][0].append(accountRow(rows[i][1]));
+    if (to < rows.length) setTimeout(() => appendRows(rows, to, generation), 0);
+  }
+
+  /**
+   * @param {Account[]} accounts
+   * @param {ProviderView[]} providers
+   */
+  function show(accounts, providers, handedOver = false) {
+    state.accounts = accounts;
+    state.providers = providers;
+    state.byId = new Map(accounts.map((a) => [a.id, a]));
+    renderAccounts();
+    if (!painted) {
+      // Tell the core once the frame showing the list has been drawn (one log line; `make bench`
+      // times it), then ask for the list again in case it changed since the page was made.
+      painted = true;
+      afterPaint(() => {
+        invoke("ui_ready", { accounts: accounts.length, handedOver }).catch(() => {});
+        refresh({ onlyIfChanged: true });
+      });
+    }
+  }
+
+  // `onlyIfChanged` keeps the rows on the page when the list is the same (the check after the
+  // first paint, and changes announced by the core).
+  async function refresh({ onlyIfChanged = false } = {}) {
+    try {
+      const [accounts, providers] = await Promise.all([invoke("list_accounts"), invoke("list_providers")]);
+      const unchanged = onlyIfChanged
+        && JSON.stringify(accounts) === JSON.stringify(state.accounts)
+        && JSON.stringify(providers.profiles) === JSON.stringify(state.providers);
+      if (!unchanged) show(accounts, providers.profiles);
+    } catch (err) {
+      notices.fail(err);
+    }
+  }
+
+  // --- Sign out -------------------------------------------------------------------------------
+
+  /**
+   * @param {string} id
+   * @param {string} text
+   * @param {string} cls
+   */
+  function setRowStatus(id, text, cls) {
+    const row = root.querySelector(`tr[data-account-id="${CSS.escape(id)}"]`);
+    if (!row) return;
+    const status = row.querySelector(".status");
+    if (status) status.textContent = text;
+    if (cls) row.className = `account ${cls}`;
+    for (const b of row.querySelectorAll("button")) b.disabled = true;
+  }
+
+  /** @param {Receipt} r */
+  function receiptLine(r) {
+    const a = state.byId.get(r.account);
+    const text = receiptText(r, providerLabel(r.provider), a && a.next_attempt_at);
+    const li = el("li", { className: `receipt-item outcome-${r.outcome}` },
+      el("strong", { textContent: receiptHead(r) }), text);
+    li.dataset.accountId = r.account;
+    li.dataset.outcome = r.outcome;
+    return li;
+  }
+
+  /** @param {Receipt} r */
+  function progress(r) {
+    live.push(r);
+    setRowStatus(r.account, outcomeText(r.outcome), `outcome-${r.outcome}`);
+    notices.say(`Signing out… ${live.length} done`);
+  }
+
+  /**
+   * @param {string[]} ids
+   * @param {boolean} [everywhere]
+   */
+  async function signOut(ids, everywhere) {
+    if (state.busy) return;
+    notices.clear();
+    state.busy = true;
+    live = [];
+    signOutAllButton.disabled = true;
+    const targets = everywhere ? state.accounts.map((a) => a.id) : ids;
+    for (const id of targets) setRowStatus(id, "Signing out…", "status-signing_out");
+    notices.say("Signing out…");
+    try {
+      const summary = everywhere ? await invoke("sign_out_all") : await invoke("sign_out", { ids });
+      state.busy = false;
+      await refresh();
+      showReceipt(summary.results);
+      const skipped = summary.skipped.length ? ` ${summary.skipped.length} skipped (busy elsewhere).` : "";
+      notices.say(`Sign-out finished: ${summary.results.length} account(s).${skipped}`);
+    } catch (err) {
+      state.busy = false;
+      notices.fail(err);
+      await refresh();
+    }
+  }
+
+  /** @param {Receipt[]} results */
+  function showReceipt(results) {
+    receiptList.replaceChildren(...results.map(receiptLine));
+    receipt.hidden = results.length === 0;
+    if (results.length) receiptHeading.focus?.();
+  }
+
+  async function confirmSignOutAll() {
+    await refresh();
+    const n = state.accounts.length;
+    if (!n) return;
+    /** @type {string[]} */
+    const server = [];
+    /** @type {string[]} */
+    const local = [];
+    for (const id of new Set(state.accounts.map((a) => a.provider_id))) {
+      const p = provider(id);
+      (p && p.revokes_on_server ? server : local).push(providerLabel(id));
+    }
+    const body = [el("p", { textContent: `This signs out ${n} account${n === 1 ? "" : "s"} and deletes their tokens from this computer's keychain.` })];
+    if (server.length) body.push(el("p", { textContent: `Ended at the provider: ${server.join(", ")}.` }));
+    if (local.length) body.push(el("p", { className: "warn", textContent: `Signed out on this computer only (the provider cannot end sessions remotely): ${local.join(", ")}.` }));
+    body.push(el("p", { textContent: "If a provider cannot be reached, Signoff keeps retrying until it confirms." }));
+    if (await confirm(`Sign out of ${n} account${n === 1 ? "" : "s"}?`, body, "Sign out everywhere")) {
+      await signOut([], true);
+    }
+  }
+
+  /** @param {Account} a */
+  async function confirmForget(a) {
+    const body = [
+      el("p", { textContent: `“${a.label}” will be deleted from this computer without signing out at ${providerLabel(a.provider_id)}.` }),
+      el("p", { className: "warn", textContent: "The session at the provider may stay valid until it expires, and Signoff will no longer be able to end it." }),
+    ];
+    if (!(await confirm(`Forget ${a.label} locally?`, body, "Forget locally"))) return;
+    try {
+      await invoke("forget", { id: a.id });
+      notices.say(`Forgot ${a.label} on this computer.`);
+      await refresh();
+    } catch (err) {
+      notices.fail(err);
+    }
+  }
+
+  part(root, "receipt-close").addEventListener("click", () => { receipt.hidden = true; });
+
+  return {
+    show,
+    refresh,
+    busy: () => state.busy,
+    providers: () => state.providers,
+    provider,
+    providerLabel,
+    progress,
+    confirmSignOutAll,
+  };
+}

@@ -1,0 +1,89 @@
+// @ts-check
+// Signoff's page. It shows what the core returns (account metadata and outcomes) and never
+// holds a token: pasted tokens go to the core once and the fields are cleared at once.
+// This module mounts each view on its root and wires the header, the tabs and the core's events.
+//
+// A module script runs once the document is parsed, before DOMContentLoaded; the initialization
+// script of src-tauri/src/first_view.rs has run before any of the page's scripts, so the list it
+// hands over is there now.
+
+import * as accountsView from "./accounts.js";
+import * as activityView from "./activity.js";
+import * as addDialog from "./add-dialog.js";
+import * as confirmDialog from "./confirm-dialog.js";
+import { part } from "./dom.js";
+import { firstView, listen } from "./ipc.js";
+import { errorSentence } from "./text.js";
+
+/** @typedef {import("./dom.js").Notices} Notices */
+
+const statusLine = part(document, "status");
+const errorLine = part(document, "error");
+/** @type {Notices} */
+const notices = {
+  say: (text) => { statusLine.textContent = text; },
+  fail: (err) => {
+    errorLine.textContent = errorSentence(err);
+    errorLine.hidden = false;
+  },
+  clear: () => { errorLine.hidden = true; },
+};
+
+const accountsRoot = part(document, "accounts-view");
+const signOutAllButton = part(document, "signout-all-btn", HTMLButtonElement);
+const accounts = accountsView.mount(accountsRoot, {
+  notices,
+  confirm: confirmDialog.mount(part(document, "confirm-dialog", HTMLDialogElement)),
+  signOutAllButton,
+});
+
+// The list handed over with the page is shown before anything else is wired up; without it the
+// page asks the core.
+const first = firstView();
+if (first) accounts.show(first.accounts, first.providers.profiles, true);
+
+const activityRoot = part(document, "activity-view");
+const activity = activityView.mount(activityRoot, { notices, providerLabel: accounts.providerLabel });
+const add = addDialog.mount(part(document, "add-dialog", HTMLDialogElement), { notices, accounts });
+
+signOutAllButton.addEventListener("click", accounts.confirmSignOutAll);
+part(document, "add-account-btn").addEventListener("click", add.open);
+listen("signin-url", add.showSignInUrl);
+
+// --- Tabs -------------------------------------------------------------------------------------
+
+const tabs = { accounts: part(document, "tab-accounts"), activity: part(document, "tab-activity") };
+/** @param {"accounts" | "activity"} name */
+function selectTab(name) {
+  const onAccounts = name === "accounts";
+  tabs.accounts.setAttribute("aria-selected", String(onAccounts));
+  tabs.activity.setAttribute("aria-selected", String(!onAccounts));
+  tabs.accounts.tabIndex = onAccounts ? 0 : -1;
+  tabs.activity.tabIndex = onAccounts ? -1 : 0;
+  accountsRoot.hidden = !onAccounts;
+  activityRoot.hidden = onAccounts;
+  if (!onAccounts) activity.load();
+}
+
+tabs.accounts.addEventListener("click", () => selectTab("accounts"));
+tabs.activity.addEventListener("click", () => selectTab("activity"));
+for (const [name, tab] of /** @type {const} */ ([["accounts", tabs.accounts], ["activity", tabs.activity]])) {
+  tab.addEventListener("keydown", (e) => {
+    if (e.key === "ArrowRight" || e.key === "ArrowLeft") {
+      const next = name === "accounts" ? "activity" : "accounts";
+      selectTab(next);
+      tabs[next].focus();
+    }
+  });
+}
+
+// --- The core's events ------------------------------------------------------------------------
+
+listen("signout-progress", accounts.progress);
+listen("accounts-changed", () => {
+  // A change made anywhere (the CLI, a retry, this window's own sign-out a second later):
+  // redraw only if the list differs, so the rows, and the keyboard focus on them, stay put.
+  if (!accounts.busy()) accounts.refresh({ onlyIfChanged: true });
+  if (!activityRoot.hidden) activity.load();
+});
+if (!first) accounts.refresh();
