@@ -126,3 +126,33 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     files
 }
+
+#[tokio::test]
+async fn tokens_from_the_window_are_checked_like_the_clis() {
+    // The window's IPC deserialises the bundle with serde (no checks); the core refuses a token
+    // with a space inside exactly as `signoff account add` does, and stores nothing.
+    let home = tempfile::tempdir().unwrap();
+    let core = std::sync::Arc::new(Signoff::open(Paths::under(home.path())).unwrap());
+    let from_ipc: TokenBundle =
+        serde_json::from_str(r#"{"access_token":"at-with a-space"}"#).unwrap();
+    let err = core
+        .add_pasted_account(
+            NewAccount {
+                provider_id: "matar".into(),
+                label: "Matar work".into(),
+                subject: None,
+            },
+            from_ipc,
+            signoff_core::audit::Actor::User,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), signoff_core::ErrorCode::InvalidInput);
+    assert_eq!(
+        TokenBundle::from_json(r#"{"access_token":"at-with a-space"}"#)
+            .unwrap_err()
+            .code(),
+        err.code()
+    );
+    assert!(core.list_accounts().unwrap().is_empty());
+}

@@ -7,6 +7,7 @@
 //! rejected with its file, line and reason ([`ProfileProblem`]); the others still load.
 
 mod raw;
+mod vocab;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -3,88 +3,12 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use toml::Spanned;
 use url::Url;
 
+pub use super::vocab::{ClientAuth, Protocol, SignoutMode, TokenKind};
 use super::{Profile, ProfileProblem, Source, is_allowed_endpoint};
-
-/// How a provider ends a session.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::Display,
-)]
-#[serde(rename_all = "kebab-case")]
-#[strum(serialize_all = "kebab-case")]
-pub enum Protocol {
-    /// RFC 7009 token revocation (MeshyDB and any OAuth 2 server).
-    Rfc7009,
-    /// Keycloak's logout endpoint with the refresh token (HyperID).
-    KeycloakLogout,
-    /// A logout URL called with `Authorization: Bearer <access token>` (Matar).
-    BearerLogout,
-    /// Any OpenID provider: endpoints from discovery at the issuer.
-    Oidc,
-}
-
-/// How the client authenticates on revocation, logout and introspection calls.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ClientAuth {
-    /// HTTP Basic with client id and secret (RFC 6749 §2.3.1; the default).
-    #[default]
-    #[serde(alias = "client_secret_basic")]
-    Basic,
-    /// `client_id` and `client_secret` in the form body.
-    #[serde(alias = "client_secret_post")]
-    Post,
-    /// A public client: `client_id` in the form, no secret.
-    None,
-}
-
-/// For providers that offer both: end the whole session, or revoke the one token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SignoutMode {
-    #[default]
-    Logout,
-    Revoke,
-}
-
-/// The kinds of token a hint can name.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::Display,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum TokenKind {
-    RefreshToken,
-    AccessToken,
-}
-
-impl TokenKind {
-    /// The name as it appears in JSON, the store and logs.
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -423,7 +347,7 @@ impl Merged {
                 format!(
                     "provider {:?} uses protocol {} but has no {required}",
                     self.id,
-                    protocol_name(protocol)
+                    protocol.as_str()
                 ),
             ));
             return None;
@@ -517,14 +441,5 @@ impl Merged {
         }
         out.push_str(rest);
         (out.len() <= URL_LIMIT).then_some((out, unfilled))
-    }
-}
-
-fn protocol_name(p: Protocol) -> &'static str {
-    match p {
-        Protocol::Rfc7009 => "rfc7009",
-        Protocol::KeycloakLogout => "keycloak-logout",
-        Protocol::BearerLogout => "bearer-logout",
-        Protocol::Oidc => "oidc",
     }
 }

@@ -5,6 +5,7 @@
 //! ([`password`]). Refreshing tokens lives here too.
 
 pub mod check;
+mod loopback;
 pub mod password;
 
 use std::time::Duration;
@@ -13,7 +14,6 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use url::Url;
 
@@ -217,7 +217,7 @@ pub async fn finish(
     secret: Option<&SecretString>,
     timeout: Duration,
 ) -> Result<SignedIn> {
-    let params = tokio::time::timeout(timeout, wait_for_redirect(&pending.listener))
+    let params = tokio::time::timeout(timeout, loopback::wait_for_redirect(&pending.listener))
         .await
         .map_err(|_| Error::SignInTimedOut {
             secs: timeout.as_secs(),
@@ -323,51 +323,6 @@ fn id_claims(jwt: &str) -> Result<IdClaims> {
         .decode(payload.trim_end_matches('='))
         .map_err(|_| signin_error("the ID token is not a JWT"))?;
     serde_json::from_slice(&bytes).map_err(|_| signin_error("the ID token's claims are unreadable"))
-}
-
-/// Accepts connections on the loopback listener until one asks for `/callback`; answers it with
-/// a page telling the person they can go back to Signoff.
-async fn wait_for_redirect(listener: &TcpListener) -> Result<Vec<(String, String)>> {
-    loop {
-        let (mut stream, _) = listener.accept().await.map_err(|source| Error::Io {
-            action: "cannot accept on",
-            path: "127.0.0.1".into(),
-            source,
-        })?;
-        let mut buf = Vec::with_capacity(2048);
-        let mut chunk = [0u8; 1024];
-        while buf.len() < 16 * 1024 && !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-            match stream.read(&mut chunk).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            }
-        }
-        let head = String::from_utf8_lossy(&buf);
-        let target = head
-            .lines()
-            .next()
-            .and_then(|l| l.strip_prefix("GET "))
-            .and_then(|l| l.split(' ').next())
-            .unwrap_or("");
-        let Ok(url) = Url::parse(&format!("http://127.0.0.1{target}")) else {
-            continue;
-        };
-        if url.path() != "/callback" {
-            let _ = stream
-                .write_all(
-                    b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-                )
-                .await;
-            continue;
-        }
-        let page = "<!doctype html><title>Signoff</title><p>Signed in. You can close this tab and return to Signoff.</p>";
-        let reply = format!(
-            "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
-            page.len()
-        );
-        let _ = stream.write_all(reply.as_bytes()).await;
-        return Ok(url.query_pairs().into_owned().collect());
-    }
 }
 
 /// When an access token expires: `expires_in` from the token answer, else the token's own `exp`
