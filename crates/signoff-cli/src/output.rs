@@ -92,10 +92,7 @@ impl Output {
                     None if p.locked => "ready (locked)".into(),
                     None => "ready".into(),
                 };
-                let protocol = serde_json::to_value(p.protocol)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default();
+                let protocol = p.protocol.as_str().to_owned();
                 [p.id.clone(), p.label.clone(), protocol, source, status]
             })
             .collect();
