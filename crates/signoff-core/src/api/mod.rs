@@ -210,6 +210,12 @@ impl Signoff {
         self.store.change_marker()
     }
 
+    /// A new subscription to account changes: this process's writes at once, other
+    /// processes' (the CLI) within a second. The app's window and tray follow it.
+    pub fn changes(&self) -> crate::changes::ChangeStream {
+        self.store.changes().subscribe()
+    }
+
     /// Accounts waiting for a retry of their revocation.
     pub fn pending(&self) -> Result<Vec<Account>> {
         self.store.accounts_with_status(&[AccountStatus::Pending])
