@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 
-use crate::{ServerState, TestServer, form_of, intake, json, new_state, serve};
+use crate::{ServerState, TestServer, form_of, intake, invalid_request, json, new_state, serve};
 
 pub const HYPERID_REALM: &str = "HyperID";
 
@@ -44,41 +44,50 @@ fn invalid_client() -> Response {
     )
 }
 
+/// What the logout and revoke endpoints do first: record the request (and apply a fault),
+/// check the realm (logout only: revoke answers for any realm) and the client's credentials;
+/// gives the form.
+async fn hyperid_client_form(
+    state: &ServerState,
+    realm: &str,
+    endpoint: &str,
+    headers: &HeaderMap,
+    body: &str,
+) -> Result<HashMap<String, String>, Response> {
+    let path = format!("/auth/realms/{realm}/protocol/openid-connect/{endpoint}");
+    if let Some(r) = intake(state, path, headers, body).await {
+        return Err(r);
+    }
+    let form = form_of(body);
+    if endpoint == "logout" && realm != HYPERID_REALM {
+        return Err(json(
+            StatusCode::NOT_FOUND,
+            serde_json::json!({"error": "Realm does not exist"}),
+        ));
+    }
+    if !hyperid_client_ok(state, headers, &form) {
+        return Err(invalid_client());
+    }
+    Ok(form)
+}
+
 async fn hyperid_logout(
     State(state): State<ServerState>,
     Path(realm): Path<String>,
     headers: HeaderMap,
     body: String,
 ) -> Response {
-    if let Some(r) = intake(
-        &state,
-        format!("/auth/realms/{realm}/protocol/openid-connect/logout"),
-        &headers,
-        &body,
-    )
-    .await
-    {
-        return r;
-    }
-    let form = form_of(&body);
-    if realm != HYPERID_REALM {
-        return json(
-            StatusCode::NOT_FOUND,
-            serde_json::json!({"error": "Realm does not exist"}),
-        );
-    }
-    if !hyperid_client_ok(&state, &headers, &form) {
-        return invalid_client();
-    }
+    let form = match hyperid_client_form(&state, &realm, "logout", &headers, &body).await {
+        Ok(form) => form,
+        Err(r) => return r,
+    };
     let Some(rt) = form.get("refresh_token") else {
         return json(
             StatusCode::BAD_REQUEST,
             serde_json::json!({"error": "invalid_request", "error_description": "Refresh token not provided"}),
         );
     };
-    let mut inner = state.inner.lock().unwrap();
-    if inner.live.remove(rt) {
-        inner.ended.insert(rt.clone());
+    if state.end(rt) {
         StatusCode::NO_CONTENT.into_response()
     } else {
         json(
@@ -94,30 +103,14 @@ async fn hyperid_revoke(
     headers: HeaderMap,
     body: String,
 ) -> Response {
-    if let Some(r) = intake(
-        &state,
-        format!("/auth/realms/{realm}/protocol/openid-connect/revoke"),
-        &headers,
-        &body,
-    )
-    .await
-    {
-        return r;
-    }
-    let form = form_of(&body);
-    if !hyperid_client_ok(&state, &headers, &form) {
-        return invalid_client();
-    }
-    let Some(token) = form.get("token") else {
-        return json(
-            StatusCode::BAD_REQUEST,
-            serde_json::json!({"error": "invalid_request"}),
-        );
+    let form = match hyperid_client_form(&state, &realm, "revoke", &headers, &body).await {
+        Ok(form) => form,
+        Err(r) => return r,
     };
-    let mut inner = state.inner.lock().unwrap();
-    if inner.live.remove(token) {
-        inner.ended.insert(token.clone());
-    }
+    let Some(token) = form.get("token") else {
+        return invalid_request();
+    };
+    state.end(token);
     StatusCode::OK.into_response()
 }
 

@@ -279,6 +279,26 @@ fn with_retry_after(status: StatusCode, retry_after: Option<String>, text: &str)
     r
 }
 
+impl ServerState {
+    /// Ends a token (revoked or logged out); false when it was not live.
+    pub(crate) fn end(&self, token: &str) -> bool {
+        let mut inner = self.inner.lock().unwrap();
+        let was_live = inner.live.remove(token);
+        if was_live {
+            inner.ended.insert(token.to_owned());
+        }
+        was_live
+    }
+}
+
+/// 400 `{"error": "invalid_request"}` (no token in the form).
+pub(crate) fn invalid_request() -> Response {
+    json(
+        StatusCode::BAD_REQUEST,
+        serde_json::json!({"error": "invalid_request"}),
+    )
+}
+
 pub(crate) fn json(status: StatusCode, v: serde_json::Value) -> Response {
     (
         status,

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 
-use crate::{ServerState, TestServer, form_of, intake, json, new_state, serve};
+use crate::{ServerState, TestServer, form_of, intake, invalid_request, json, new_state, serve};
 
 /// The MeshyDB account name the server answers for.
 pub const MESHYDB_ACCOUNT: &str = "acme";
@@ -70,10 +70,7 @@ async fn meshydb_revocation(
         Err(r) => return r,
     };
     let Some(token) = form.get("token").filter(|t| !t.is_empty()) else {
-        return json(
-            StatusCode::BAD_REQUEST,
-            serde_json::json!({"error": "invalid_request"}),
-        );
+        return invalid_request();
     };
     match form.get("token_type_hint").map(String::as_str) {
         None | Some("refresh_token") | Some("access_token") => {}
@@ -84,10 +81,7 @@ async fn meshydb_revocation(
             );
         }
     }
-    let mut inner = state.inner.lock().unwrap();
-    if inner.live.remove(token) {
-        inner.ended.insert(token.clone());
-    }
+    state.end(token);
     StatusCode::OK.into_response()
 }
 
