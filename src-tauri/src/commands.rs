@@ -1,18 +1,48 @@
 //! Tauri commands: a few lines of glue each over the core's use cases. Arguments are validated
 //! by the core; errors reach the page as `{code, message}` with the core's stable codes. Results
-//! and events carry account metadata and outcomes, never a token.
+//! and events carry account metadata and outcomes, never a token. No command announces its
+//! writes: the page and the tray follow the core's change stream (`background`).
+//!
+//! Commands that emit to the page are generic over the runtime, so the tests can call every
+//! command through Tauri's mock runtime ([`handler!`] lists them once for the app and the tests).
 
 use std::sync::Arc;
 
-use serde::Serialize;
 use signoff_core::api::{AccountFilter, SignOutOptions, SignOutSummary};
 use signoff_core::audit::{Actor, AuditEntry};
 use signoff_core::error::ErrorReport;
-use signoff_core::profile::{Profile, ProfileProblem, SignInMethod};
 use signoff_core::{Account, AccountId, NewAccount, SecretString, Signoff, TokenBundle};
-use tauri::{AppHandle, Emitter, State};
+use tauri::{AppHandle, Runtime, State};
 
-use crate::events;
+use crate::background::FirstPaint;
+use crate::dto::{Providers, providers_view};
+use crate::ui;
+
+#[cfg(test)]
+mod tests;
+
+/// The app's invoke handler: every command the page may call (`build.rs` lists the same
+/// names for the page's permissions).
+macro_rules! handler {
+    () => {
+        tauri::generate_handler![
+            crate::commands::list_accounts,
+            crate::commands::list_providers,
+            crate::commands::sign_out,
+            crate::commands::sign_out_all,
+            crate::commands::forget,
+            crate::commands::add_account,
+            crate::commands::set_client_secret,
+            crate::commands::activity,
+            crate::commands::sign_in,
+            crate::commands::cancel_sign_in,
+            crate::commands::sign_in_password,
+            crate::commands::sign_in_anonymous,
+            crate::commands::ui_ready,
+        ]
+    };
+}
+pub(crate) use handler;
 
 type Core<'a> = State<'a, Arc<Signoff>>;
 type Reply<T> = Result<T, ErrorReport>;
@@ -28,58 +58,18 @@ pub async fn list_accounts(core: Core<'_>) -> Reply<Vec<Account>> {
 }
 
 /// Provider profiles, for the add-account form and the sign-out confirmation.
-#[derive(Debug, Serialize)]
-pub struct Providers {
-    profiles: Vec<ProviderView>,
-    problems: Vec<ProfileProblem>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct ProviderView {
-    id: String,
-    label: String,
-    /// False when signing out can only delete the local copy.
-    revokes_on_server: bool,
-    /// True when "Sign in with the browser" works for this provider (OpenID Connect).
-    can_sign_in: bool,
-    /// How accounts are added: `browser`, `password` or `paste`.
-    sign_in: SignInMethod,
-    /// True when a new anonymous user can be signed in (MeshyDB).
-    anonymous: bool,
-    incomplete: Option<String>,
-}
-
-impl From<&Profile> for ProviderView {
-    fn from(p: &Profile) -> Self {
-        Self {
-            id: p.id.clone(),
-            label: p.label.clone(),
-            revokes_on_server: p.can_revoke_on_server(),
-            can_sign_in: p.sign_in_method() == SignInMethod::Browser,
-            sign_in: p.sign_in_method(),
-            anonymous: p.has_anonymous_users(),
-            incomplete: p.incomplete.clone(),
-        }
-    }
-}
-
 #[tauri::command]
 pub async fn list_providers(core: Core<'_>) -> Reply<Providers> {
     Ok(providers_view(&core))
 }
 
-/// What `list_providers` answers.
-pub fn providers_view(core: &Signoff) -> Providers {
-    let set = core.providers();
-    Providers {
-        profiles: set.profiles.iter().map(ProviderView::from).collect(),
-        problems: set.problems,
-    }
-}
-
 /// Signs out the given accounts; each receipt is also sent as a `signout-progress` event.
 #[tauri::command]
-pub async fn sign_out(app: AppHandle, core: Core<'_>, ids: Vec<String>) -> Reply<SignOutSummary> {
+pub async fn sign_out<R: Runtime>(
+    app: AppHandle<R>,
+    core: Core<'_>,
+    ids: Vec<String>,
+) -> Reply<SignOutSummary> {
     let ids = ids
         .iter()
         .map(|s| AccountId::parse(s))
@@ -89,65 +79,50 @@ pub async fn sign_out(app: AppHandle, core: Core<'_>, ids: Vec<String>) -> Reply
         actor: Actor::User,
         verify: false,
     };
-    let summary = core
-        .sign_out(&ids, options, |r| events::progress(&app, r))
+    core.sign_out(&ids, options, |r| ui::progress(&app, r))
         .await
-        .map_err(report);
-    events::accounts_changed(&app);
-    summary
+        .map_err(report)
 }
 
 /// "Sign out everywhere".
 #[tauri::command]
-pub async fn sign_out_all(app: AppHandle, core: Core<'_>) -> Reply<SignOutSummary> {
+pub async fn sign_out_all<R: Runtime>(app: AppHandle<R>, core: Core<'_>) -> Reply<SignOutSummary> {
     let options = SignOutOptions {
         actor: Actor::User,
         verify: false,
     };
-    let summary = core
-        .sign_out_all(&AccountFilter::default(), options, |r| {
-            events::progress(&app, r)
-        })
-        .await
-        .map_err(report);
-    events::accounts_changed(&app);
-    summary
+    core.sign_out_all(&AccountFilter::default(), options, |r| {
+        ui::progress(&app, r)
+    })
+    .await
+    .map_err(report)
 }
 
 /// Deletes an account locally without revoking (the page has warned the person).
 #[tauri::command]
-pub async fn forget(app: AppHandle, core: Core<'_>, id: String) -> Reply<()> {
+pub async fn forget(core: Core<'_>, id: String) -> Reply<()> {
     let id = AccountId::parse(&id).map_err(report)?;
-    core.forget(&id, Actor::User).map_err(report)?;
-    events::accounts_changed(&app);
-    Ok(())
+    core.forget(&id, Actor::User).map(drop).map_err(report)
 }
 
 /// Adds an account from tokens the person pasted. The tokens go straight to the keychain; the
 /// reply carries only the account's metadata.
 #[tauri::command]
 pub async fn add_account(
-    app: AppHandle,
     core: Core<'_>,
     provider: String,
     label: String,
     subject: Option<String>,
     tokens: TokenBundle,
 ) -> Reply<Account> {
-    let account = core
-        .add_pasted_account(
-            NewAccount {
-                provider_id: provider,
-                label,
-                subject,
-            },
-            tokens,
-            Actor::User,
-        )
+    let new = NewAccount {
+        provider_id: provider,
+        label,
+        subject,
+    };
+    core.add_pasted_account(new, tokens, Actor::User)
         .await
-        .map_err(report)?;
-    events::accounts_changed(&app);
-    Ok(account)
+        .map_err(report)
 }
 
 /// The sign-in in progress, so the page can cancel it.
@@ -159,8 +134,8 @@ pub struct SignInState {
 /// Signs in through the system browser (OpenID Connect with PKCE). The address is sent to the
 /// page as a `signin-url` event (to copy when no browser opens); the tokens never are.
 #[tauri::command]
-pub async fn sign_in(
-    app: AppHandle,
+pub async fn sign_in<R: Runtime>(
+    app: AppHandle<R>,
     core: Core<'_>,
     state: State<'_, SignInState>,
     provider: String,
@@ -169,11 +144,7 @@ pub async fn sign_in(
     let pending = core.begin_sign_in(&provider).await.map_err(report)?;
     let url = pending.url.to_string();
     let opened = signoff_core::signin::open_in_browser(&url);
-    emit(
-        &app,
-        "signin-url",
-        serde_json::json!({ "url": url, "opened": opened }),
-    );
+    ui::sign_in_url(&app, &url, opened);
     let (tx, rx) = tokio::sync::oneshot::channel();
     *state.cancel.lock().unwrap_or_else(|p| p.into_inner()) = Some(tx);
     let finish = core.finish_sign_in(
@@ -191,9 +162,6 @@ pub async fn sign_in(
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .take();
-    if result.is_ok() {
-        events::accounts_changed(&app);
-    }
     result
 }
 
@@ -201,36 +169,28 @@ pub async fn sign_in(
 /// pasted token, and goes no further than the provider's token endpoint.
 #[tauri::command]
 pub async fn sign_in_password(
-    app: AppHandle,
     core: Core<'_>,
     provider: String,
     username: String,
     password: SecretString,
     label: Option<String>,
 ) -> Reply<Account> {
-    let account = core
-        .sign_in_with_password(&provider, &username, &password, label, Actor::User)
+    core.sign_in_with_password(&provider, &username, &password, label, Actor::User)
         .await
-        .map_err(report)?;
-    events::accounts_changed(&app);
-    Ok(account)
+        .map_err(report)
 }
 
 /// Registers a new anonymous user and signs it in (MeshyDB).
 #[tauri::command]
 pub async fn sign_in_anonymous(
-    app: AppHandle,
     core: Core<'_>,
     provider: String,
     username: Option<String>,
     label: Option<String>,
 ) -> Reply<Account> {
-    let account = core
-        .sign_in_anonymously(&provider, username, label, Actor::User)
+    core.sign_in_anonymously(&provider, username, label, Actor::User)
         .await
-        .map_err(report)?;
-    events::accounts_changed(&app);
-    Ok(account)
+        .map_err(report)
 }
 
 /// Cancels the sign-in in progress, if any.
@@ -277,7 +237,7 @@ pub struct Started(pub std::time::Instant);
 #[tauri::command]
 pub async fn ui_ready(
     started: State<'_, Started>,
-    first_paint: State<'_, events::FirstPaint>,
+    first_paint: State<'_, FirstPaint>,
     accounts: usize,
     handed_over: bool,
 ) -> Reply<()> {
@@ -290,11 +250,4 @@ pub async fn ui_ready(
     );
     first_paint.done();
     Ok(())
-}
-
-/// Emits to the page (used by the tray and the watcher too).
-pub fn emit<S: Serialize + Clone>(app: &AppHandle, event: &str, payload: S) {
-    if let Err(e) = app.emit(event, payload) {
-        tracing::warn!("cannot send {event} to the window: {e}");
-    }
 }

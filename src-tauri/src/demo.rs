@@ -4,7 +4,7 @@
 
 use signoff_core::audit::Actor;
 use signoff_core::{NewAccount, Paths, SecretString, Signoff, TokenBundle};
-use signoff_tests::servers::{self, Fault, TestServer};
+use signoff_fake_providers::{self as servers, Fault, TestServer};
 
 /// Keeps the demo's servers and data dir alive while the app runs.
 #[derive(Debug)]

@@ -9,7 +9,7 @@ use signoff_core::{Account, Signoff};
 use tauri::Runtime;
 use tauri::plugin::{Builder, TauriPlugin};
 
-use crate::commands::{Providers, providers_view};
+use crate::dto::{Providers, providers_view};
 
 /// The global the page reads (once) on load.
 const GLOBAL: &str = "__SIGNOFF_FIRST_VIEW__";

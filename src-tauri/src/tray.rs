@@ -1,7 +1,8 @@
 //! The tray: "Sign out <label>" per signed-in account, "Sign out everywhere", the pending count,
-//! "Open Signoff", "Quit". Rebuilt whenever accounts change. After a tray sign-out, a
-//! notification summarises the receipt. Without the appindicator library there is no tray
-//! (tauri would abort): the app runs without one and logs why.
+//! "Open Signoff", "Quit". Rebuilt whenever accounts change (`background` follows the core's
+//! change stream and calls [`refresh`]). After a tray sign-out, a notification summarises the
+//! receipt. Without the appindicator library there is no tray (tauri would abort): the app
+//! runs without one and logs why.
 
 use std::sync::Arc;
 
@@ -13,6 +14,8 @@ use tauri::menu::{Menu, MenuBuilder, MenuEvent};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager, Wry};
 use tauri_plugin_notification::NotificationExt;
+
+use crate::ui;
 
 const TRAY_ID: &str = "signoff";
 
@@ -141,7 +144,7 @@ fn build_menu(app: &AppHandle) -> Result<Menu<Wry>, String> {
 fn on_menu_event(app: &AppHandle, event: MenuEvent) {
     let id = event.id().as_ref().to_owned();
     match id.as_str() {
-        "open" | "open-more" => crate::show_main_window(app),
+        "open" | "open-more" => ui::show_main_window(app),
         "quit" => app.exit(0),
         "signout-all" => spawn_sign_out(app, None),
         other => {
@@ -163,7 +166,7 @@ fn spawn_sign_out(app: &AppHandle, account: Option<AccountId>) {
             actor: Actor::Tray,
             verify: false,
         };
-        let progress = |r: &_| crate::events::progress(&app, r);
+        let progress = |r: &_| ui::progress(&app, r);
         let result = match account {
             Some(id) => core.sign_out(&[id], options, progress).await,
             None => {
@@ -171,7 +174,6 @@ fn spawn_sign_out(app: &AppHandle, account: Option<AccountId>) {
                     .await
             }
         };
-        crate::events::accounts_changed(&app);
         let (title, body) = match &result {
             Ok(summary) => summarise(summary),
             Err(e) => ("Sign-out failed".to_owned(), e.to_string()),

@@ -1,12 +1,16 @@
 //! Shared harness for Signoff's cross-crate and end-to-end tests: where the built binaries are,
-//! throwaway data dirs, and a `tauri-driver` session on the real app binary.
+//! throwaway data dirs, and a `tauri-driver` session on the real app binary. The fake providers
+//! are the `signoff-fake-providers` crate, re-exported here as [`servers`].
 
 pub mod driver;
 pub mod oidc;
 pub mod procs;
-pub mod servers;
 pub mod session;
 pub mod tray;
+
+/// The fake providers (their own crate, which the demo app uses too), where the tests have
+/// always found them.
+pub use signoff_fake_providers as servers;
 
 use std::path::{Path, PathBuf};
 

@@ -7,6 +7,7 @@
 pub mod account;
 pub mod api;
 pub mod audit;
+pub mod changes;
 pub mod claim;
 pub mod discovery;
 pub mod engine;

@@ -53,10 +53,10 @@ impl Signoff {
         self.store.accounts_with_status(LISTED)
     }
 
-    /// A value that changes whenever accounts change, in this process or another (the app
-    /// polls it to keep the window and the tray current).
-    pub fn change_marker(&self) -> Result<(i64, Option<String>)> {
-        self.store.change_marker()
+    /// A new subscription to account changes: this process's writes at once, other
+    /// processes' (the CLI) within a second. The app's window and tray follow it.
+    pub fn changes(&self) -> crate::changes::ChangeStream {
+        self.store.changes().subscribe()
     }
 
     /// Accounts waiting for a retry of their revocation.

@@ -76,16 +76,6 @@ impl Store {
         })
     }
 
-    /// A marker that changes whenever any account row changes (from this process or another):
-    /// the row count and the latest update time.
-    pub fn change_marker(&self) -> Result<(i64, Option<String>)> {
-        self.with_conn(|c| {
-            c.query_row("SELECT count(*), max(updated_at) FROM accounts", [], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-        })
-    }
-
     /// Records when an account's access token expires.
     pub fn set_access_expiry(&self, id: &AccountId, at: Option<OffsetDateTime>) -> Result<()> {
         let now = now_text();

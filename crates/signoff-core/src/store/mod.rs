@@ -5,13 +5,14 @@
 //! is a transaction, so a crash leaves either the old state or the new one.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rusqlite::Connection;
 use rusqlite_migration::{M, Migrations};
 use time::OffsetDateTime;
 
+use crate::changes::Changes;
 use crate::error::{Error, Result};
 
 const MIGRATIONS: &[M<'static>] = &[
@@ -71,7 +72,8 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug)]
 pub struct Store {
     path: PathBuf,
-    conn: Mutex<Connection>,
+    conn: Arc<Mutex<Connection>>,
+    changes: Changes,
 }
 
 impl Store {
@@ -95,10 +97,17 @@ impl Store {
                 path: path.to_path_buf(),
                 source,
             })?;
+        let conn = Arc::new(Mutex::new(conn));
         Ok(Self {
             path: path.to_path_buf(),
-            conn: Mutex::new(conn),
+            changes: Changes::new(data_version(Arc::clone(&conn))),
+            conn,
         })
+    }
+
+    /// This store's change feed: its own writes, and other processes' through `data_version`.
+    pub fn changes(&self) -> &Changes {
+        &self.changes
     }
 
     fn with_conn<T>(&self, f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>) -> Result<T> {
@@ -106,10 +115,24 @@ impl Store {
             .conn
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        f(&mut conn).map_err(|source| Error::Store {
+        let before = conn.total_changes();
+        let result = f(&mut conn);
+        if conn.total_changes() != before {
+            self.changes.wrote();
+        }
+        result.map_err(|source| Error::Store {
             path: self.path.clone(),
             source,
         })
+    }
+}
+
+/// Reads `PRAGMA data_version` on `conn`, which changes when another connection commits.
+fn data_version(conn: Arc<Mutex<Connection>>) -> impl Fn() -> Option<i64> + Send + Sync {
+    move || {
+        let conn = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        conn.pragma_query_value(None, "data_version", |r| r.get(0))
+            .ok()
     }
 }
 

@@ -1,0 +1,93 @@
+//! The commands as the page calls them: through Tauri's IPC on its mock runtime (no window, no
+//! WebKit), with the app's own invoke handler and a core on a throwaway data dir.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use signoff_core::{Paths, Signoff};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{
+    INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder, mock_context, noop_assets,
+};
+use tauri::webview::InvokeRequest;
+use tauri::{App, WebviewWindow, WebviewWindowBuilder};
+
+use super::{SignInState, Started, handler};
+use crate::background::FirstPaint;
+
+struct Page {
+    window: WebviewWindow<MockRuntime>,
+    _app: App<MockRuntime>,
+    _home: tempfile::TempDir,
+}
+
+impl Page {
+    fn new() -> Self {
+        let home = tempfile::tempdir().unwrap();
+        let core = Signoff::open(Paths::under(home.path()))
+            .unwrap()
+            .with_system_profiles(None);
+        let app = mock_builder()
+            .manage(Arc::new(core))
+            .manage(SignInState::default())
+            .manage(Started(std::time::Instant::now()))
+            .manage(FirstPaint::default())
+            .invoke_handler(handler!())
+            .build(mock_context(noop_assets()))
+            .unwrap();
+        let window = WebviewWindowBuilder::new(&app, "main", Default::default())
+            .build()
+            .unwrap();
+        Self {
+            window,
+            _app: app,
+            _home: home,
+        }
+    }
+
+    /// What the page's `invoke(cmd, args)` resolves to (`Ok`) or rejects with (`Err`).
+    fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        let request = InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        };
+        get_ipc_response(&self.window, request).map(|body| body.deserialize().unwrap())
+    }
+}
+
+#[test]
+fn an_error_reaches_the_page_as_a_code_and_a_message() {
+    let page = Page::new();
+    let err = page
+        .invoke("forget", json!({ "id": "not-an-account-id" }))
+        .unwrap_err();
+    assert_eq!(err["code"], "invalid_input", "{err}");
+    assert!(
+        err["message"].as_str().unwrap().contains("account id"),
+        "{err}"
+    );
+    assert_eq!(
+        err.as_object().unwrap().len(),
+        2,
+        "only code and message: {err}"
+    );
+}
+
+#[test]
+fn a_fresh_data_dir_lists_no_accounts_and_the_built_in_providers() {
+    let page = Page::new();
+    assert_eq!(page.invoke("list_accounts", json!({})), Ok(json!([])));
+    let providers = page.invoke("list_providers", json!({})).unwrap();
+    let ids: Vec<&str> = providers["profiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"meshydb"), "{providers}");
+}
