@@ -5,7 +5,9 @@
 use std::sync::Arc;
 
 use serde::Serialize;
-use signoff_core::api::{AccountFilter, SignOutOptions, SignOutSummary};
+use signoff_core::api::{
+    AccountFilter, AccountView, SignOutOptions, SignOutPreview, SignOutSummary,
+};
 use signoff_core::audit::{Actor, AuditEntry};
 use signoff_core::error::ErrorReport;
 use signoff_core::profile::{Profile, ProfileProblem, SignInMethod};
@@ -21,10 +23,10 @@ fn report(e: signoff_core::Error) -> ErrorReport {
     ErrorReport::from(&e)
 }
 
-/// The accounts to show, oldest first.
+/// The accounts to show, oldest first, each with the actions it allows.
 #[tauri::command]
-pub async fn list_accounts(core: Core<'_>) -> Reply<Vec<Account>> {
-    core.list_accounts().map_err(report)
+pub async fn list_accounts(core: Core<'_>) -> Reply<Vec<AccountView>> {
+    core.account_views().map_err(report)
 }
 
 /// Provider profiles, for the add-account form and the sign-out confirmation.
@@ -95,6 +97,14 @@ pub async fn sign_out(app: AppHandle, core: Core<'_>, ids: Vec<String>) -> Reply
         .map_err(report);
     events::accounts_changed(&app);
     summary
+}
+
+/// What "sign out everywhere" will do, provider by provider (the confirmation shows it).
+#[tauri::command]
+pub async fn sign_out_preview(core: Core<'_>) -> Reply<SignOutPreview> {
+    core.sign_out_preview(&AccountFilter::default())
+        .await
+        .map_err(report)
 }
 
 /// "Sign out everywhere".
@@ -184,7 +194,7 @@ pub async fn sign_in(
     );
     let result = tokio::select! {
         r = finish => r.map_err(report),
-        _ = rx => Err(ErrorReport { code: signoff_core::ErrorCode::SignInFailed, message: "sign-in cancelled".into() }),
+        _ = rx => Err(ErrorReport::from(&signoff_core::Error::SignInCancelled)),
     };
     state
         .cancel

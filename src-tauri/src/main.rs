@@ -88,6 +88,7 @@ fn main() -> ExitCode {
             commands::list_accounts,
             commands::list_providers,
             commands::sign_out,
+            commands::sign_out_preview,
             commands::sign_out_all,
             commands::forget,
             commands::add_account,
