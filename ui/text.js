@@ -148,9 +148,7 @@ export function receiptText(r, provider, nextAttemptAt) {
     case "local_only": text = `${provider} cannot end sessions remotely; the session may stay valid until it expires.`; break;
     case "pending": {
       const next = nextAttemptAt ? ` Next try: ${fmtTime(nextAttemptAt)}.` : "";
-      const code = r.error ? r.error.code : "";
-      const askedToWait = r.retry_after_secs != null || code === "http_429" || code === "http_503";
-      text = askedToWait
+      text = r.asked_to_wait
         ? `Signed out here. ${provider} asked Signoff to wait; it keeps the token and retries.${next}`
         : `Signed out here. ${provider} could not be reached yet; Signoff keeps the token and retries.${next}`;
       break;
