@@ -5,6 +5,7 @@ fn main() {
         "list_accounts",
         "list_providers",
         "sign_out",
+        "sign_out_preview",
         "sign_out_all",
         "forget",
         "add_account",

@@ -7,7 +7,9 @@ import { afterPaint, el, part } from "./dom.js";
 import { invoke } from "./ipc.js";
 import { accountsText, fmtTime, outcomeText, receiptHead, receiptText, statusText } from "./text.js";
 
-/** @typedef {import("./types/Account").Account} Account */
+/** @typedef {import("./types/AccountAction").AccountAction} AccountAction */
+/** @typedef {import("./types/AccountView").AccountView} Account */
+/** @typedef {import("./types/Ends").Ends} Ends */
 /** @typedef {import("./types/ProviderView").ProviderView} ProviderView */
 /** @typedef {import("./types/Receipt").Receipt} Receipt */
 /** @typedef {import("./dom.js").Notices} Notices */
@@ -32,6 +34,26 @@ import { accountsText, fmtTime, outcomeText, receiptHead, receiptText, statusTex
 // so a long list shows its first screenful as quickly as a short one.
 const FIRST_ROWS = 60;
 const SLICE_ROWS = 150;
+
+/**
+ * Each action the core allows an account (`account.actions`) as a row's button.
+ * @type {Record<AccountAction, { className: string, text: string, ariaLabel: (label: string) => string }>}
+ */
+const ACTION_BUTTONS = {
+  sign_out: { className: "signout", text: "Sign out", ariaLabel: (label) => `Sign out ${label}` },
+  retry_now: { className: "retry", text: "Retry now", ariaLabel: (label) => `Retry signing out ${label}` },
+  forget: { className: "forget quiet", text: "Forget locally", ariaLabel: (label) => `Forget ${label} locally` },
+};
+
+/**
+ * What the confirmation says about the providers whose sign-out ends `ends`, before their labels.
+ * @type {Record<Ends, { className: string, text: string }>}
+ */
+const ENDS_TEXT = {
+  at_provider: { className: "", text: "Ended at the provider" },
+  only_here: { className: "warn", text: "Signed out on this computer only (the provider cannot end sessions remotely)" },
+  unknown: { className: "", text: "Whether the provider ends the session is checked when signing out" },
+};
 
 /**
  * Attaches the view to `root` (#accounts-view).
@@ -74,16 +96,13 @@ export function mount(root, { notices, confirm, signOutAllButton }) {
     const who = el("td", {}, el("span", { className: "label", textContent: a.label }));
     if (a.subject) who.append(el("span", { className: "subject", textContent: a.subject }));
     const actions = el("td", { className: "row-actions" });
-    if (a.status === "signed_in") {
+    for (const action of a.actions) {
+      const b = ACTION_BUTTONS[action];
+      if (!b) continue; // an action newer than the page
       actions.append(el("button", {
-        type: "button", className: "signout", textContent: "Sign out",
-        ariaLabel: `Sign out ${a.label}`, onclick: () => signOut([a.id]),
+        type: "button", className: b.className, textContent: b.text, ariaLabel: b.ariaLabel(a.label),
+        onclick: () => (action === "forget" ? confirmForget(a) : signOut([a.id])),
       }));
-    } else if (a.status === "pending" || a.status === "needs_attention") {
-      actions.append(
-        el("button", { type: "button", className: "retry", textContent: "Retry now", ariaLabel: `Retry signing out ${a.label}`, onclick: () => signOut([a.id]) }),
-        el("button", { type: "button", className: "forget quiet", textContent: "Forget locally", ariaLabel: `Forget ${a.label} locally`, onclick: () => confirmForget(a) }),
-      );
     }
     tr.append(who, el("td", { className: "since", textContent: fmtTime(a.created_at) }),
       el("td", { className: "status", textContent: statusText(a) }), actions);
@@ -250,21 +269,22 @@ export function mount(root, { notices, confirm, signOutAllButton }) {
     if (results.length) receiptHeading.focus?.();
   }
 
+  // The core says what signing out everywhere will do, provider by provider.
   async function confirmSignOutAll() {
-    await refresh();
-    const n = state.accounts.length;
-    if (!n) return;
-    /** @type {string[]} */
-    const server = [];
-    /** @type {string[]} */
-    const local = [];
-    for (const id of new Set(state.accounts.map((a) => a.provider_id))) {
-      const p = provider(id);
-      (p && p.revokes_on_server ? server : local).push(providerLabel(id));
+    let preview;
+    try {
+      [preview] = await Promise.all([invoke("sign_out_preview"), refresh()]);
+    } catch (err) {
+      notices.fail(err);
+      return;
     }
+    const n = preview.accounts;
+    if (!n) return;
     const body = [el("p", { textContent: `This signs out ${n} account${n === 1 ? "" : "s"} and deletes their tokens from this computer's keychain.` })];
-    if (server.length) body.push(el("p", { textContent: `Ended at the provider: ${server.join(", ")}.` }));
-    if (local.length) body.push(el("p", { className: "warn", textContent: `Signed out on this computer only (the provider cannot end sessions remotely): ${local.join(", ")}.` }));
+    for (const [ends, { className, text }] of /** @type {[Ends, typeof ENDS_TEXT[Ends]][]} */ (Object.entries(ENDS_TEXT))) {
+      const labels = preview.providers.filter((p) => p.ends === ends).map((p) => p.label);
+      if (labels.length) body.push(el("p", { className, textContent: `${text}: ${labels.join(", ")}.` }));
+    }
     body.push(el("p", { textContent: "If a provider cannot be reached, Signoff keeps retrying until it confirms." }));
     if (await confirm(`Sign out of ${n} account${n === 1 ? "" : "s"}?`, body, "Sign out everywhere")) {
       await signOut([], true);

@@ -143,7 +143,7 @@ export function mount(root, { notices, accounts }) {
       signIn.label.value = "";
       await accountAdded(`Signed in as ${account.label}.`);
     } catch (err) {
-      const cancelled = /** @type {{ message?: unknown } | null} */ (err)?.message === "sign-in cancelled";
+      const cancelled = /** @type {{ code?: unknown } | null} */ (err)?.code === "sign_in_cancelled";
       signIn.result.textContent = cancelled ? "Sign-in cancelled." : errorSentence(err);
     } finally {
       signIn.wait.hidden = true;

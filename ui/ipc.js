@@ -4,10 +4,12 @@
 // the payload types of ./types/ (the Rust types' JSON).
 
 /** @typedef {import("./types/Account").Account} Account */
+/** @typedef {import("./types/AccountView").AccountView} AccountView */
 /** @typedef {import("./types/AuditEntry").AuditEntry} AuditEntry */
 /** @typedef {import("./types/FirstView").FirstView} FirstView */
 /** @typedef {import("./types/Providers").Providers} Providers */
 /** @typedef {import("./types/Receipt").Receipt} Receipt */
+/** @typedef {import("./types/SignOutPreview").SignOutPreview} SignOutPreview */
 /** @typedef {import("./types/SignOutSummary").SignOutSummary} SignOutSummary */
 
 /**
@@ -19,9 +21,10 @@
  * Each command's arguments (`undefined`: none) and reply (`null`: nothing). Tauri renames the
  * camelCase argument names to the Rust ones (`handedOver` → `handed_over`).
  * @typedef {{
- *   list_accounts: { args: undefined, reply: Account[] },
+ *   list_accounts: { args: undefined, reply: AccountView[] },
  *   list_providers: { args: undefined, reply: Providers },
  *   sign_out: { args: { ids: string[] }, reply: SignOutSummary },
+ *   sign_out_preview: { args: undefined, reply: SignOutPreview },
  *   sign_out_all: { args: undefined, reply: SignOutSummary },
  *   forget: { args: { id: string }, reply: null },
  *   add_account: { args: { provider: string, label: string, subject: string | null, tokens: Tokens }, reply: Account },

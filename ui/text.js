@@ -8,7 +8,7 @@
 /** @typedef {import("./types/ErrorCode").ErrorCode} ErrorCode */
 /** @typedef {import("./types/ErrorReport").ErrorReport} ErrorReport */
 /** @typedef {import("./types/Outcome").Outcome} Outcome */
-/** @typedef {import("./types/ProviderError").ProviderError} ProviderError */
+/** @typedef {import("./types/Reason").Reason} Reason */
 /** @typedef {import("./types/Receipt").Receipt} Receipt */
 
 /** @type {Partial<Record<AccountStatus, string>>} */
@@ -38,8 +38,11 @@ const ERROR_TEXT = {
   not_found: "That account or provider no longer exists.",
   io: "Signoff could not read or write one of its files.",
   sign_in_failed: "Signing in did not work.",
+  sign_in_cancelled: "The sign-in was cancelled.",
+  sign_in_timed_out: "The browser did not come back in time, so the sign-in stopped. Try again.",
   token_rejected: "The provider does not accept this token, so it was not added.",
   check_unavailable: "The provider could not be asked whether this token is valid; nothing was added. Try again later.",
+  busy: "Another Signoff window or command is working on that account right now. Try again in a moment.",
 };
 
 /** @type {Partial<Record<Action, string>>} */
@@ -81,8 +84,8 @@ export function errorSentence(err) {
 }
 
 /**
- * What a provider's error says: its description, else its code.
- * @param {ProviderError} error
+ * What a reason says: its description, else its code (the provider's, or Signoff's kind).
+ * @param {Reason} error
  */
 export function problemText(error) {
   return error.description || error.code;
@@ -145,9 +148,7 @@ export function receiptText(r, provider, nextAttemptAt) {
     case "local_only": text = `${provider} cannot end sessions remotely; the session may stay valid until it expires.`; break;
     case "pending": {
       const next = nextAttemptAt ? ` Next try: ${fmtTime(nextAttemptAt)}.` : "";
-      const code = r.error ? r.error.code : "";
-      const askedToWait = r.retry_after_secs != null || code === "http_429" || code === "http_503";
-      text = askedToWait
+      text = r.asked_to_wait
         ? `Signed out here. ${provider} asked Signoff to wait; it keeps the token and retries.${next}`
         : `Signed out here. ${provider} could not be reached yet; Signoff keeps the token and retries.${next}`;
       break;

@@ -8,15 +8,17 @@
 
 use std::sync::Arc;
 
-use signoff_core::api::{AccountFilter, SignOutOptions, SignOutSummary};
+use signoff_core::api::{
+    AccountFilter, AccountView, SignOutOptions, SignOutPreview, SignOutSummary,
+};
 use signoff_core::audit::{Actor, AuditEntry};
 use signoff_core::error::ErrorReport;
 use signoff_core::{Account, AccountId, NewAccount, SecretString, Signoff, TokenBundle};
 use tauri::{AppHandle, Runtime, State};
 
 use crate::background::FirstPaint;
-use crate::dto::{Providers, providers_view};
 use crate::ui;
+use signoff_core::api::Providers;
 
 #[cfg(test)]
 mod tests;
@@ -30,6 +32,7 @@ macro_rules! handler {
             crate::commands::list_providers,
             crate::commands::sign_out,
             crate::commands::sign_out_all,
+            crate::commands::sign_out_preview,
             crate::commands::forget,
             crate::commands::add_account,
             crate::commands::set_client_secret,
@@ -51,16 +54,16 @@ fn report(e: signoff_core::Error) -> ErrorReport {
     ErrorReport::from(&e)
 }
 
-/// The accounts to show, oldest first.
+/// The accounts to show, oldest first, each with the actions it allows.
 #[tauri::command]
-pub async fn list_accounts(core: Core<'_>) -> Reply<Vec<Account>> {
-    core.list_accounts().map_err(report)
+pub async fn list_accounts(core: Core<'_>) -> Reply<Vec<AccountView>> {
+    core.account_views().map_err(report)
 }
 
 /// Provider profiles, for the add-account form and the sign-out confirmation.
 #[tauri::command]
 pub async fn list_providers(core: Core<'_>) -> Reply<Providers> {
-    Ok(providers_view(&core))
+    Ok(core.provider_views())
 }
 
 /// Signs out the given accounts; each receipt is also sent as a `signout-progress` event.
@@ -80,6 +83,14 @@ pub async fn sign_out<R: Runtime>(
         verify: false,
     };
     core.sign_out(&ids, options, |r| ui::progress(&app, r))
+        .await
+        .map_err(report)
+}
+
+/// What "sign out everywhere" will do, provider by provider (the confirmation shows it).
+#[tauri::command]
+pub async fn sign_out_preview(core: Core<'_>) -> Reply<SignOutPreview> {
+    core.sign_out_preview(&AccountFilter::default())
         .await
         .map_err(report)
 }
@@ -155,7 +166,7 @@ pub async fn sign_in<R: Runtime>(
     );
     let result = tokio::select! {
         r = finish => r.map_err(report),
-        _ = rx => Err(ErrorReport { code: signoff_core::ErrorCode::SignInFailed, message: "sign-in cancelled".into() }),
+        _ = rx => Err(ErrorReport::from(&signoff_core::Error::SignInCancelled)),
     };
     state
         .cancel

@@ -5,18 +5,19 @@
 //! metadata and provider labels only: the same data `list_accounts` and `list_providers` give.
 
 use serde::Serialize;
-use signoff_core::{Account, Signoff};
+use signoff_core::Signoff;
+use signoff_core::api::AccountView;
 use tauri::Runtime;
 use tauri::plugin::{Builder, TauriPlugin};
 
-use crate::dto::{Providers, providers_view};
+use signoff_core::api::Providers;
 
 /// The global the page reads (once) on load.
 const GLOBAL: &str = "__SIGNOFF_FIRST_VIEW__";
 
 #[derive(Serialize)]
 struct FirstView {
-    accounts: Vec<Account>,
+    accounts: Vec<AccountView>,
     providers: Providers,
 }
 
@@ -36,8 +37,8 @@ pub fn plugin<R: Runtime>(core: &Signoff) -> TauriPlugin<R> {
 
 fn script(core: &Signoff) -> Result<String, String> {
     let view = FirstView {
-        accounts: core.list_accounts().map_err(|e| e.to_string())?,
-        providers: providers_view(core),
+        accounts: core.account_views().map_err(|e| e.to_string())?,
+        providers: core.provider_views(),
     };
     let json = serde_json::to_string(&view).map_err(|e| e.to_string())?;
     // JSON is a JavaScript expression; the value is frozen so nothing on the page can alter it.

@@ -7,12 +7,11 @@
 //!
 //! ```text
 //! lib        ──▶ commands, background, tray, first_view, ui, demo
-//! commands   ──▶ background, dto, ui   the page's commands
+//! commands   ──▶ background, ui        the page's commands
 //! background ──▶ tray, ui              follows the core's change stream; the minute loop
-//! first_view ──▶ dto                   the list handed over with the page
+//! first_view                           the list handed over with the page
 //! tray       ──▶ ui                    the tray menu and its sign-outs
 //! ui                                   emitting to the page, showing the window
-//! dto                                  the shell's own view types (the provider list)
 //! demo                                 `--demo` (feature `demo`): fake providers, sample accounts
 //! ```
 
@@ -20,7 +19,6 @@ mod background;
 mod commands;
 #[cfg(feature = "demo")]
 mod demo;
-mod dto;
 mod first_view;
 mod tray;
 mod ui;

@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 
 /// An account's id: a UUID, also the keychain entry's user name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(transparent)]
 pub struct AccountId(String);
 
@@ -47,6 +48,7 @@ impl std::fmt::Display for AccountId {
     strum::EnumString,
     strum::Display,
 )]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum AccountStatus {
@@ -84,6 +86,7 @@ impl AccountStatus {
 
 /// An action on one account, as the window's buttons and the tray offer them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::IntoStaticStr)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum AccountAction {
@@ -97,22 +100,26 @@ pub enum AccountAction {
 
 /// An account as listed to people: who, where, since when, and a plain status.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Account {
     pub id: AccountId,
     pub provider_id: String,
     pub label: String,
     pub subject: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub created_at: OffsetDateTime,
     pub status: AccountStatus,
     /// For `pending`: when the next revocation attempt is due.
     #[serde(default, with = "time::serde::rfc3339::option")]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub next_attempt_at: Option<OffsetDateTime>,
     /// For `pending` and `needs_attention`: the provider's last error (never a token).
     #[serde(default)]
     pub last_error: Option<crate::outcome::Reason>,
     /// When the access token expires, where known.
     #[serde(default, with = "time::serde::rfc3339::option")]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub access_expires_at: Option<OffsetDateTime>,
 }
 

@@ -20,6 +20,7 @@ use crate::outcome::{Outcome, Reason};
     strum::EnumString,
     strum::Display,
 )]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum Actor {
@@ -53,6 +54,7 @@ impl Actor {
     strum::EnumString,
     strum::Display,
 )]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum Action {
@@ -74,11 +76,14 @@ impl Action {
 
 /// One line of the audit log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct AuditEntry {
     /// Assigned by the store (ascending).
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub seq: i64,
     #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub at: OffsetDateTime,
     pub actor: Actor,
     pub action: Action,

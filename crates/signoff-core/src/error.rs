@@ -21,6 +21,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
     strum::EnumString,
     strum::Display,
 )]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 #[non_exhaustive]
@@ -175,6 +176,7 @@ impl Error {
 
 /// A serialisable view of an error for IPC and `--json` output: code plus human message.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ErrorReport {
     pub code: ErrorCode,
     pub message: String,

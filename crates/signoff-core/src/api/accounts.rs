@@ -23,6 +23,7 @@ const LISTED: &[AccountStatus] = &[
 
 /// An account as the window and the tray show it: its metadata and what a person may do to it.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct AccountView {
     #[serde(flatten)]
     pub account: Account,

@@ -13,6 +13,7 @@ use crate::secret::SecretString;
 
 /// Provider profiles and the problems found loading them.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Providers {
     pub profiles: Vec<ProviderView>,
     pub problems: Vec<ProfileProblem>,
@@ -20,6 +21,7 @@ pub struct Providers {
 
 /// One provider as people see it. No secrets.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ProviderView {
     pub id: String,
     pub label: String,

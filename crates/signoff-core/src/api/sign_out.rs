@@ -46,6 +46,7 @@ pub struct SignOutOptions {
 
 /// An account a sign-out did not touch, and why.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Skipped {
     pub account: AccountId,
     pub reason: String,
@@ -55,6 +56,7 @@ pub struct Skipped {
 
 /// Everything a sign-out run did.
 #[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SignOutSummary {
     pub results: Vec<Receipt>,
     pub skipped: Vec<Skipped>,

@@ -8,6 +8,7 @@ use crate::outcome::{Outcome, Reason, Verdict};
 
 /// What the provider said about one set of tokens, in our vocabulary.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Report {
     pub outcome: Outcome,
     /// The last HTTP status seen, if any call got an answer.
@@ -19,6 +20,7 @@ pub struct Report {
     /// After `--verify`: whether introspection now says every revoked token is inactive.
     pub verified: Option<bool>,
     /// For `pending`: how long the provider asked us to wait, if it said.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub retry_after_secs: Option<u64>,
     /// For `pending`: true when the provider asked us to wait (429 or 503, or a
     /// `Retry-After`), false when it could not be reached or failed.
@@ -82,6 +84,7 @@ impl Report {
 
 /// The receipt for one account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Receipt {
     pub account: AccountId,
     pub provider: String,

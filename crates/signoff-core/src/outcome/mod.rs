@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
     strum::EnumString,
     strum::Display,
 )]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum Outcome {

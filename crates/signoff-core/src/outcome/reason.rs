@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
     strum::EnumString,
     strum::Display,
 )]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 #[non_exhaustive]
@@ -55,6 +56,7 @@ pub enum ReasonKind {
 /// Why a call did not end the session, with a sentence for people. Never contains a token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(into = "Wire", from = "Wire")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export, as = "Wire"))]
 #[non_exhaustive]
 pub enum Reason {
     /// Signoff's own conclusion, with a sentence saying what happened.
@@ -140,10 +142,12 @@ impl std::fmt::Display for Reason {
 /// The JSON form: `{"kind": "provider", "code": "invalid_grant", "description": "…"}`; for
 /// Signoff's own reasons `code` equals `kind`.
 #[derive(Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 struct Wire {
     kind: ReasonKind,
     code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     description: Option<String>,
 }
 

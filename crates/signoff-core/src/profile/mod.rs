@@ -86,6 +86,7 @@ impl Profile {
 
 /// How an account of a provider is added.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum SignInMethod {
     /// OpenID Connect through the system browser (an issuer is known).
@@ -117,6 +118,7 @@ impl Profile {
 
 /// A profile that was rejected, with where and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ProfileProblem {
     pub file: PathBuf,
     pub line: usize,

@@ -15,6 +15,7 @@ use crate::tokens::TokenBundle;
 
 /// Where a provider's sign-out ends the session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum Ends {
     /// The provider is called and ends the session (or says it already had).
@@ -29,6 +30,7 @@ pub enum Ends {
 
 /// One provider's part of a sign-out.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct PreviewProvider {
     pub id: String,
     pub label: String,
@@ -38,6 +40,7 @@ pub struct PreviewProvider {
 
 /// What signing out these accounts will do.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SignOutPreview {
     pub accounts: usize,
     /// In the order their first account is listed.
