@@ -160,7 +160,8 @@ async fn login_times_out_cleanly_and_adds_nothing() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("Open this address in a browser"), "{err}");
     assert!(
-        err.contains("[sign_in_failed]") && err.contains("no answer from the browser within 1 s"),
+        err.contains("[sign_in_timed_out]")
+            && err.contains("no answer from the browser within 1 s"),
         "{err}"
     );
     let list = signoff_async(home.path(), &["--json", "account", "list"], "").await;

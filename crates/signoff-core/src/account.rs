@@ -35,43 +35,26 @@ impl std::fmt::Display for AccountId {
     }
 }
 
-/// Where an account stands, as a person sees it.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::Display,
-)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum AccountStatus {
-    /// Being added: the row exists, the token may not be in the keychain yet.
-    Adding,
-    /// Signed in: the token is in the keychain.
-    SignedIn,
-    /// A sign-out has started and not finished.
-    SigningOut,
-    /// Signed out locally; the server has not confirmed the revocation yet.
-    Pending,
-    /// The provider refused with a permanent error; a person must decide.
-    NeedsAttention,
-    /// Signed out: the provider confirmed (or has no revocation) and the token is gone.
-    SignedOut,
-}
+named!(
+    /// Where an account stands, as a person sees it.
+    #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+    pub enum AccountStatus {
+        /// Being added: the row exists, the token may not be in the keychain yet.
+        Adding,
+        /// Signed in: the token is in the keychain.
+        SignedIn,
+        /// A sign-out has started and not finished.
+        SigningOut,
+        /// Signed out locally; the server has not confirmed the revocation yet.
+        Pending,
+        /// The provider refused with a permanent error; a person must decide.
+        NeedsAttention,
+        /// Signed out: the provider confirmed (or has no revocation) and the token is gone.
+        SignedOut,
+    }
+);
 
 impl AccountStatus {
-    /// The name as it appears in JSON, the store and logs.
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
     /// What a person may do to an account in this status, in the order the window offers it.
     pub fn actions(self) -> &'static [AccountAction] {
         match self {
@@ -84,19 +67,18 @@ impl AccountStatus {
     }
 }
 
-/// An action on one account, as the window's buttons and the tray offer them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::IntoStaticStr)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum AccountAction {
-    /// End the session at the provider, then delete the tokens here.
-    SignOut,
-    /// Try a pending or failed sign-out again now.
-    RetryNow,
-    /// Delete the tokens here without revoking (the session may live on).
-    Forget,
-}
+named!(
+    /// An action on one account, as the window's buttons and the tray offer them.
+    #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+    pub enum AccountAction {
+        /// End the session at the provider, then delete the tokens here.
+        SignOut,
+        /// Try a pending or failed sign-out again now.
+        RetryNow,
+        /// Delete the tokens here without revoking (the session may live on).
+        Forget,
+    }
+);
 
 /// An account as listed to people: who, where, since when, and a plain status.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,72 +7,34 @@ use crate::account::Account;
 use crate::engine::Report;
 use crate::outcome::{Outcome, Reason};
 
-/// Who started an action.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::Display,
-)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum Actor {
-    /// A person in the app window.
-    User,
-    /// The `signoff` command (admins and scripts).
-    Admin,
-    /// The tray menu.
-    Tray,
-    /// Signoff itself: retries of pending sign-outs and resumes after a crash.
-    System,
-}
-
-impl Actor {
-    /// The name as it appears in JSON, the store and logs.
-    pub fn as_str(self) -> &'static str {
-        self.into()
+named!(
+    /// Who started an action.
+    #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+    pub enum Actor {
+        /// A person in the app window.
+        User,
+        /// The `signoff` command (admins and scripts).
+        Admin,
+        /// The tray menu.
+        Tray,
+        /// Signoff itself: retries of pending sign-outs and resumes after a crash.
+        System,
     }
-}
+);
 
-/// What was done.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::Display,
-)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum Action {
-    AddAccount,
-    SignOut,
-    RetrySignOut,
-    Forget,
-    SetClientSecret,
-    BulkRevoke,
-    CheckTokens,
-}
-
-impl Action {
-    /// The name as it appears in JSON, the store and logs.
-    pub fn as_str(self) -> &'static str {
-        self.into()
+named!(
+    /// What was done.
+    #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+    pub enum Action {
+        AddAccount,
+        SignOut,
+        RetrySignOut,
+        Forget,
+        SetClientSecret,
+        BulkRevoke,
+        CheckTokens,
     }
-}
+);
 
 /// One line of the audit log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,59 +7,40 @@ use serde::Serialize;
 /// Result alias for the core.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Stable, machine-readable error codes. Their `snake_case` names are part of Signoff's interface:
-/// the CLI prints them in `--json` output and the app turns them into sentences.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::Display,
-)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-#[non_exhaustive]
-pub enum ErrorCode {
-    /// No Secret Service answers on the session bus (none running, no D-Bus session).
-    KeychainUnavailable,
-    /// The keychain is locked and was not unlocked.
-    KeychainLocked,
-    /// The keychain refused an operation for another reason.
-    KeychainError,
-    /// The account database failed (or could not be migrated).
-    StoreError,
-    /// An argument was refused (its field and why are in the message).
-    InvalidInput,
-    /// No account, provider or other thing with that id.
-    NotFound,
-    /// Reading or writing a file failed.
-    Io,
-    /// Signing in failed (the provider refused, or its answer was unusable).
-    SignInFailed,
-    /// The person cancelled the sign-in.
-    SignInCancelled,
-    /// The browser did not come back within the sign-in's time.
-    SignInTimedOut,
-    /// The provider refused a pasted token; nothing was stored.
-    TokenRejected,
-    /// A pasted token could not be checked with the provider; nothing was stored.
-    CheckUnavailable,
-    /// Another Signoff process is working on that account right now; try again shortly.
-    Busy,
-}
-
-impl ErrorCode {
-    /// The code as it appears in JSON and logs.
-    pub fn as_str(self) -> &'static str {
-        self.into()
+named!(
+    /// Stable, machine-readable error codes. Their `snake_case` names are part of Signoff's interface:
+    /// the CLI prints them in `--json` output and the app turns them into sentences.
+    #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+    #[non_exhaustive]
+    pub enum ErrorCode {
+        /// No Secret Service answers on the session bus (none running, no D-Bus session).
+        KeychainUnavailable,
+        /// The keychain is locked and was not unlocked.
+        KeychainLocked,
+        /// The keychain refused an operation for another reason.
+        KeychainError,
+        /// The account database failed (or could not be migrated).
+        StoreError,
+        /// An argument was refused (its field and why are in the message).
+        InvalidInput,
+        /// No account, provider or other thing with that id.
+        NotFound,
+        /// Reading or writing a file failed.
+        Io,
+        /// Signing in failed (the provider refused, or its answer was unusable).
+        SignInFailed,
+        /// The person cancelled the sign-in.
+        SignInCancelled,
+        /// The browser did not come back within the sign-in's time.
+        SignInTimedOut,
+        /// The provider refused a pasted token; nothing was stored.
+        TokenRejected,
+        /// A pasted token could not be checked with the provider; nothing was stored.
+        CheckUnavailable,
+        /// Another Signoff process is working on that account right now; try again shortly.
+        Busy,
     }
-}
+);
 
 /// Everything that can go wrong in the core. Messages say what happened and what to do; they
 /// never contain a token or a client secret.

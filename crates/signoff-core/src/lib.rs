@@ -4,6 +4,9 @@
 //! over [`Signoff`], the use-case API in [`api`]. Tokens only ever live in the OS keychain
 //! ([`vault`]) and in memory inside [`SecretString`]; everything else is in the SQLite [`store`].
 
+#[macro_use]
+mod names;
+
 pub mod account;
 pub mod api;
 pub mod audit;

@@ -6,44 +6,24 @@ pub use reason::{Reason, ReasonKind};
 
 use std::time::{Duration, SystemTime};
 
-use serde::{Deserialize, Serialize};
-
-/// What happened to one account's sign-out. Exactly one per account.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::Display,
-)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum Outcome {
-    /// The provider confirmed; the keychain entry can go.
-    Revoked,
-    /// The provider says the token or session was already gone; the entry can go.
-    AlreadyRevoked,
-    /// The provider has no way to revoke; the entry can go, the server session may live on.
-    LocalOnly,
-    /// The provider could not be reached or asked to wait; the token stays until a retry works.
-    Pending,
-    /// A permanent error; a person must look (the provider's error is kept).
-    Failed,
-}
+named!(
+    /// What happened to one account's sign-out. Exactly one per account.
+    #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+    pub enum Outcome {
+        /// The provider confirmed; the keychain entry can go.
+        Revoked,
+        /// The provider says the token or session was already gone; the entry can go.
+        AlreadyRevoked,
+        /// The provider has no way to revoke; the entry can go, the server session may live on.
+        LocalOnly,
+        /// The provider could not be reached or asked to wait; the token stays until a retry works.
+        Pending,
+        /// A permanent error; a person must look (the provider's error is kept).
+        Failed,
+    }
+);
 
 impl Outcome {
-    /// The name as it appears in JSON, the store and logs.
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
     /// True when the keychain entry may be deleted.
     pub fn is_done(self) -> bool {
         matches!(self, Self::Revoked | Self::AlreadyRevoked | Self::LocalOnly)

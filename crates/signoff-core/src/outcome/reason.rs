@@ -5,53 +5,40 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The kinds of [`Reason`], as they appear in JSON (`kind`) and in the store.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::Display,
-)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-#[non_exhaustive]
-pub enum ReasonKind {
-    /// The provider could not be reached: connection refused or reset, timeout, DNS.
-    Network,
-    /// The TLS handshake failed (an untrusted or expired certificate, a protocol mismatch).
-    Tls,
-    /// The endpoint answered with a redirect, which Signoff never follows on token calls.
-    RedirectRefused,
-    /// The endpoint is plain `http://` to a host that is not loopback.
-    InsecureEndpoint,
-    /// The account's provider profile is gone (or was rejected when loading).
-    ProfileMissing,
-    /// The profile lacks a setting its sign-out needs (a client id, an endpoint).
-    ProfileIncomplete,
-    /// The provider logs out with an access token, and the account holds none.
-    NoAccessToken,
-    /// The provider no longer accepts the account's refresh token.
-    SessionExpired,
-    /// The access token expires and the provider offers no way to refresh it.
-    TokenExpired,
-    /// A refresh could not be tried (no refresh token, no token endpoint, the provider down).
-    RefreshUnavailable,
-    /// The provider's metadata could not be found or read.
-    DiscoveryFailed,
-    /// An HTTP status no rule expects (1xx, or outside 100–599).
-    UnexpectedStatus,
-    /// The provider's own error: its `code` (`invalid_grant`, or `http_<status>` when it gave
-    /// none) and description.
-    Provider,
-}
+named!(
+    /// The kinds of [`Reason`], as they appear in JSON (`kind`) and in the store.
+    #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+    #[non_exhaustive]
+    pub enum ReasonKind {
+        /// The provider could not be reached: connection refused or reset, timeout, DNS.
+        Network,
+        /// The TLS handshake failed (an untrusted or expired certificate, a protocol mismatch).
+        Tls,
+        /// The endpoint answered with a redirect, which Signoff never follows on token calls.
+        RedirectRefused,
+        /// The endpoint is plain `http://` to a host that is not loopback.
+        InsecureEndpoint,
+        /// The account's provider profile is gone (or was rejected when loading).
+        ProfileMissing,
+        /// The profile lacks a setting its sign-out needs (a client id, an endpoint).
+        ProfileIncomplete,
+        /// The provider logs out with an access token, and the account holds none.
+        NoAccessToken,
+        /// The provider no longer accepts the account's refresh token.
+        SessionExpired,
+        /// The access token expires and the provider offers no way to refresh it.
+        TokenExpired,
+        /// A refresh could not be tried (no refresh token, no token endpoint, the provider down).
+        RefreshUnavailable,
+        /// The provider's metadata could not be found or read.
+        DiscoveryFailed,
+        /// An HTTP status no rule expects (1xx, or outside 100–599).
+        UnexpectedStatus,
+        /// The provider's own error: its `code` (`invalid_grant`, or `http_<status>` when it gave
+        /// none) and description.
+        Provider,
+    }
+);
 
 /// Why a call did not end the session, with a sentence for people. Never contains a token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

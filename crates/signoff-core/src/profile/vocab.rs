@@ -3,38 +3,20 @@
 
 use serde::{Deserialize, Serialize};
 
-/// How a provider ends a session.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::Display,
-)]
-#[serde(rename_all = "kebab-case")]
-#[strum(serialize_all = "kebab-case")]
-pub enum Protocol {
-    /// RFC 7009 token revocation (MeshyDB and any OAuth 2 server).
-    Rfc7009,
-    /// Keycloak's logout endpoint with the refresh token (HyperID).
-    KeycloakLogout,
-    /// A logout URL called with `Authorization: Bearer <access token>` (Matar).
-    BearerLogout,
-    /// Any OpenID provider: endpoints from discovery at the issuer.
-    Oidc,
-}
-
-impl Protocol {
-    /// The name as profiles spell it (`keycloak-logout`).
-    pub fn as_str(self) -> &'static str {
-        self.into()
+named!(
+    "kebab-case";
+    /// How a provider ends a session.
+    pub enum Protocol {
+        /// RFC 7009 token revocation (MeshyDB and any OAuth 2 server).
+        Rfc7009,
+        /// Keycloak's logout endpoint with the refresh token (HyperID).
+        KeycloakLogout,
+        /// A logout URL called with `Authorization: Bearer <access token>` (Matar).
+        BearerLogout,
+        /// Any OpenID provider: endpoints from discovery at the issuer.
+        Oidc,
     }
-}
+);
 
 /// How the client authenticates on revocation, logout and introspection calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -60,29 +42,10 @@ pub enum SignoutMode {
     Revoke,
 }
 
-/// The kinds of token a hint can name.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::Display,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum TokenKind {
-    RefreshToken,
-    AccessToken,
-}
-
-impl TokenKind {
-    /// The name as it appears in JSON, the store and logs.
-    pub fn as_str(self) -> &'static str {
-        self.into()
+named!(
+    /// The kinds of token a hint can name.
+    pub enum TokenKind {
+        RefreshToken,
+        AccessToken,
     }
-}
+);
