@@ -6,6 +6,7 @@
 mod accounts;
 mod bulk;
 mod database;
+mod honest;
 mod keychain;
 mod login;
 mod password_login;

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use signoff_core::api::{AccountFilter, SignOutOptions};
 use signoff_core::audit::Actor;
 use signoff_core::engine::{DEFAULT_PER_HOST, Receipt};
-use signoff_core::outcome::Outcome;
+use signoff_core::outcome::{Outcome, ReasonKind};
 use signoff_core::{NewAccount, Paths, Signoff};
 use signoff_tests::servers::{self, Fault, TestServer};
 
@@ -292,6 +292,63 @@ async fn hyper(extra: &str) -> (TestServer, signoff_core::profile::Profile) {
         "hyperid",
     );
     (server, p)
+}
+
+/// A Keycloak-style refresh token: a JWT (signature not checked by anyone here) with `claims`.
+fn keycloak_jwt(claims: serde_json::Value) -> String {
+    use base64::Engine as _;
+    let b64 = |v: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
+    format!(
+        "{}.{}.c2lnbmF0dXJl",
+        b64(r#"{"alg":"HS512","typ":"JWT"}"#),
+        b64(&claims.to_string())
+    )
+}
+
+#[tokio::test]
+async fn hyperid_refresh_token_of_another_client_or_realm_is_refused_before_calling() {
+    // Keycloak answers `invalid_grant` for another client's token and the session lives on:
+    // Signoff reads the token's own claims first, says why, and keeps it.
+    let (server, p) = hyper("").await;
+    let realm_iss = "https://login.hypersecureid.com/auth/realms/HyperID";
+    for (claims, says) in [
+        (
+            serde_json::json!({"azp": "other-app", "iss": realm_iss, "typ": "Refresh"}),
+            "other-app",
+        ),
+        (
+            serde_json::json!({"azp": HYPER_ID, "iss": "https://login.hypersecureid.com/auth/realms/Other"}),
+            "another realm",
+        ),
+    ] {
+        let rt = keycloak_jwt(claims);
+        server.issue(&rt);
+        let r = engine()
+            .sign_out(&job(
+                &p,
+                tokens(&format!(r#"{{"refresh_token":"{rt}"}}"#)),
+                Some(HYPER_SECRET),
+            ))
+            .await;
+        assert_eq!(r.report.outcome, Outcome::Failed, "{r:?}");
+        let e = r.report.error.unwrap();
+        assert_eq!(e.kind(), ReasonKind::ClientMismatch);
+        assert!(e.description().unwrap().contains(says), "{e}");
+        assert!(!server.is_ended(&rt));
+    }
+    assert!(server.seen().is_empty(), "refused before any call");
+    // The same shape with this client and realm is signed out as usual.
+    let ours = keycloak_jwt(serde_json::json!({"azp": HYPER_ID, "iss": realm_iss}));
+    server.issue(&ours);
+    let r = engine()
+        .sign_out(&job(
+            &p,
+            tokens(&format!(r#"{{"refresh_token":"{ours}"}}"#)),
+            Some(HYPER_SECRET),
+        ))
+        .await;
+    assert_eq!(r.report.outcome, Outcome::Revoked, "{r:?}");
+    assert!(server.is_ended(&ours));
 }
 
 #[tokio::test]

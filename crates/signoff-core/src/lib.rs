@@ -16,6 +16,7 @@ pub mod discovery;
 pub mod engine;
 pub mod error;
 pub mod http;
+pub mod jwt;
 pub mod logging;
 pub mod outcome;
 pub mod paths;

@@ -135,12 +135,12 @@ fuzz_target!(|data: &[u8]| {
     match (a.status, &verdict) {
         (200..=299, Verdict::Ended(Outcome::Revoked)) => {}
         (200..=299, v) => panic!("2xx gave {v:?}"),
-        (300..=399, Verdict::Permanent(e)) => assert_eq!(e.code, "redirect_refused"),
+        (300..=399, Verdict::Permanent(e)) => assert_eq!(e.code(), "redirect_refused"),
         (408 | 429 | 500..=599, Verdict::Retry { .. }) => {}
         (400..=499, Verdict::Permanent(_)) => {}
         (400 | 401, Verdict::Ended(Outcome::AlreadyRevoked)) => {}
         (s, v) if !(200..=599).contains(&s) => {
-            assert!(matches!(v, Verdict::Permanent(e) if e.code == "unexpected_status"))
+            assert!(matches!(v, Verdict::Permanent(e) if e.code() == "unexpected_status"))
         }
         (s, v) => panic!("status {s} gave {v:?}"),
     }
@@ -160,12 +160,12 @@ fuzz_target!(|data: &[u8]| {
         }
     };
     if let Some(e) = error {
-        assert!(!e.code.is_empty() && e.code.len() <= 64, "{e:?}");
-        assert!(e.code.bytes().all(|b| b.is_ascii_graphic()), "{e:?}");
-        if let Some(d) = &e.description {
+        assert!(!e.code().is_empty() && e.code().len() <= 64, "{e:?}");
+        assert!(e.code().bytes().all(|b| b.is_ascii_graphic()), "{e:?}");
+        if let Some(d) = e.description() {
             // 300 characters and an ellipsis; a redirect's sentence names a host of at most
             // 253 (and an ellipsis).
-            let max = if e.code == "redirect_refused" {
+            let max = if e.code() == "redirect_refused" {
                 450
             } else {
                 301
@@ -174,8 +174,8 @@ fuzz_target!(|data: &[u8]| {
             assert!(!d.chars().any(char::is_control), "{e:?}");
         }
         for s in secrets.iter().filter(|s| is_token_like(s)) {
-            assert!(!e.code.contains(s), "secret {s:?} kept in {e:?}");
-            let d = e.description.as_deref().unwrap_or_default();
+            assert!(!e.code().contains(s), "secret {s:?} kept in {e:?}");
+            let d = e.description().unwrap_or_default();
             assert!(!d.contains(s), "secret {s:?} kept in {e:?}");
         }
     }

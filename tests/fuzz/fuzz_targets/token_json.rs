@@ -1,6 +1,7 @@
-//! Two more parsers of outside JSON: the token bundle a person pastes or the keychain returns
-//! (`TokenBundle::from_json`), and an OpenID provider's discovery metadata (what
-//! `discovery::discover` checks after fetching it).
+//! Three more parsers of outside JSON: the token bundle a person pastes or the keychain returns
+//! (`TokenBundle::from_json`), a token endpoint's answer (`signin::parse_token_answer`, as the
+//! sign-ins and refreshes read it: a huge or odd `expires_in` must not panic), and an OpenID
+//! provider's discovery metadata (what `discovery::discover` checks after fetching it).
 //!
 //! Input: the JSON text (bytes, as discovery reads a body of at most 64 KiB). Checked: no panic;
 //! an accepted bundle has at least one token, each printable ASCII without spaces; its error
@@ -47,6 +48,14 @@ fuzz_target!(|data: &[u8]| {
         }
     }
 
+    // Never panics; an expiry, when there is one, is within ten years and a minute from now.
+    if let Some((_, Some(at))) = signoff_core::signin::parse_token_answer(body) {
+        let latest = time::OffsetDateTime::now_utc()
+            + signoff_core::signin::LIFETIME_MAX
+            + time::Duration::minutes(1);
+        assert!(at <= latest, "{at}");
+    }
+
     let issuer = Url::parse("https://id.example.com/realms/main").unwrap();
     match parse_metadata(&issuer, body) {
         Ok(m) => {
@@ -64,7 +73,7 @@ fuzz_target!(|data: &[u8]| {
                 assert!(is_allowed_endpoint(url), "{url}");
             }
         }
-        Err(Verdict::Permanent(e)) => assert_eq!(e.code, "discovery_failed"),
+        Err(Verdict::Permanent(e)) => assert_eq!(e.code(), "discovery_failed"),
         Err(other) => panic!("metadata parsing gave {other:?}"),
     }
 });

@@ -70,6 +70,9 @@ pub(crate) struct Inner {
     max_in_flight: usize,
     /// The longest time the server took to answer one request.
     longest: Duration,
+    /// Answer revocations and logouts as usual but keep the tokens live (a server that
+    /// accepts the call and does not act on it: RFC 7009 lets it answer 200 either way).
+    keeps_tokens: bool,
 }
 
 /// Shared state of one test server.
@@ -119,6 +122,12 @@ impl TestServer {
     /// The refresh tokens the token endpoint issued so far, as (user, refresh token).
     pub fn issued(&self) -> Vec<(String, String)> {
         self.state.inner.lock().unwrap().issued.clone()
+    }
+
+    /// From now on, answer revocations and logouts as usual without ending the tokens (their
+    /// introspection stays `active: true`).
+    pub fn keep_tokens(&self) {
+        self.state.inner.lock().unwrap().keeps_tokens = true;
     }
 
     /// True when the server no longer accepts the token.
@@ -280,9 +289,13 @@ fn with_retry_after(status: StatusCode, retry_after: Option<String>, text: &str)
 }
 
 impl ServerState {
-    /// Ends a token (revoked or logged out); false when it was not live.
+    /// Ends a token (revoked or logged out); false when it was not live. A server that
+    /// [keeps tokens](TestServer::keep_tokens) answers as if it ended it and keeps it live.
     pub(crate) fn end(&self, token: &str) -> bool {
         let mut inner = self.inner.lock().unwrap();
+        if inner.keeps_tokens {
+            return inner.live.contains(token);
+        }
         let was_live = inner.live.remove(token);
         if was_live {
             inner.ended.insert(token.to_owned());

@@ -106,6 +106,8 @@ struct Prepared {
     account: Account,
     tokens: Option<TokenBundle>,
     secret: Option<SecretString>,
+    /// The row was already `signing_out` before this run: a sign-out a crash interrupted.
+    interrupted: bool,
 }
 
 impl Signoff {
@@ -231,8 +233,9 @@ impl Signoff {
         Ok(summary)
     }
 
-    /// `accounts` plus the sign-outs a crash left `signing_out`; the keychain connected first
-    /// when there is anything to do.
+    /// `accounts` plus the sign-outs a crash left `signing_out`; when there is anything to do,
+    /// the keychain connected and unlocked first (once, with a timeout), or the run stops with
+    /// `keychain_locked`.
     fn with_interrupted(&self, mut accounts: Vec<Account>) -> Result<Vec<Account>> {
         for a in self
             .store
@@ -243,7 +246,8 @@ impl Signoff {
             }
         }
         if !accounts.is_empty() {
-            self.vault()?;
+            self.vault()?
+                .ensure_unlocked(crate::vault::UNLOCK_TIMEOUT)?;
         }
         Ok(accounts)
     }
@@ -286,6 +290,7 @@ impl Signoff {
             account,
             tokens,
             secret,
+            interrupted,
         } = match prepared {
             Ok(p) => p,
             Err(reason) => {
@@ -298,9 +303,15 @@ impl Signoff {
         };
         let profile = profiles.get(&account.provider_id).ok();
         let report = match (&tokens, profile) {
-            (None, _) => Report::already_revoked(
+            // Only a sign-out a crash interrupted after its keychain delete explains a missing
+            // token; any other absence is no evidence that the session ended.
+            (None, _) if interrupted => Report::already_revoked(
                 "the keychain no longer holds this account's token: an earlier sign-out ended it and was interrupted before it could finish",
             ),
+            (None, _) => Report::failed(Reason::new(
+                ReasonKind::TokenMissing,
+                "the keychain has no token for this account, so Signoff cannot end its session at the provider; the account was kept: sign out on the provider's own page, then forget it here",
+            )),
             (Some(_), None) => Report::failed(Reason::new(
                 ReasonKind::ProfileMissing,
                 format!(
@@ -357,6 +368,7 @@ impl Signoff {
             };
         }
         Ok(Ok(Prepared {
+            interrupted: account.status == AccountStatus::SigningOut,
             claim,
             account,
             tokens,

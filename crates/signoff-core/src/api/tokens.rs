@@ -56,7 +56,11 @@ impl Signoff {
         within: Duration,
         actor: Actor,
     ) -> Result<Vec<TokenCheck>> {
-        let horizon = OffsetDateTime::now_utc() + within;
+        // A horizon past the calendar's end (`--within` of centuries) means "every account".
+        let horizon = time::Duration::try_from(within)
+            .ok()
+            .and_then(|w| OffsetDateTime::now_utc().checked_add(w))
+            .unwrap_or(time::PrimitiveDateTime::MAX.assume_utc());
         let expiring = self
             .blocking(move |core| core.store.expiring(horizon))
             .await?;

@@ -18,7 +18,7 @@ use url::Url;
 
 use crate::discovery::{self, Metadata};
 use crate::http::{self, Timeouts};
-use crate::outcome::{Outcome, Verdict};
+use crate::outcome::{Outcome, Reason, ReasonKind, Verdict};
 use crate::profile::{Profile, Protocol};
 use crate::secret::SecretString;
 use crate::tokens::TokenBundle;
@@ -145,6 +145,17 @@ impl Engine {
                     None
                 }
             };
+            if report.verified == Some(false) {
+                // The provider answered the revocation, yet says the token still works: the
+                // session is not over, and the token is the only way to try again.
+                return report.concluded(Verdict::Permanent(Reason::new(
+                    ReasonKind::StillActive,
+                    format!(
+                        "{} accepted the sign-out, but its introspection still calls the token active; the token was kept so the sign-out can be tried again",
+                        profile.label
+                    ),
+                )));
+            }
         }
         report
     }

@@ -108,6 +108,9 @@ pub fn plan(
     let calls = match (p.protocol, p.signout) {
         (Protocol::KeycloakLogout, SignoutMode::Logout) => {
             let url = p.logout_endpoint.clone().expect("checked at load");
+            if let Some(rt) = &tokens.refresh_token {
+                keycloak_token_is_ours(p, &url, rt)?;
+            }
             match (&tokens.refresh_token, revocation) {
                 (Some(_), _) => vec![PlannedCall {
                     kind: CallKind::KeycloakLogout,
@@ -158,6 +161,52 @@ pub fn plan(
         calls,
         introspection,
     })
+}
+
+/// Keycloak ends a session only for the client the refresh token was issued to, in its realm:
+/// for another client it answers `invalid_grant` and the session lives on. When the token is a
+/// JWT (Keycloak's are), its `azp` must be the profile's client and its `iss` the realm the
+/// logout endpoint belongs to; a mismatch is refused before calling, with the token kept.
+fn keycloak_token_is_ours(
+    profile: &Profile,
+    logout: &Url,
+    token: &SecretString,
+) -> Result<(), Verdict> {
+    let Some(claims) = crate::jwt::unverified_claims(token.expose_secret()) else {
+        return Ok(());
+    };
+    let text = |name: &str| claims.get(name).and_then(|v| v.as_str());
+    let mismatch = |why: String| {
+        Err(Verdict::Permanent(Reason::new(
+            ReasonKind::ClientMismatch,
+            why,
+        )))
+    };
+    if let (Some(azp), Some(ours)) = (text("azp"), profile.client_id.as_deref())
+        && azp != ours
+    {
+        return mismatch(format!(
+            "this account's refresh token was issued to the client {azp:?}, not to {ours:?}: {} would refuse to end its session for this client, so the token was kept; sign out where it was signed in, or fix the profile's client_id",
+            profile.label
+        ));
+    }
+    if let (Some(iss), Some(realm)) = (text("iss"), realm_of(logout.path())) {
+        let token_realm = url::Url::parse(iss)
+            .ok()
+            .and_then(|u| realm_of(u.path()).map(str::to_owned));
+        if token_realm.as_deref() != Some(realm) {
+            return mismatch(format!(
+                "this account's refresh token belongs to another realm ({iss}) than the profile's logout endpoint ({realm}): the session cannot be ended there, so the token was kept"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The realm in a Keycloak path: the segment after `/realms/`.
+fn realm_of(path: &str) -> Option<&str> {
+    let rest = path.split("/realms/").nth(1)?;
+    rest.split('/').next().filter(|r| !r.is_empty())
 }
 
 /// RFC 7009 revocations at `url`: the refresh token first (it ends the grant), then the access

@@ -99,7 +99,13 @@ pub fn classify(
         400..=499 => {
             let e = error();
             match (kind, status, e.code()) {
-                (CallKind::KeycloakLogout, 400, "invalid_grant") => {
+                // Keycloak says `invalid_grant` both for a session that is over ("Token is not
+                // active", "Session not active", "Refresh token expired") and for one that lives
+                // on but is not this client's or realm's ("Unmatching clients", "Invalid refresh
+                // token"): only the first is "already signed out".
+                (CallKind::KeycloakLogout, 400, "invalid_grant")
+                    if e.description().is_some_and(says_not_active) =>
+                {
                     Verdict::Ended(Outcome::AlreadyRevoked)
                 }
                 (CallKind::BearerLogout, 401, "token_revoked") => {
@@ -113,6 +119,12 @@ pub fn classify(
             format!("the provider answered with HTTP status {status}"),
         )),
     }
+}
+
+/// True when a Keycloak `invalid_grant` description says the token or session is over.
+fn says_not_active(description: &str) -> bool {
+    let d = description.to_ascii_lowercase();
+    d.contains("not active") || d.contains("expired")
 }
 
 /// The longest wait a `Retry-After` can ask for; longer ones are cut to this. A provider asking

@@ -34,6 +34,15 @@ named!(
         DiscoveryFailed,
         /// An HTTP status no rule expects (1xx, or outside 100–599).
         UnexpectedStatus,
+        /// The keychain has no token for the account (and no interrupted sign-out explains it):
+        /// nothing can end its session from here.
+        TokenMissing,
+        /// The provider accepted the revocation, but its introspection still calls the token
+        /// active (`--verify`).
+        StillActive,
+        /// The token was issued to another client (its `azp`) or by another realm (its `iss`)
+        /// than the profile's: the provider would refuse to end its session for this client.
+        ClientMismatch,
         /// The provider's own error: its `code` (`invalid_grant`, or `http_<status>` when it gave
         /// none) and description.
         Provider,

@@ -112,6 +112,37 @@ fn hyperid_seed_answers() {
         permanent_code(c(CallKind::KeycloakLogout, 403, "")),
         "http_403"
     );
+    // Keycloak's other invalid_grant answers: the session is alive, only this client may not
+    // end it, so the sign-out fails and the token is kept.
+    for description in [
+        "Unmatching clients",
+        "Invalid refresh token",
+        "Session doesn't have required client",
+    ] {
+        let body = format!(r#"{{"error":"invalid_grant","error_description":"{description}"}}"#);
+        assert_eq!(
+            permanent_code(c(CallKind::KeycloakLogout, 400, &body)),
+            "invalid_grant",
+            "{description}"
+        );
+    }
+    assert_eq!(
+        c(
+            CallKind::KeycloakLogout,
+            400,
+            r#"{"error":"invalid_grant","error_description":"Token is not active"}"#
+        ),
+        Verdict::Ended(Outcome::AlreadyRevoked)
+    );
+    assert_eq!(
+        permanent_code(c(
+            CallKind::KeycloakLogout,
+            400,
+            r#"{"error":"invalid_grant"}"#
+        )),
+        "invalid_grant",
+        "no description: not known to be over"
+    );
     // invalid_grant means "already ended" only on logout, not on revocation.
     assert_eq!(
         permanent_code(c(CallKind::Revocation, 400, r#"{"error":"invalid_grant"}"#)),
@@ -305,10 +336,14 @@ fn echoed_tokens_are_scrubbed() {
 /// protocol table says, and never keeps the token.
 #[test]
 fn table_every_status_and_body_maps_to_one_verdict() {
+    // Keycloak's `invalid_grant` counts as "already ended" only with a description that says
+    // so; without one, or with "Unmatching clients", the session may live on.
     let bodies = [
         String::new(),
         "{".into(),
         r#"{"error":"invalid_grant"}"#.into(),
+        r#"{"error":"invalid_grant","error_description":"Token is not active"}"#.into(),
+        r#"{"error":"invalid_grant","error_description":"Unmatching clients"}"#.into(),
         r#"{"error":"token_revoked","description":"x"}"#.into(),
         r#"{"error":"invalid_client","error_description":"bad"}"#.into(),
         format!(r#"{{"error":"server_error","error_description":"{TOKEN}"}}"#),
@@ -326,7 +361,7 @@ fn table_every_status_and_body_maps_to_one_verdict() {
                     200..=299 => "ended",
                     300..=399 => "permanent",
                     408 | 429 | 500..=599 => "retry",
-                    400 if kind == CallKind::KeycloakLogout && body.contains("invalid_grant") => {
+                    400 if kind == CallKind::KeycloakLogout && body.contains("not active") => {
                         "ended"
                     }
                     401 if kind == CallKind::BearerLogout && body.contains("token_revoked") => {

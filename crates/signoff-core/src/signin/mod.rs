@@ -182,7 +182,30 @@ pub(crate) struct TokenResponse {
     access_token: Option<String>,
     refresh_token: Option<String>,
     id_token: Option<String>,
+    /// RFC 6749 says a number; some providers send a numeric string.
+    #[serde(default, deserialize_with = "number_or_numeric_string")]
     expires_in: Option<i64>,
+}
+
+/// `expires_in` as a JSON number or a string of digits; anything else (a fraction, a word, a
+/// number past `i64`) counts as not given rather than failing the whole answer.
+fn number_or_numeric_string<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<i64>, D::Error> {
+    Ok(match Option::<serde_json::Value>::deserialize(d)? {
+        Some(serde_json::Value::Number(n)) => n.as_i64(),
+        Some(serde_json::Value::String(s)) => s.trim().parse().ok(),
+        _ => None,
+    })
+}
+
+/// Reads a token endpoint's answer exactly as the sign-ins and the refresh do: the tokens and
+/// when the access token expires (for the fuzz targets and tests).
+#[doc(hidden)]
+pub fn parse_token_answer(body: &[u8]) -> Option<(TokenBundle, Option<time::OffsetDateTime>)> {
+    serde_json::from_slice::<TokenResponse>(body)
+        .ok()
+        .map(TokenResponse::into_tokens)
 }
 
 impl TokenResponse {
@@ -326,24 +349,24 @@ fn id_claims(jwt: &str) -> Result<IdClaims> {
 }
 
 /// When an access token expires: `expires_in` from the token answer, else the token's own `exp`
-/// when it is a JWT.
+/// when it is a JWT. A lifetime past [`LIFETIME_MAX`] (a provider's mistake, or an attack) is
+/// cut to it, so no answer can overflow the calendar.
 pub fn expiry(expires_in: Option<i64>, access_token: Option<&str>) -> Option<time::OffsetDateTime> {
     match expires_in {
         Some(secs) if secs > 0 => {
-            Some(time::OffsetDateTime::now_utc() + time::Duration::seconds(secs))
+            let secs = secs.min(LIFETIME_MAX.whole_seconds());
+            time::OffsetDateTime::now_utc().checked_add(time::Duration::seconds(secs))
         }
         _ => access_token.and_then(jwt_exp),
     }
 }
 
+/// The longest access-token lifetime Signoff takes from an answer: ten years.
+pub const LIFETIME_MAX: time::Duration = time::Duration::days(3650);
+
 /// The `exp` claim of a JWT, without checking its signature (used only to know when to refresh).
 pub fn jwt_exp(token: &str) -> Option<time::OffsetDateTime> {
-    let payload = token.split('.').nth(1)?;
-    let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
-    let exp = serde_json::from_slice::<serde_json::Value>(&bytes)
-        .ok()?
-        .get("exp")?
-        .as_i64()?;
+    let exp = crate::jwt::unverified_claims(token)?.get("exp")?.as_i64()?;
     time::OffsetDateTime::from_unix_timestamp(exp).ok()
 }
 
@@ -418,5 +441,38 @@ pub async fn refresh(
         },
         400 | 401 => Refresh::Refused(provider_error(status, body, &secrets)),
         _ => Refresh::Unavailable(provider_error(status, body, &secrets)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn any_expires_in_gives_a_time_or_none_and_never_panics() {
+        let now = time::OffsetDateTime::now_utc();
+        for body in [
+            r#"{"access_token":"a","expires_in":9223372036854775807}"#,
+            r#"{"access_token":"a","expires_in":"9223372036854775807"}"#,
+            r#"{"access_token":"a","expires_in":1e300}"#,
+        ] {
+            let (_, at) = parse_token_answer(body.as_bytes()).unwrap();
+            if let Some(at) = at {
+                assert!(
+                    at <= now + LIFETIME_MAX + time::Duration::minutes(1),
+                    "{body}"
+                );
+            }
+        }
+        let (tokens, at) =
+            parse_token_answer(br#"{"access_token":"a","expires_in":"3600"}"#).unwrap();
+        assert_eq!(tokens.access_token.unwrap().expose_secret(), "a");
+        let secs = (at.unwrap() - now).whole_seconds();
+        assert!(
+            (3590..=3610).contains(&secs),
+            "a numeric string counts: {secs}"
+        );
+        let (_, at) = parse_token_answer(br#"{"access_token":"a","expires_in":"soon"}"#).unwrap();
+        assert_eq!(at, None);
     }
 }

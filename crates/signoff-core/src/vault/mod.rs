@@ -23,6 +23,9 @@ use unsupported as platform;
 /// The keychain service name of every Signoff entry.
 pub const SERVICE: &str = "signoff";
 
+/// How long a sign-out waits for the keychain's unlock prompt to be answered.
+pub const UNLOCK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Access to Signoff's entries in the OS keychain. Shared by all threads of a process: calls
 /// from several threads go to the keychain at once.
 pub struct Vault {
@@ -43,6 +46,14 @@ impl Vault {
         Ok(Self {
             store: platform::Store::open()?,
         })
+    }
+
+    /// Makes sure the collection Signoff's entries live in is unlocked, asking the keychain to
+    /// unlock it (which may show its prompt) and waiting at most `timeout`. A locked keychain
+    /// cannot be searched, and an empty search must never be taken for "no token": so a
+    /// sign-out unlocks once, up front, and stops with [`Error::KeychainLocked`] if it cannot.
+    pub fn ensure_unlocked(&self, timeout: std::time::Duration) -> Result<()> {
+        self.store.ensure_unlocked(timeout)
     }
 
     /// Stores (or replaces) an account's tokens. `label` is what keychain managers show.

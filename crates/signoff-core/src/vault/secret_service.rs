@@ -11,7 +11,8 @@
 //! use them: `secret-tool lookup service signoff username <account id>` finds an account.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, mpsc};
+use std::time::Duration;
 
 use secret_service::EncryptionType;
 use secret_service::blocking::{Item, SecretService};
@@ -45,6 +46,42 @@ impl Store {
             ss,
             paths: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Unlocks the default collection if it is locked, within `timeout`. The unlock runs on a
+    /// thread of its own with its own connection: a prompt nobody answers (or that the keyring
+    /// never shows) must not hang the caller, and that thread is left to end with the process.
+    pub(super) fn ensure_unlocked(&self, timeout: Duration) -> Result<()> {
+        let collection = self.ss.get_default_collection().map_err(map)?;
+        if !collection.is_locked().map_err(map)? {
+            return Ok(());
+        }
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let unlocked = (|| {
+                let ss = SecretService::connect(EncryptionType::Plain)?;
+                let collection = ss.get_default_collection()?;
+                collection.unlock()?;
+                Ok::<_, secret_service::Error>(!collection.is_locked()?)
+            })();
+            let _ = tx.send(unlocked);
+        });
+        match rx.recv_timeout(timeout) {
+            Ok(Ok(true)) => Ok(()),
+            Ok(Ok(false)) => Err(Error::KeychainLocked {
+                detail: "the keyring is still locked after asking to unlock it".into(),
+            }),
+            Ok(Err(e)) => Err(match map(e) {
+                Error::Keychain { detail } => Error::KeychainLocked { detail },
+                other => other,
+            }),
+            Err(_) => Err(Error::KeychainLocked {
+                detail: format!(
+                    "the keyring was not unlocked within {} s",
+                    timeout.as_secs()
+                ),
+            }),
+        }
     }
 
     /// Stores `secret` under (`service`, `user`), replacing an entry with the same attributes.
