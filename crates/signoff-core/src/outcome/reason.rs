@@ -34,6 +34,9 @@ named!(
         DiscoveryFailed,
         /// An HTTP status no rule expects (1xx, or outside 100–599).
         UnexpectedStatus,
+        /// The input was not a token (a bulk revoke line that is not UTF-8 or is longer than
+        /// 16 KiB): nothing was sent.
+        InvalidInput,
         /// The provider's own error: its `code` (`invalid_grant`, or `http_<status>` when it gave
         /// none) and description.
         Provider,
