@@ -364,10 +364,16 @@ impl BulkStream {
                 .as_ref()
                 .map(|e| e.to_string())
                 .unwrap_or_default();
+            // A line that was not a token has no fingerprint.
+            let fingerprint = if r.fingerprint.is_empty() {
+                "-"
+            } else {
+                &r.fingerprint
+            };
             let line = format!(
-                "{:>8}  {}  {:<16} {}  {}",
+                "{:>8}  {:<12}  {:<16} {}  {}",
                 r.line,
-                r.fingerprint,
+                fingerprint,
                 r.report.outcome.as_str(),
                 r.report
                     .http_status
