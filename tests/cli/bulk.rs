@@ -1,24 +1,50 @@
 //! `signoff revoke`: admin bulk revocation from stdin.
 
 use std::collections::HashSet;
+use std::io::Write;
+use std::os::unix::net::UnixStream;
+use std::path::Path;
+use std::process::{Output, Stdio};
 
 use signoff_tests::servers;
 
 use crate::database::hold_write_lock;
-use crate::{json, signoff_async, stderr, stdout, write_providers};
+use crate::{
+    json, meshydb_with_profile, signoff_async, signoff_cmd, stderr, stdout, write_providers,
+};
+
+/// `signoff --home HOME args` with `stdin` as its standard input, run off the async workers.
+async fn signoff_with_stdin(home: &Path, args: &[&str], stdin: Stdio) -> Output {
+    let mut cmd = signoff_cmd(home, args);
+    cmd.stdin(stdin);
+    tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap()
+}
+
+/// The same with `bytes` piped in as they are (not necessarily UTF-8), written from a thread
+/// of their own so a long input cannot block on a full pipe.
+async fn signoff_with_bytes(home: &Path, args: &[&str], bytes: Vec<u8>) -> Output {
+    let mut cmd = signoff_cmd(home, args);
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    tokio::task::spawn_blocking(move || {
+        let mut child = cmd.spawn().unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let writer = std::thread::spawn(move || stdin.write_all(&bytes));
+        let out = child.wait_with_output().unwrap();
+        writer.join().unwrap().unwrap();
+        out
+    })
+    .await
+    .unwrap()
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bulk_revoke_streams_every_token_and_shows_only_fingerprints() {
     let home = tempfile::tempdir().unwrap();
-    let meshy = servers::meshydb("pk_bulk").await;
-    write_providers(
-        home.path(),
-        &format!(
-            "[[provider]]\nid = \"meshydb\"\nclient_id = \"pk_bulk\"\n\
-             revocation_endpoint = \"{}acme/connect/revocation\"\n",
-            meshy.base
-        ),
-    );
+    let meshy = meshydb_with_profile(home.path(), "pk_bulk").await;
     let tokens: Vec<String> = (0..500).map(|i| format!("bulk-token-{i:04}-xyz")).collect();
     for t in &tokens {
         meshy.issue(t);
@@ -101,15 +127,7 @@ async fn bulk_revoke_with_bad_credentials_exits_2() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bulk_revoke_failing_after_its_results_still_prints_one_json_document() {
     let home = tempfile::tempdir().unwrap();
-    let meshy = servers::meshydb("pk_bulk_late").await;
-    write_providers(
-        home.path(),
-        &format!(
-            "[[provider]]\nid = \"meshydb\"\nclient_id = \"pk_bulk_late\"\n\
-             revocation_endpoint = \"{}acme/connect/revocation\"\n",
-            meshy.base
-        ),
-    );
+    let meshy = meshydb_with_profile(home.path(), "pk_bulk_late").await;
     let tokens = ["late-token-1", "late-token-2", "late-token-3"];
     for t in tokens {
         meshy.issue(t);
@@ -154,4 +172,126 @@ async fn bulk_revoke_failing_before_any_result_prints_only_the_error_document() 
     let doc = json(&out);
     assert_eq!(doc["error"]["code"], "not_found", "{doc}");
     assert!(doc.get("results").is_none(), "{doc}");
+}
+
+/// Input as it comes from files and pipes: a line that is not UTF-8, a 20 KiB line, blank lines
+/// (empty and spaces only), and a last line without a newline. Each bad line is its own
+/// `invalid_input` result at its physical line number, never echoed, and the run goes on to the
+/// end; any bad line makes the exit status 2.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_revoke_reports_each_bad_line_at_its_line_number_and_goes_on() {
+    let home = tempfile::tempdir().unwrap();
+    let meshy = meshydb_with_profile(home.path(), "pk_bulk_lines").await;
+    for t in ["lines-token-1", "lines-token-4", "lines-token-7"] {
+        meshy.issue(t);
+    }
+    let long_line = "LONGLINE-".repeat(20 * 1024 / 9 + 1);
+    assert!(long_line.len() > 20 * 1024);
+    let mut input = Vec::new();
+    input.extend_from_slice(b"lines-token-1\n"); // 1
+    input.extend_from_slice(b"\n"); // 2: blank
+    input.extend_from_slice(b"NOTUTF8-\xff\xfe-tail\n"); // 3
+    input.extend_from_slice(b"lines-token-4\r\n"); // 4
+    input.extend_from_slice(long_line.as_bytes()); // 5
+    input.extend_from_slice(b"\n   \t \n"); // 6: blank
+    input.extend_from_slice(b"lines-token-7"); // 7, no newline at the end
+
+    let out =
+        signoff_with_bytes(home.path(), &["--json", "revoke", "meshydb"], input.clone()).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let doc = json(&out);
+    let mut results = doc["results"].as_array().unwrap().clone();
+    results.sort_by_key(|r| r["line"].as_u64());
+    let lines: Vec<u64> = results
+        .iter()
+        .map(|r| r["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [1, 3, 4, 5, 7], "{doc}");
+    for r in &results {
+        match r["line"].as_u64().unwrap() {
+            3 | 5 => {
+                assert_eq!(r["outcome"], "failed", "{r}");
+                assert_eq!(r["error"]["kind"], "invalid_input", "{r}");
+                assert_eq!(r["error"]["code"], "invalid_input", "{r}");
+                assert_eq!(r["fingerprint"], "", "{r}");
+                assert_eq!(r["attempts"], 0, "nothing sent for a bad line: {r}");
+            }
+            _ => assert_eq!(r["outcome"], "revoked", "{r}"),
+        }
+    }
+    for (r, says) in [(&results[1], "UTF-8"), (&results[3], "16 KiB")] {
+        let description = r["error"]["description"].as_str().unwrap();
+        assert!(description.contains(says), "{r}");
+    }
+    assert_eq!(doc["summary"]["total"], 5, "{doc}");
+    assert_eq!(doc["summary"]["revoked"], 3, "{doc}");
+    assert_eq!(doc["summary"]["failed"], 2, "{doc}");
+    assert_eq!(doc["summary"]["invalid"], 2, "{doc}");
+    assert!(
+        ["lines-token-1", "lines-token-4", "lines-token-7"]
+            .iter()
+            .all(|t| meshy.is_ended(t))
+    );
+    assert_eq!(meshy.seen().len(), 3, "only the three tokens were sent");
+
+    let human = signoff_with_bytes(home.path(), &["revoke", "meshydb"], input).await;
+    assert_eq!(human.status.code(), Some(2), "{}", stderr(&human));
+    let text = stdout(&human) + &stderr(&human);
+    assert!(text.contains("invalid_input"), "{text}");
+    assert!(text.contains("2 invalid"), "{text}");
+    for echoed in ["LONGLINE", "NOTUTF8", "tail"] {
+        assert!(
+            !text.contains(echoed),
+            "a bad line's content is never shown: {text}"
+        );
+        assert!(
+            !stdout(&out).contains(echoed),
+            "a bad line's content is never shown: {}",
+            stdout(&out)
+        );
+    }
+}
+
+/// A read error part-way through (the socket on stdin is reset after two lines) stops the run:
+/// exit 1, the results so far and the error in one JSON document, saying at which line it
+/// stopped; the tokens read before it are still revoked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_revoke_stops_at_a_read_error_and_says_at_which_line() {
+    let home = tempfile::tempdir().unwrap();
+    let meshy = meshydb_with_profile(home.path(), "pk_bulk_reset").await;
+    for t in ["reset-token-1", "reset-token-2"] {
+        meshy.issue(t);
+    }
+    let (mut ours, mut theirs) = UnixStream::pair().unwrap();
+    ours.write_all(b"reset-token-1\nreset-token-2\n").unwrap();
+    // Closing our end while it holds data it never read resets the connection: once signoff has
+    // read the two lines, its next read fails with ECONNRESET.
+    theirs.write_all(b"x").unwrap();
+    drop(ours);
+    let out = signoff_with_stdin(
+        home.path(),
+        &["--json", "revoke", "meshydb"],
+        Stdio::from(std::os::fd::OwnedFd::from(theirs)),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc = json(&out);
+    assert_eq!(doc["error"]["code"], "io", "{doc}");
+    let message = doc["error"]["message"].as_str().unwrap();
+    assert!(message.contains("line 3"), "{doc}");
+    let results = doc["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2, "{doc}");
+    assert!(results.iter().all(|r| r["outcome"] == "revoked"), "{doc}");
+    assert!(doc.get("summary").is_none(), "{doc}");
+    assert!(meshy.is_ended("reset-token-1") && meshy.is_ended("reset-token-2"));
+
+    // Standard input that cannot be read at all (a directory): the error document, line 1.
+    let dir = std::fs::File::open(home.path()).unwrap();
+    let out = signoff_with_stdin(home.path(), &["revoke", "meshydb"], Stdio::from(dir)).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("[io]") && stderr(&out).contains("line 1"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -6,24 +6,16 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use signoff_core::store::BUSY_TIMEOUT;
-use signoff_tests::servers::{self, TestServer};
+use signoff_tests::servers::TestServer;
 
-use crate::{add, json, keychain_lookup, signoff_async, stderr, stdout, write_providers};
+use crate::{add, json, keychain_lookup, meshydb_with_profile, signoff_async, stderr, stdout};
 
 const KEY: &str = "pk_db_lock";
 
 /// A MeshyDB test server with a profile for it in `home`, and one account whose refresh token
 /// it issued.
 async fn meshy_account(home: &Path, rt: &str) -> (TestServer, String) {
-    let meshy = servers::meshydb(KEY).await;
-    write_providers(
-        home,
-        &format!(
-            "[[provider]]\nid = \"meshydb\"\nclient_id = \"{KEY}\"\n\
-             revocation_endpoint = \"{}acme/connect/revocation\"\n",
-            meshy.base
-        ),
-    );
+    let meshy = meshydb_with_profile(home, KEY).await;
     meshy.issue(rt);
     let id = add(
         home,

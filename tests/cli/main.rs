@@ -70,6 +70,20 @@ pub fn write_providers(home: &Path, toml: &str) {
     std::fs::write(home.join("providers.toml"), toml).unwrap();
 }
 
+/// A MeshyDB test server for client `key`, and a `meshydb` profile for it in `home`.
+pub async fn meshydb_with_profile(home: &Path, key: &str) -> signoff_tests::servers::TestServer {
+    let meshy = signoff_tests::servers::meshydb(key).await;
+    write_providers(
+        home,
+        &format!(
+            "[[provider]]\nid = \"meshydb\"\nclient_id = \"{key}\"\n\
+             revocation_endpoint = \"{}acme/connect/revocation\"\n",
+            meshy.base
+        ),
+    );
+    meshy
+}
+
 /// What libsecret's own `secret-tool` finds under service `signoff` for `user`.
 pub fn keychain_lookup(user: &str) -> Option<String> {
     let out = Command::new("secret-tool")

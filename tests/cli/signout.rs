@@ -165,26 +165,32 @@ async fn sign_out_everywhere_revokes_at_each_provider_and_leaves_no_secret_behin
     assert!(logs > 0, "trace logs were written (and scanned)");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pending_on_a_down_server_then_retry_once_it_is_back() {
-    let home = tempfile::tempdir().unwrap();
+/// Profiles in `home` whose MeshyDB is down (a port nothing listens on, held until the
+/// returned [`signoff_tests::DownPort`] is dropped), and a MeshyDB account `label` holding
+/// refresh token `rt`; also the other seed servers the profiles name.
+async fn account_on_a_down_meshydb(
+    home: &Path,
+    label: &str,
+    rt: &str,
+) -> (signoff_tests::DownPort, String, (TestServer, TestServer)) {
     let down = signoff_tests::DownPort::new();
-    let port = down.port;
     let (hyper, matar) = (
         servers::hyperid(HYPER_ID, HYPER_SECRET).await,
         servers::matar().await,
     );
-    write_providers(
-        home.path(),
-        &providers_toml(&format!("http://127.0.0.1:{port}/"), &hyper, &matar),
-    );
-    let id = add(
-        home.path(),
-        "meshydb",
-        "Meshy down",
-        r#"{"refresh_token":"cli-down-rt"}"#,
-    )
-    .await;
+    let meshy = format!("http://127.0.0.1:{}/", down.port);
+    write_providers(home, &providers_toml(&meshy, &hyper, &matar));
+    let tokens = format!(r#"{{"refresh_token":"{rt}"}}"#);
+    let id = add(home, "meshydb", label, &tokens).await;
+    (down, id, (hyper, matar))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pending_on_a_down_server_then_retry_once_it_is_back() {
+    let home = tempfile::tempdir().unwrap();
+    let (down, id, _others) =
+        account_on_a_down_meshydb(home.path(), "Meshy down", "cli-down-rt").await;
+    let port = down.port;
 
     let out = signoff_async(home.path(), &["--json", "signout", &id], "").await;
     assert_eq!(
@@ -213,7 +219,7 @@ async fn pending_on_a_down_server_then_retry_once_it_is_back() {
         "listed as revocation pending"
     );
 
-    let not_due = signoff_async(home.path(), &["--json", "pending", "retry"], "").await;
+    let not_due = signoff_async(home.path(), &["--json", "pending", "retry", "--due"], "").await;
     assert_eq!(not_due.status.code(), Some(0));
     assert_eq!(
         json(&not_due)["results"].as_array().unwrap().len(),
@@ -224,7 +230,7 @@ async fn pending_on_a_down_server_then_retry_once_it_is_back() {
     drop(down);
     let meshy = servers::meshydb_on(MESHY_KEY, port).await;
     meshy.issue("cli-down-rt");
-    let retry = signoff_async(home.path(), &["--json", "pending", "retry", "--now"], "").await;
+    let retry = signoff_async(home.path(), &["--json", "pending", "retry"], "").await;
     assert_eq!(retry.status.code(), Some(0), "{}", stderr(&retry));
     assert_eq!(json(&retry)["results"][0]["outcome"], "revoked");
     assert!(meshy.is_ended("cli-down-rt"));
@@ -236,6 +242,68 @@ async fn pending_on_a_down_server_then_retry_once_it_is_back() {
             .unwrap()
             .iter()
             .any(|e| e["action"] == "retry_sign_out" && e["outcome"] == "revoked")
+    );
+}
+
+/// `pending retry` right after the provider came back: a person asking means now, not at the
+/// next scheduled try (a minute away). `--due` keeps the scheduler's behaviour, and when it has
+/// nothing to do it says what is pending and when its next try is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pending_retry_right_after_the_provider_is_back_retries_now_and_due_says_what_waits() {
+    let home = tempfile::tempdir().unwrap();
+    let (down, id, _others) =
+        account_on_a_down_meshydb(home.path(), "Meshy back soon", "cli-back-rt").await;
+    let port = down.port;
+    let out = signoff_async(home.path(), &["--json", "signout", &id], "").await;
+    assert_eq!(out.status.code(), Some(3), "{}", stdout(&out));
+
+    drop(down);
+    let meshy = servers::meshydb_on(MESHY_KEY, port).await;
+    meshy.issue("cli-back-rt");
+
+    // The scheduler's spelling: not due yet, so nothing is sent, and the output says what waits.
+    let due = signoff_async(home.path(), &["--json", "pending", "retry", "--due"], "").await;
+    assert_eq!(due.status.code(), Some(0), "{}", stderr(&due));
+    let doc = json(&due);
+    assert_eq!(doc["results"].as_array().unwrap().len(), 0, "{doc}");
+    let waiting = doc["pending"].as_array().unwrap();
+    assert_eq!(waiting.len(), 1, "{doc}");
+    assert_eq!(waiting[0]["id"], id.as_str());
+    assert_eq!(waiting[0]["label"], "Meshy back soon");
+    assert_eq!(waiting[0]["provider_id"], "meshydb");
+    assert!(waiting[0]["next_attempt_at"].is_string(), "{doc}");
+    let human = signoff_async(home.path(), &["pending", "retry", "--due"], "").await;
+    assert_eq!(human.status.code(), Some(0), "{}", stderr(&human));
+    let text = stdout(&human);
+    assert!(!text.contains("Nothing to sign out"), "{text}");
+    let line = text
+        .lines()
+        .find(|l| l.contains("Meshy back soon"))
+        .unwrap_or_else(|| panic!("a line for the pending account: {text}"));
+    assert!(
+        line.contains("meshydb") && line.contains("next try"),
+        "{text}"
+    );
+    assert!(
+        meshy.seen().is_empty(),
+        "--due sent nothing before the time"
+    );
+
+    // A person's `pending retry`: now.
+    let retry = signoff_async(home.path(), &["--json", "pending", "retry"], "").await;
+    assert_eq!(retry.status.code(), Some(0), "{}", stderr(&retry));
+    let doc = json(&retry);
+    assert_eq!(doc["results"][0]["outcome"], "revoked", "{doc}");
+    assert_eq!(doc["pending"].as_array().unwrap().len(), 0, "{doc}");
+    assert!(meshy.is_ended("cli-back-rt"));
+    assert_eq!(keychain_lookup(&id), None);
+
+    let none = signoff_async(home.path(), &["pending", "retry"], "").await;
+    assert_eq!(none.status.code(), Some(0));
+    assert!(
+        stdout(&none).contains("No revocation is pending."),
+        "{}",
+        stdout(&none)
     );
 }
 
@@ -302,12 +370,12 @@ async fn a_429_storm_leaves_accounts_pending_until_the_time_the_provider_asked()
             "next try when the provider asked (Retry-After: 120), not sooner: {wait}"
         );
     }
-    let early = signoff_async(home.path(), &["--json", "pending", "retry"], "").await;
+    let early = signoff_async(home.path(), &["--json", "pending", "retry", "--due"], "").await;
     assert_eq!(early.status.code(), Some(0));
     assert_eq!(json(&early)["results"].as_array().unwrap().len(), 0);
     assert_eq!(meshy.seen().len(), 3, "no retry before the time asked");
 
-    // The storm ends: a forced retry revokes them all.
+    // The storm ends: a retry revokes them all (`--now`, the old spelling of the default).
     meshy.fail_always(None);
     let retry = signoff_async(home.path(), &["--json", "pending", "retry", "--now"], "").await;
     assert_eq!(retry.status.code(), Some(0), "{}", stderr(&retry));

@@ -141,10 +141,13 @@ pub struct SignoutArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum PendingCmd {
-    /// Retry pending revocations whose next attempt is due.
+    /// Retry every pending revocation now (only the due ones with --due).
     Retry {
-        /// Retry all pending revocations now, due or not.
+        /// Retry only those whose next attempt is due (for schedulers).
         #[arg(long)]
+        due: bool,
+        /// Now, due or not: the default, accepted for older scripts.
+        #[arg(long, hide = true, conflicts_with = "due")]
         now: bool,
     },
 }

@@ -230,7 +230,7 @@ async fn run(command: Command, paths: Paths, out: &Output) -> signoff_core::Resu
         }
         Command::Pending { cmd: None } => out.pending(&core.pending()?),
         Command::Pending {
-            cmd: Some(PendingCmd::Retry { now }),
+            cmd: Some(PendingCmd::Retry { due, now: _ }),
         } => {
             let options = SignOutOptions {
                 actor,
@@ -238,9 +238,9 @@ async fn run(command: Command, paths: Paths, out: &Output) -> signoff_core::Resu
             };
             let progress = out.progress_lines();
             let summary = core
-                .retry_pending(now, options, |r| progress.receipt(r))
+                .retry_pending(!due, options, |r| progress.receipt(r))
                 .await?;
-            out.summary(&summary);
+            out.retried(&summary, &core.pending()?);
             return Ok(exit_for(&summary));
         }
         Command::Audit { since } => {

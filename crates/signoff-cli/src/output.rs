@@ -158,7 +158,44 @@ impl Output {
             &["ID", "PROVIDER", "LABEL", "NEXT ATTEMPT", "LAST ERROR"],
             &rows,
         );
-        println!("Retry the due ones with `signoff pending retry`, or all now with `--now`.");
+        println!(
+            "Retry them all now with `signoff pending retry` (only the due ones with `--due`)."
+        );
+    }
+
+    /// What `pending retry` did, and the revocations still pending afterwards: in `--json` the
+    /// summary plus `pending`; for people, when it did nothing, a line per pending account with
+    /// its next try.
+    pub fn retried(&self, s: &SignOutSummary, pending: &[Account]) {
+        if self.json {
+            let mut doc = serde_json::to_value(s).unwrap_or_default();
+            doc["pending"] = serde_json::to_value(pending).unwrap_or_default();
+            return self.print_json(&doc);
+        }
+        if !s.results.is_empty() || !s.skipped.is_empty() {
+            return self.summary(s);
+        }
+        if pending.is_empty() {
+            println!("No revocation is pending.");
+            return;
+        }
+        println!(
+            "Nothing is due yet; {} revocation(s) pending:",
+            pending.len()
+        );
+        let now = time::OffsetDateTime::now_utc();
+        for a in pending {
+            let next = match a.next_attempt_at {
+                Some(t) if t > now => format!(
+                    "next try {} (in {} s)",
+                    time_text(t),
+                    (t - now).whole_seconds().max(1)
+                ),
+                _ => "next try now".to_owned(),
+            };
+            println!("  {} ({}): {next}", a.label, a.provider_id);
+        }
+        println!("Retry them all now with `signoff pending retry`.");
     }
 
     pub fn audit(&self, entries: &[AuditEntry]) {
@@ -364,10 +401,16 @@ impl BulkStream {
                 .as_ref()
                 .map(|e| e.to_string())
                 .unwrap_or_default();
+            // A line that was not a token has no fingerprint.
+            let fingerprint = if r.fingerprint.is_empty() {
+                "-"
+            } else {
+                &r.fingerprint
+            };
             let line = format!(
-                "{:>8}  {}  {:<16} {}  {}",
+                "{:>8}  {:<12}  {:<16} {}  {}",
                 r.line,
-                r.fingerprint,
+                fingerprint,
                 r.report.outcome.as_str(),
                 r.report
                     .http_status

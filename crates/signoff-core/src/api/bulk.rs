@@ -1,20 +1,26 @@
 //! Admin bulk revocation: tokens streamed in, results streamed out, a bounded number in flight,
 //! one connection pool reused throughout. Memory does not grow with the number of tokens.
+//!
+//! The input is read as it is, not as it should be: every physical line counts (blank ones
+//! too, so `line` is what an editor shows); a line that cannot be a token (not UTF-8, longer
+//! than [`MAX_LINE`]) is a `failed` result of its own with reason `invalid_input` and an empty
+//! fingerprint (nothing of its content is shown, hashed or sent), and the run goes on; a read
+//! error stops the run, with the line it stopped at.
 
-use std::io::BufRead;
+use std::io::{BufRead, ErrorKind};
 
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc::Receiver;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::Signoff;
 use crate::audit::{Action, Actor, AuditEntry};
 use crate::engine::{Engine, EngineConfig, Report};
-use crate::error::Result;
-use crate::outcome::Outcome;
+use crate::error::{Error, Result};
+use crate::outcome::{Outcome, Reason, ReasonKind};
 use crate::profile::{Profile, Protocol, TokenKind};
 use crate::secret::SecretString;
 use crate::tokens::TokenBundle;
@@ -22,9 +28,10 @@ use crate::tokens::TokenBundle;
 /// The result for one token, which is shown only as a fingerprint.
 #[derive(Debug, Clone, Serialize)]
 pub struct BulkResult {
-    /// 1-based position of the token in the input.
+    /// The physical line of the input (1-based, blank lines counted).
     pub line: u64,
     /// The first 12 hex digits of the token's SHA-256: enough to match it, useless to replay.
+    /// Empty for a line that is not a token (`invalid_input`).
     pub fingerprint: String,
     #[serde(flatten)]
     pub report: Report,
@@ -39,6 +46,8 @@ pub struct BulkSummary {
     pub local_only: u64,
     pub pending: u64,
     pub failed: u64,
+    /// Of the `failed`: lines that were not a token (`invalid_input`), nothing sent for them.
+    pub invalid: u64,
 }
 
 impl BulkSummary {
@@ -55,7 +64,7 @@ impl BulkSummary {
 
     /// One line for the audit log.
     pub fn describe(&self) -> String {
-        format!(
+        let mut text = format!(
             "{} tokens: {} revoked, {} already revoked, {} local only, {} pending, {} failed",
             self.total,
             self.revoked,
@@ -63,7 +72,11 @@ impl BulkSummary {
             self.local_only,
             self.pending,
             self.failed
-        )
+        );
+        if self.invalid > 0 {
+            text += &format!(" ({} invalid input lines)", self.invalid);
+        }
+        text
     }
 }
 
@@ -73,27 +86,119 @@ pub fn fingerprint(token: &SecretString) -> String {
     digest.iter().take(6).map(|b| format!("{b:02x}")).collect()
 }
 
-/// How many input tokens travel together from the reading thread to the revocations.
+/// How many input lines travel together from the reading thread to the revocations.
 const BATCH: usize = 512;
 
-/// Reads one token per line from `input` on a thread of its own and hands them over in batches:
-/// a batch goes as soon as it is full or the input has nothing more buffered, so tokens that
-/// trickle in are not held back, and a fast input costs one hand-over per [`BATCH`] tokens
-/// instead of one per token. The thread stops at the end of the input, at the first read
-/// error, or when the receiver is dropped.
-pub fn read_tokens(input: impl std::io::Read + Send + 'static) -> Receiver<Vec<SecretString>> {
+/// The longest line taken as a token (tokens are a few hundred bytes, JWTs a few KiB). The
+/// reader keeps at most this much of one line, whatever the input.
+pub const MAX_LINE: usize = 16 * 1024;
+
+/// One line of the input, as the reading thread hands it over. `line` is the physical line
+/// number (1-based); blank lines are counted but not handed over.
+#[derive(Debug)]
+pub enum InputLine {
+    /// A token, trimmed.
+    Token { line: u64, token: SecretString },
+    /// A line that cannot be a token.
+    Invalid { line: u64, why: Invalid },
+    /// Reading failed at `line`: the last item, nothing after it was read.
+    ReadFailed { line: u64, error: std::io::Error },
+}
+
+/// Why an input line is not a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Invalid {
+    NotUtf8,
+    TooLong,
+}
+
+impl Invalid {
+    fn reason(self) -> Reason {
+        let why = match self {
+            Self::NotUtf8 => "this line is not UTF-8 text",
+            Self::TooLong => "this line is longer than 16 KiB",
+        };
+        Reason::new(
+            ReasonKind::InvalidInput,
+            format!("{why}, so it is not a token; nothing was sent"),
+        )
+    }
+}
+
+/// Reads one line (without its `\n`) into `buf`, keeping at most [`MAX_LINE`] bytes of it:
+/// `Ok(None)` at the end of the input, `Ok(Some(true))` for a line longer than that (its rest
+/// is read and dropped, `buf` left empty).
+fn read_line_capped(reader: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Result<Option<bool>> {
+    buf.clear();
+    let (mut any, mut too_long) = (false, false);
+    loop {
+        let chunk = match reader.fill_buf() {
+            Ok(chunk) => chunk,
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if chunk.is_empty() {
+            return Ok(any.then_some(too_long));
+        }
+        any = true;
+        let newline = chunk.iter().position(|&b| b == b'\n');
+        let part = &chunk[..newline.unwrap_or(chunk.len())];
+        if !too_long {
+            if buf.len() + part.len() > MAX_LINE {
+                too_long = true;
+                buf.zeroize();
+            } else {
+                buf.extend_from_slice(part);
+            }
+        }
+        let used = newline.map_or(chunk.len(), |i| i + 1);
+        reader.consume(used);
+        if newline.is_some() {
+            return Ok(Some(too_long));
+        }
+    }
+}
+
+/// Reads one token per line from `input` on a thread of its own and hands the lines over in
+/// batches: a batch goes as soon as it is full or the input has nothing more buffered, so
+/// tokens that trickle in are not held back, and a fast input costs one hand-over per [`BATCH`]
+/// lines instead of one per line. The thread keeps at most [`MAX_LINE`] bytes of a line plus
+/// its read buffer, and stops at the end of the input, after a read error (handed over as the
+/// last item), or when the receiver is dropped.
+pub fn read_tokens(input: impl std::io::Read + Send + 'static) -> Receiver<Vec<InputLine>> {
     let (tx, rx) = tokio::sync::mpsc::channel(2);
     std::thread::spawn(move || {
         let mut reader = std::io::BufReader::with_capacity(64 * 1024, input);
         let mut batch = Vec::with_capacity(BATCH);
-        let mut line = Zeroizing::new(String::new());
+        // Never grown past MAX_LINE, so never reallocated: no copy of a token is left behind.
+        let mut buf = Zeroizing::new(Vec::with_capacity(MAX_LINE));
+        let mut line = 0u64;
         loop {
-            line.clear();
-            match reader.read_line(&mut line) {
-                Ok(0) | Err(_) => break,
-                Ok(_) => batch.push(SecretString::new(line.trim().to_owned())),
+            line += 1;
+            match read_line_capped(&mut reader, &mut buf) {
+                Ok(None) => break,
+                Ok(Some(true)) => batch.push(InputLine::Invalid {
+                    line,
+                    why: Invalid::TooLong,
+                }),
+                Ok(Some(false)) => match std::str::from_utf8(&buf) {
+                    Err(_) => batch.push(InputLine::Invalid {
+                        line,
+                        why: Invalid::NotUtf8,
+                    }),
+                    Ok(text) if text.trim().is_empty() => {}
+                    Ok(text) => batch.push(InputLine::Token {
+                        line,
+                        token: SecretString::new(text.trim().to_owned()),
+                    }),
+                },
+                Err(error) => {
+                    batch.push(InputLine::ReadFailed { line, error });
+                    break;
+                }
             }
-            if (batch.len() >= BATCH || reader.buffer().is_empty())
+            if !batch.is_empty()
+                && (batch.len() >= BATCH || reader.buffer().is_empty())
                 && tx.blocking_send(std::mem::take(&mut batch)).is_err()
             {
                 return;
@@ -115,7 +220,7 @@ impl Signoff {
         provider: &str,
         hint: TokenKind,
         concurrency: usize,
-        tokens: Receiver<Vec<SecretString>>,
+        tokens: Receiver<Vec<InputLine>>,
         actor: Actor,
         on_result: impl FnMut(&BulkResult),
     ) -> Result<BulkSummary> {
@@ -124,7 +229,7 @@ impl Signoff {
         let secret = self
             .blocking(move |core| core.vault()?.client_secret(&id))
             .await?;
-        let summary = run(
+        let (summary, stopped) = run(
             self.engine_config,
             profile,
             secret,
@@ -134,27 +239,40 @@ impl Signoff {
             on_result,
         )
         .await;
+        let mut detail = summary.describe();
+        if let Some((line, error)) = &stopped {
+            detail += &format!("; reading the input failed at line {line}: {error}");
+        }
         let entry = AuditEntry::new(actor, Action::BulkRevoke)
             .provider(provider)
-            .detail(summary.describe());
+            .detail(detail);
         self.blocking(move |core| core.store.append_audit(&entry))
             .await?;
-        Ok(summary)
+        match stopped {
+            None => Ok(summary),
+            Some((line, source)) => Err(Error::Io {
+                action: "stopped reading",
+                path: format!("the tokens at line {line}").into(),
+                source,
+            }),
+        }
     }
 }
 
-/// Revokes every token `tokens` delivers, `concurrency` at a time. The calls are driven from
-/// this one task (no task per token): with tens of thousands of tokens, handing each one to
-/// another thread and back cost more than the revocation itself.
+/// Revokes every token `tokens` delivers, `concurrency` at a time, and reports each invalid
+/// line as it comes; with the line and error where reading failed, if it did (the revocations
+/// already under way are finished first). The calls are driven from this one task (no task per
+/// token): with tens of thousands of tokens, handing each one to another thread and back cost
+/// more than the revocation itself.
 async fn run(
     config: EngineConfig,
     mut profile: Profile,
     secret: Option<SecretString>,
     hint: TokenKind,
     concurrency: usize,
-    mut tokens: Receiver<Vec<SecretString>>,
+    mut tokens: Receiver<Vec<InputLine>>,
     mut on_result: impl FnMut(&BulkResult),
-) -> BulkSummary {
+) -> (BulkSummary, Option<(u64, std::io::Error)>) {
     let concurrency = concurrency.max(1);
     let engine = Engine::new(EngineConfig {
         per_host: concurrency,
@@ -183,18 +301,30 @@ async fn run(
         }
     };
     let mut in_flight = FuturesUnordered::new();
-    let mut waiting = Vec::<SecretString>::new().into_iter();
+    let mut waiting = Vec::<InputLine>::new().into_iter();
     let mut summary = BulkSummary::default();
-    let mut line = 0u64;
+    let mut stopped = None;
     let mut input_done = false;
     loop {
         while in_flight.len() < concurrency {
-            let Some(token) = waiting.next() else { break };
-            if token.is_blank() {
-                continue;
+            match waiting.next() {
+                None => break,
+                Some(InputLine::Token { line, token }) => in_flight.push(revoke(line, token)),
+                Some(InputLine::Invalid { line, why }) => {
+                    let result = BulkResult {
+                        line,
+                        fingerprint: String::new(),
+                        report: Report::failed(why.reason()),
+                    };
+                    summary.invalid += 1;
+                    summary.count(result.report.outcome);
+                    on_result(&result);
+                }
+                Some(InputLine::ReadFailed { line, error }) => {
+                    stopped = Some((line, error));
+                    input_done = true;
+                }
             }
-            line += 1;
-            in_flight.push(revoke(line, token));
         }
         let want_input = !input_done && in_flight.len() < concurrency;
         tokio::select! {
@@ -210,7 +340,7 @@ async fn run(
             else => break,
         }
     }
-    summary
+    (summary, stopped)
 }
 
 #[cfg(test)]
@@ -221,8 +351,30 @@ mod tests {
 
     use super::*;
 
-    fn texts(batch: &[SecretString]) -> Vec<&str> {
-        batch.iter().map(SecretString::expose_secret).collect()
+    fn texts(batch: &[InputLine]) -> Vec<&str> {
+        batch
+            .iter()
+            .map(|item| match item {
+                InputLine::Token { token, .. } => token.expose_secret(),
+                other => panic!("not a token: {other:?}"),
+            })
+            .collect()
+    }
+
+    /// Every item `input` gives, in order, as (line, what) with what a token's text,
+    /// `<not utf-8>`, `<too long>` or `<read error: …>`.
+    async fn items(input: impl std::io::Read + Send + 'static) -> Vec<(u64, String)> {
+        let mut rx = read_tokens(input);
+        let mut seen = Vec::new();
+        while let Some(batch) = rx.recv().await {
+            assert!(!batch.is_empty() && batch.len() <= BATCH);
+            seen.extend(batch.into_iter().map(|item| match item {
+                InputLine::Token { line, token } => (line, token.expose_secret().to_owned()),
+                InputLine::Invalid { line, why } => (line, format!("<{why:?}>")),
+                InputLine::ReadFailed { line, error } => (line, format!("<read error: {error}>")),
+            }));
+        }
+        seen
     }
 
     #[tokio::test]
@@ -248,13 +400,194 @@ mod tests {
     #[tokio::test]
     async fn a_long_input_arrives_whole_in_order_and_in_bounded_batches() {
         let input: String = (0..2_000).map(|n| format!("token-{n}\n")).collect();
-        let mut rx = read_tokens(std::io::Cursor::new(input.into_bytes()));
-        let mut seen = Vec::new();
-        while let Some(batch) = rx.recv().await {
-            assert!(!batch.is_empty() && batch.len() <= BATCH);
-            seen.extend(batch.iter().map(|t| t.expose_secret().to_owned()));
-        }
-        let expected: Vec<String> = (0..2_000).map(|n| format!("token-{n}")).collect();
+        let seen = items(std::io::Cursor::new(input.into_bytes())).await;
+        let expected: Vec<(u64, String)> =
+            (0..2_000).map(|n| (n + 1, format!("token-{n}"))).collect();
         assert_eq!(seen, expected);
+    }
+
+    #[tokio::test]
+    async fn lines_are_numbered_as_in_the_file_and_bad_ones_are_items_of_their_own() {
+        let mut input = Vec::new();
+        input.extend_from_slice(b"one\n\n"); // 1, 2 blank
+        input.extend_from_slice(b"bad-\xc3\x28-utf8\n"); // 3
+        input.extend_from_slice(b" four \r\n"); // 4
+        input.extend(std::iter::repeat_n(b'x', 20 * 1024)); // 5
+        input.extend_from_slice(b"\n \t \n"); // 6 blank
+        input.extend_from_slice(b"seven"); // 7, no newline at the end
+        let seen = items(std::io::Cursor::new(input)).await;
+        let seen: Vec<(u64, &str)> = seen.iter().map(|(n, s)| (*n, s.as_str())).collect();
+        assert_eq!(
+            seen,
+            [
+                (1, "one"),
+                (3, "<NotUtf8>"),
+                (4, "four"),
+                (5, "<TooLong>"),
+                (7, "seven")
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_line_of_the_cap_is_a_token_and_one_byte_more_is_not() {
+        let at_cap = "a".repeat(MAX_LINE);
+        let over = "b".repeat(MAX_LINE + 1);
+        let input = format!("{at_cap}\n{over}\nafter\n");
+        let seen = items(std::io::Cursor::new(input.into_bytes())).await;
+        assert_eq!(
+            seen,
+            [
+                (1, at_cap),
+                (2, "<TooLong>".to_owned()),
+                (3, "after".to_owned())
+            ]
+        );
+    }
+
+    /// An input that gives `head`, then `endless` bytes of `x` without a newline (generated, not
+    /// held), then `tail`.
+    struct Generated {
+        head: std::io::Cursor<Vec<u8>>,
+        endless: usize,
+        tail: std::io::Cursor<Vec<u8>>,
+    }
+
+    impl std::io::Read for Generated {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.head.read(out)?;
+            if n > 0 {
+                return Ok(n);
+            }
+            if self.endless > 0 {
+                let n = out.len().min(self.endless);
+                out[..n].fill(b'x');
+                self.endless -= n;
+                return Ok(n);
+            }
+            self.tail.read(out)
+        }
+    }
+
+    #[tokio::test]
+    async fn a_line_without_end_is_dropped_as_it_is_read_and_the_next_line_counts() {
+        let input = Generated {
+            head: std::io::Cursor::new(b"first\n".to_vec()),
+            endless: 64 * 1024 * 1024,
+            tail: std::io::Cursor::new(b"\nthird\n".to_vec()),
+        };
+        let seen = items(input).await;
+        assert_eq!(
+            seen,
+            [
+                (1, "first".to_owned()),
+                (2, "<TooLong>".to_owned()),
+                (3, "third".to_owned())
+            ]
+        );
+    }
+
+    #[test]
+    fn a_line_never_takes_more_than_the_cap() {
+        let mut reader = std::io::BufReader::with_capacity(
+            1024,
+            std::io::Cursor::new([vec![b'y'; 1024 * 1024], b"\nok\n".to_vec()].concat()),
+        );
+        let mut buf = Vec::with_capacity(MAX_LINE);
+        assert_eq!(read_line_capped(&mut reader, &mut buf).unwrap(), Some(true));
+        assert!(buf.is_empty());
+        assert_eq!(buf.capacity(), MAX_LINE, "never grown");
+        assert_eq!(
+            read_line_capped(&mut reader, &mut buf).unwrap(),
+            Some(false)
+        );
+        assert_eq!(buf, b"ok");
+        assert_eq!(read_line_capped(&mut reader, &mut buf).unwrap(), None);
+    }
+
+    /// Gives `data`, then fails.
+    struct FailsAfter(std::io::Cursor<Vec<u8>>);
+
+    impl std::io::Read for FailsAfter {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            match self.0.read(out)? {
+                0 => Err(std::io::Error::other("the disk went away")),
+                n => Ok(n),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_read_error_is_the_last_item_with_the_line_it_stopped_at() {
+        let input = FailsAfter(std::io::Cursor::new(
+            b"one\n\nthree\nfour-unfinish".to_vec(),
+        ));
+        let seen = items(input).await;
+        let seen: Vec<(u64, &str)> = seen.iter().map(|(n, s)| (*n, s.as_str())).collect();
+        assert_eq!(
+            seen,
+            [
+                (1, "one"),
+                (3, "three"),
+                (4, "<read error: the disk went away>")
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn invalid_lines_are_failed_results_and_a_read_error_ends_the_run() {
+        let set = crate::profile::ProfileSet::parse_user_text(
+            std::path::Path::new("/tmp/providers.toml"),
+            "[[provider]]\nid = \"r\"\nprotocol = \"rfc7009\"\nclient_id = \"c\"\n\
+             revocation_endpoint = \"http://127.0.0.1:9/revoke\"\n",
+        );
+        assert!(set.problems.is_empty(), "{:?}", set.problems);
+        let profile = set.get("r").unwrap().clone();
+        let (tx, rx) = tokio::sync::mpsc::channel(2);
+        tx.send(vec![
+            InputLine::Invalid {
+                line: 2,
+                why: Invalid::NotUtf8,
+            },
+            InputLine::Invalid {
+                line: 5,
+                why: Invalid::TooLong,
+            },
+            InputLine::ReadFailed {
+                line: 6,
+                error: std::io::Error::other("gone"),
+            },
+        ])
+        .await
+        .unwrap();
+        let mut results = Vec::new();
+        let (summary, stopped) = run(
+            EngineConfig::default(),
+            profile,
+            None,
+            TokenKind::RefreshToken,
+            4,
+            rx,
+            |r| results.push(r.clone()),
+        )
+        .await;
+        let (line, error) = stopped.expect("the read error is handed back");
+        assert_eq!((line, error.to_string().as_str()), (6, "gone"));
+        assert_eq!((summary.total, summary.failed, summary.invalid), (2, 2, 2));
+        assert_eq!(results.len(), 2);
+        for (r, line) in results.iter().zip([2, 5]) {
+            assert_eq!(r.line, line);
+            assert_eq!(r.fingerprint, "");
+            assert_eq!(r.report.outcome, Outcome::Failed);
+            assert_eq!(r.report.attempts, 0);
+            let reason = r.report.error.as_ref().unwrap();
+            assert_eq!(reason.kind(), ReasonKind::InvalidInput);
+            assert_eq!(reason.code(), "invalid_input");
+        }
+        assert!(
+            summary
+                .describe()
+                .ends_with("2 failed (2 invalid input lines)")
+        );
     }
 }

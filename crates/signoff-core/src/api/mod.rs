@@ -29,7 +29,7 @@ mod sign_out;
 mod tokens;
 
 pub use accounts::AccountView;
-pub use bulk::{BulkResult, BulkSummary, read_tokens};
+pub use bulk::{BulkResult, BulkSummary, InputLine, Invalid, MAX_LINE, read_tokens};
 pub use providers::{ProviderView, Providers};
 pub use sign_out::{
     AccountFilter, Ends, PreviewProvider, SignOutOptions, SignOutPreview, SignOutSummary, Skipped,

@@ -43,6 +43,9 @@ named!(
         /// The token was issued to another client (its `azp`) or by another realm (its `iss`)
         /// than the profile's: the provider would refuse to end its session for this client.
         ClientMismatch,
+        /// The input was not a token (a bulk revoke line that is not UTF-8 or is longer than
+        /// 16 KiB): nothing was sent.
+        InvalidInput,
         /// The provider's own error: its `code` (`invalid_grant`, or `http_<status>` when it gave
         /// none) and description.
         Provider,
