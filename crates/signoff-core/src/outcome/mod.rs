@@ -2,6 +2,7 @@
 //! (status, `Retry-After`, body) into a verdict. Pure functions: no I/O.
 
 mod reason;
+mod scrub;
 pub use reason::{Reason, ReasonKind};
 
 use std::time::{Duration, SystemTime};
@@ -84,7 +85,9 @@ pub fn classify(
                     .and_then(|l| url::Url::parse(l).ok())
                     .and_then(|u| u
                         .host_str()
-                        .map(|h| format!(" to {}", clean(h, secrets, 253))))
+                        .map(|h| clean(h, secrets, 253))
+                        .filter(|h| !h.is_empty())
+                        .map(|h| format!(" to {h}")))
                     .unwrap_or_default()
             ),
         )),
@@ -181,23 +184,26 @@ pub fn provider_error(status: u16, body: &[u8], secrets: &[&str]) -> Reason {
     Reason::provider(code, description)
 }
 
-/// Scrubs secrets, drops control characters and caps the length.
+/// Scrubs secrets in every encoding they travel in, drops control characters and caps the
+/// length. Empty when what is left still holds a long piece of a secret (the whole text is
+/// dropped rather than risk it).
 fn clean(text: &str, secrets: &[&str], max_chars: usize) -> String {
-    let mut t = text.to_owned();
-    for s in secrets.iter().filter(|s| s.len() >= 4) {
-        t = t.replace(*s, "[redacted]");
-    }
+    let t = scrub::redact(text, secrets);
     let t: String = t
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
     let t = t.trim();
-    if t.chars().count() > max_chars {
+    let t = if t.chars().count() > max_chars {
         let cut: String = t.chars().take(max_chars).collect();
         format!("{cut}…")
     } else {
         t.to_owned()
+    };
+    if scrub::holds_a_piece(&t, secrets) {
+        return String::new();
     }
+    t
 }
 
 #[cfg(test)]

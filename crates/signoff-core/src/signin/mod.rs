@@ -293,7 +293,14 @@ pub async fn finish(
     if status != 200 {
         return Err(signin_error(format!(
             "the token endpoint refused: {}",
-            provider_error(status, body, &[code.expose_secret()])
+            provider_error(
+                status,
+                body,
+                &[code.expose_secret(), pending.verifier.expose_secret()]
+                    .into_iter()
+                    .chain(secret.map(SecretString::expose_secret))
+                    .collect::<Vec<_>>()
+            )
         )));
     }
     let tokens: TokenResponse =
@@ -422,7 +429,11 @@ pub async fn refresh(
         Err(e) => return Refresh::Unavailable(e.into_error()),
     };
     let (status, body) = (answer.status, answer.body.as_slice());
-    let secrets = [rt.expose_secret()];
+    let secrets: Vec<&str> = [Some(rt), current.access_token.as_ref(), secret]
+        .into_iter()
+        .flatten()
+        .map(SecretString::expose_secret)
+        .collect();
     match status {
         200 => match serde_json::from_slice::<TokenResponse>(body) {
             Ok(t) => {

@@ -88,7 +88,10 @@ pub async fn login(
         .send(&client)
         .await
         .map_err(|e| unreachable(profile, e))?;
-    let secrets = [password.expose_secret()];
+    let secrets: Vec<&str> = [password.expose_secret()]
+        .into_iter()
+        .chain(client_secret.map(SecretString::expose_secret))
+        .collect();
     let (status, body) = (answer.status, answer.body.as_slice());
     match status {
         200 => {}
