@@ -43,6 +43,7 @@ const ERROR_TEXT = {
   token_rejected: "The provider does not accept this token, so it was not added.",
   check_unavailable: "The provider could not be asked whether this token is valid; nothing was added. Try again later.",
   busy: "Another Signoff window or command is working on that account right now. Try again in a moment.",
+  unsafe_permissions: "Signoff's data folder or one of its files belongs to another user or can be changed by others, so Signoff will not use it.",
 };
 
 /** @type {Partial<Record<Action, string>>} */

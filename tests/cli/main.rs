@@ -10,6 +10,7 @@ mod honest;
 mod keychain;
 mod login;
 mod password_login;
+mod perms;
 mod signout;
 mod terminal;
 

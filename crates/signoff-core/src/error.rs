@@ -39,6 +39,9 @@ named!(
         CheckUnavailable,
         /// Another Signoff process is working on that account right now; try again shortly.
         Busy,
+        /// A folder or file Signoff must trust belongs to another user or may be written by
+        /// others.
+        UnsafePermissions,
     }
 );
 
@@ -102,6 +105,10 @@ pub enum Error {
     #[error("signing in failed: no answer from the browser within {secs} s")]
     SignInTimedOut { secs: u64 },
 
+    /// A folder or file Signoff must trust is not its person's own.
+    #[error("refusing to use {detail}: Signoff's files must be yours alone")]
+    UnsafePermissions { detail: String },
+
     /// Another Signoff process holds the account's claim.
     #[error("another Signoff process is {doing} right now; try again in a moment")]
     Busy { doing: &'static str },
@@ -142,6 +149,7 @@ impl Error {
             Self::SignInCancelled => ErrorCode::SignInCancelled,
             Self::SignInTimedOut { .. } => ErrorCode::SignInTimedOut,
             Self::Busy { .. } => ErrorCode::Busy,
+            Self::UnsafePermissions { .. } => ErrorCode::UnsafePermissions,
             Self::TokenRejected { .. } => ErrorCode::TokenRejected,
             Self::CheckUnavailable { .. } => ErrorCode::CheckUnavailable,
         }

@@ -20,6 +20,7 @@ pub mod jwt;
 pub mod logging;
 pub mod outcome;
 pub mod paths;
+pub mod perms;
 pub mod profile;
 pub mod secret;
 pub mod signin;

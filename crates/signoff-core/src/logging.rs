@@ -28,11 +28,7 @@ pub struct LogGuard {
 pub fn init(paths: &Paths, app: &str) -> Result<LogGuard> {
     paths.ensure()?;
     let dir = paths.log_dir();
-    std::fs::create_dir_all(&dir).map_err(|source| crate::Error::Io {
-        action: "cannot create log directory",
-        path: dir.clone(),
-        source,
-    })?;
+    crate::paths::create_private_dir(&dir)?;
     let appender = tracing_appender::rolling::Builder::new()
         .rotation(tracing_appender::rolling::Rotation::DAILY)
         .filename_prefix(app)

@@ -58,16 +58,28 @@ impl Paths {
         self.data_dir.join("logs")
     }
 
-    /// Creates the directories (owner-only on Unix).
+    /// Creates the directories (owner-only on Unix), then refuses them, the database and
+    /// `providers.toml` when another user owns them or group or others may write them.
     pub fn ensure(&self) -> Result<()> {
         for dir in [&self.data_dir, &self.config_dir] {
             create_private_dir(dir)?;
+        }
+        let providers = self.config_dir.join("providers.toml");
+        for path in [
+            &self.data_dir,
+            &self.config_dir,
+            &self.database(),
+            &providers,
+        ] {
+            crate::perms::check(path, crate::perms::Owner::CurrentUser)
+                .map_err(|detail| Error::UnsafePermissions { detail })?;
         }
         Ok(())
     }
 }
 
-fn create_private_dir(dir: &Path) -> Result<()> {
+/// Creates `dir` and its missing parents, owner-only (0700) on Unix.
+pub(crate) fn create_private_dir(dir: &Path) -> Result<()> {
     let io = |source| Error::Io {
         action: "cannot create directory",
         path: dir.into(),

@@ -147,17 +147,20 @@ impl ProfileSet {
 
     /// Loads the layers from explicit paths (tests use this).
     pub fn load_layers(system_file: Option<&Path>, user_file: &Path) -> Self {
-        let read = |path: &Path| match std::fs::read_to_string(path) {
-            Ok(t) => Some(Ok(t)),
+        use crate::perms::{Owner, check};
+        // A file someone else could have written is not read: for the system file that means
+        // failing closed (user overrides of its profiles are refused), as when it is unreadable.
+        let read = |path: &Path, owner: Owner| match std::fs::read_to_string(path) {
+            Ok(t) => Some(check(path, owner).map(|()| t)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => Some(Err(e.to_string())),
         };
         let system = system_file
             .filter(|p| !p.as_os_str().is_empty())
-            .and_then(|p| Some((raw::Layer::System, p, read(p)?)));
+            .and_then(|p| Some((raw::Layer::System, p, read(p, Owner::Root)?)));
         let user = Some(user_file)
             .filter(|p| !p.as_os_str().is_empty())
-            .and_then(|p| Some((raw::Layer::User, p, read(p)?)));
+            .and_then(|p| Some((raw::Layer::User, p, read(p, Owner::CurrentUser)?)));
         Self::merge_layers(system.into_iter().chain(user))
     }
 
@@ -188,7 +191,26 @@ impl ProfileSet {
             &mut merged,
             &mut problems,
         );
+        // The system file holds the admin's locks. If it cannot be read or has a problem, which
+        // of its profiles are locked is unknown: then no user profile is taken at all (fail
+        // closed), and the problems say why.
+        let mut system_failed: Option<std::path::PathBuf> = None;
         for (layer, path, text) in layers {
+            let before = problems.len();
+            match (layer, &system_failed) {
+                (raw::Layer::User, Some(system)) => {
+                    problems.push(ProfileProblem {
+                        file: path.to_path_buf(),
+                        line: 0,
+                        reason: format!(
+                            "ignored: the system-wide profiles in {} could not be read or have a problem, so which profiles your administrator locked is unknown",
+                            system.display()
+                        ),
+                    });
+                    continue;
+                }
+                _ => {}
+            }
             match text {
                 Ok(text) => raw::merge_file(layer, path, &text, &mut merged, &mut problems),
                 Err(reason) => problems.push(ProfileProblem {
@@ -196,6 +218,9 @@ impl ProfileSet {
                     line: 0,
                     reason,
                 }),
+            }
+            if layer == raw::Layer::System && problems.len() > before {
+                system_failed = Some(path.to_path_buf());
             }
         }
         let profiles = merged

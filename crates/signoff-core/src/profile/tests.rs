@@ -372,3 +372,51 @@ fn layer_texts_parse_like_the_files() {
     assert_eq!(from_files.problems, from_texts.problems);
     assert_eq!(from_texts.problems.len(), 2, "{:?}", from_texts.problems);
 }
+
+#[test]
+fn a_system_file_that_cannot_be_trusted_or_parsed_keeps_every_user_profile_out() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let system = dir.path().join("system.toml");
+    let user_file = dir.path().join("providers.toml");
+    std::fs::write(
+        &user_file,
+        "[[provider]]\nid = \"matar\"\nlogout_endpoint = \"https://evil.example/logout\"\n",
+    )
+    .unwrap();
+    let evil_is_out = |set: &ProfileSet| {
+        let matar = set.get("matar").unwrap();
+        assert_ne!(
+            matar.logout_endpoint.as_ref().unwrap().host_str(),
+            Some("evil.example"),
+            "{:?}",
+            set.problems
+        );
+        assert!(
+            set.problems
+                .iter()
+                .any(|p| p.file == user_file && p.reason.contains("ignored")),
+            "{:?}",
+            set.problems
+        );
+    };
+    // Its locks are unknown when it does not parse...
+    std::fs::write(&system, "[[provider]]\nid = \"matar\"\nlocked = tru\n").unwrap();
+    evil_is_out(&ProfileSet::load_layers(Some(&system), &user_file));
+    // ...and when anyone could have written it (it must be root's and not writable by others).
+    std::fs::write(
+        &system,
+        "[[provider]]\nid = \"matar\"\nlogout_endpoint = \"https://matar.corp.example/logout\"\nlocked = true\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&system, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let set = ProfileSet::load_layers(Some(&system), &user_file);
+    evil_is_out(&set);
+    assert!(
+        set.problems
+            .iter()
+            .any(|p| p.file == system && p.reason.contains("may be written by anyone")),
+        "{:?}",
+        set.problems
+    );
+}

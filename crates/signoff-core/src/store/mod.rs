@@ -83,7 +83,17 @@ impl Store {
             path: path.to_path_buf(),
             source,
         };
+        let existed = path.exists();
         let mut conn = Connection::open(path).map_err(err)?;
+        if !existed {
+            // SQLite creates the file with the umask's mode; it is the person's alone (its
+            // -wal and -shm files take the same mode from it).
+            crate::perms::make_private(path).map_err(|source| Error::Io {
+                action: "cannot make private",
+                path: path.to_path_buf(),
+                source,
+            })?;
+        }
         conn.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(err)?;
