@@ -197,19 +197,16 @@ impl ProfileSet {
         let mut system_failed: Option<std::path::PathBuf> = None;
         for (layer, path, text) in layers {
             let before = problems.len();
-            match (layer, &system_failed) {
-                (raw::Layer::User, Some(system)) => {
-                    problems.push(ProfileProblem {
-                        file: path.to_path_buf(),
-                        line: 0,
-                        reason: format!(
-                            "ignored: the system-wide profiles in {} could not be read or have a problem, so which profiles your administrator locked is unknown",
-                            system.display()
-                        ),
-                    });
-                    continue;
-                }
-                _ => {}
+            if let (raw::Layer::User, Some(system)) = (layer, &system_failed) {
+                problems.push(ProfileProblem {
+                    file: path.to_path_buf(),
+                    line: 0,
+                    reason: format!(
+                        "ignored: the system-wide profiles in {} could not be read or have a problem, so which profiles your administrator locked is unknown",
+                        system.display()
+                    ),
+                });
+                continue;
             }
             match text {
                 Ok(text) => raw::merge_file(layer, path, &text, &mut merged, &mut problems),
