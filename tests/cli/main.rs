@@ -9,6 +9,7 @@ mod database;
 mod keychain;
 mod login;
 mod password_login;
+mod proxy;
 mod signout;
 mod terminal;
 
