@@ -66,55 +66,50 @@ impl RecordingProxy {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn plain_http_to_loopback_never_goes_through_the_environments_proxy() {
-    let proxy = RecordingProxy::start().await;
-    let meshy = servers::meshydb("pk_proxy").await;
+/// `signoff account add matar` in a fresh home whose Matar profile checks pasted tokens at
+/// `base`, run through [`RecordingProxy::run`].
+async fn add_matar(proxy: &RecordingProxy, base: &str, token: &str) -> Output {
     let home = tempfile::tempdir().unwrap();
     write_providers(
         home.path(),
         &format!(
-            "[[provider]]\nid = \"meshydb\"\nclient_id = \"pk_proxy\"\n\
-             revocation_endpoint = \"{}acme/connect/revocation\"\n",
-            meshy.base
+            "[[provider]]\nid = \"matar\"\nlogout_endpoint = \"{base}/api/v1/logout\"\n\
+             check_endpoint = \"{base}/api/v1/me\"\n"
         ),
     );
-    meshy.issue("proxy-token-0001");
-    let out = proxy
+    proxy
         .run(
             home.path(),
-            &["--json", "revoke", "meshydb"],
-            "proxy-token-0001\n",
+            &["--json", "account", "add", "matar", "--label", "Matar"],
+            &format!(r#"{{"access_token": "{token}"}}"#),
         )
-        .await;
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_http_to_loopback_never_goes_through_the_environments_proxy() {
+    let proxy = RecordingProxy::start().await;
+    let matar = servers::matar().await;
+    matar.issue("matar-proxy-at-1");
+    let base = matar.base.as_str().trim_end_matches('/');
+    let add = add_matar(&proxy, base, "matar-proxy-at-1").await;
     assert_eq!(
-        out.status.code(),
+        add.status.code(),
         Some(0),
         "{}{}",
-        stdout(&out),
-        stderr(&out)
+        stdout(&add),
+        stderr(&add)
     );
-    assert_eq!(json(&out)["summary"]["revoked"], 1);
-    assert!(
-        meshy.is_ended("proxy-token-0001"),
-        "the call reached MeshyDB"
+    assert!(json(&add)["id"].is_string());
+    assert_eq!(
+        matar.seen().len(),
+        1,
+        "the check reached Matar on 127.0.0.1"
     );
     assert_eq!(proxy.seen(), Vec::<String>::new(), "the proxy saw nothing");
 
     // The control: a call off this machine still goes through the proxy the environment names.
-    let other = tempfile::tempdir().unwrap();
-    write_providers(
-        other.path(),
-        "[[provider]]\nid = \"matar\"\nlogout_endpoint = \"https://matar.corp.example/api/v1/logout\"\n\
-         check_endpoint = \"https://matar.corp.example/api/v1/me\"\n",
-    );
-    let add = proxy
-        .run(
-            other.path(),
-            &["--json", "account", "add", "matar", "--label", "Matar"],
-            r#"{"access_token": "matar-proxy-at-1"}"#,
-        )
-        .await;
+    let add = add_matar(&proxy, "https://matar.corp.example", "matar-proxy-at-2").await;
     assert_eq!(add.status.code(), Some(1), "{}", stderr(&add));
     assert_eq!(
         proxy.seen(),

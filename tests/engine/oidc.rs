@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use signoff_core::outcome::Outcome;
-use signoff_tests::oidc::{BASIC_CLIENT, OidcProvider, POST_CLIENT};
+use signoff_tests::oidc::{BASIC_CLIENT, Minted, OidcProvider, POST_CLIENT};
 
 use crate::{SignOutJob, assert_no_secret, engine, job, profile, tokens};
 
@@ -24,6 +24,24 @@ fn oidc_profile(
     )
 }
 
+/// Signs out an account holding both `minted` tokens with `--verify`.
+async fn sign_out_verified(
+    p: &signoff_core::profile::Profile,
+    minted: &Minted,
+    secret: &str,
+) -> signoff_core::engine::Receipt {
+    let mut j = job(
+        p,
+        tokens(&format!(
+            r#"{{"refresh_token":"{}","access_token":"{}"}}"#,
+            minted.refresh_token, minted.access_token
+        )),
+        Some(secret),
+    );
+    j.verify = true;
+    engine().sign_out(&j).await
+}
+
 #[tokio::test]
 async fn oidc_by_issuer_alone_revokes_both_tokens_and_introspection_confirms() {
     let op = OidcProvider::start().await;
@@ -31,16 +49,7 @@ async fn oidc_by_issuer_alone_revokes_both_tokens_and_introspection_confirms() {
         let minted = op.mint(client.0, "ada").await;
         assert!(op.is_active(client, &minted.access_token).await);
         let p = oidc_profile(&op.issuer, client, auth);
-        let mut j = job(
-            &p,
-            tokens(&format!(
-                r#"{{"refresh_token":"{}","access_token":"{}"}}"#,
-                minted.refresh_token, minted.access_token
-            )),
-            Some(client.1),
-        );
-        j.verify = true;
-        let r = engine().sign_out(&j).await;
+        let r = sign_out_verified(&p, &minted, client.1).await;
         assert_eq!(r.report.outcome, Outcome::Revoked, "{auth}: {r:?}");
         assert_eq!(r.report.http_status, Some(200));
         assert_eq!(
@@ -170,16 +179,7 @@ async fn oidc_revocation_endpoint_only_in_the_authorization_server_metadata_is_u
     let op = OidcProvider::start_split_metadata().await;
     let minted = op.mint(BASIC_CLIENT.0, "grace").await;
     let p = oidc_profile(&op.issuer, BASIC_CLIENT, "basic");
-    let mut j = job(
-        &p,
-        tokens(&format!(
-            r#"{{"refresh_token":"{}","access_token":"{}"}}"#,
-            minted.refresh_token, minted.access_token
-        )),
-        Some(BASIC_CLIENT.1),
-    );
-    j.verify = true;
-    let r = engine().sign_out(&j).await;
+    let r = sign_out_verified(&p, &minted, BASIC_CLIENT.1).await;
     assert_eq!(r.report.outcome, Outcome::Revoked, "{r:?}");
     assert_eq!(
         r.report.verified,

@@ -91,15 +91,20 @@ fn env_proxies() -> Vec<reqwest::Proxy> {
         Some(no) => format!("{no},{LOOPBACK}"),
         None => LOOPBACK.to_owned(),
     };
-    let proxies: [(fn(String) -> reqwest::Result<reqwest::Proxy>, [&str; 2]); 3] = [
-        (reqwest::Proxy::http, ["HTTP_PROXY", "http_proxy"]),
-        (reqwest::Proxy::https, ["HTTPS_PROXY", "https_proxy"]),
-        (reqwest::Proxy::all, ["ALL_PROXY", "all_proxy"]),
-    ];
+    let no_proxy = || reqwest::NoProxy::from_string(&bypass);
+    let mut proxies = Vec::new();
+    if let Some(p) = var(["HTTP_PROXY", "http_proxy"]) {
+        proxies.extend(reqwest::Proxy::http(p).ok());
+    }
+    if let Some(p) = var(["HTTPS_PROXY", "https_proxy"]) {
+        proxies.extend(reqwest::Proxy::https(p).ok());
+    }
+    if let Some(p) = var(["ALL_PROXY", "all_proxy"]) {
+        proxies.extend(reqwest::Proxy::all(p).ok());
+    }
     proxies
         .into_iter()
-        .filter_map(|(make, names)| make(var(names)?).ok())
-        .map(|p| p.no_proxy(reqwest::NoProxy::from_string(&bypass)))
+        .map(|p| p.no_proxy(no_proxy()))
         .collect()
 }
 
