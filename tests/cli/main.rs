@@ -11,6 +11,7 @@ mod keychain;
 mod login;
 mod password_login;
 mod perms;
+mod proxy;
 mod signout;
 mod terminal;
 

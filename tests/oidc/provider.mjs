@@ -37,6 +37,10 @@
 // Storage: oidc-provider's in-memory adapter, which keeps the most recent ~1,000
 // entries only. With SIGNOFF_OIDC_STORE=unbounded in the environment it keeps
 // every token until it expires or is revoked (the benchmarks mint 20,000+).
+// With SIGNOFF_OIDC_METADATA=split the metadata is split in two documents:
+// /.well-known/openid-configuration without revocation_endpoint and
+// introspection_endpoint, and the whole document (same issuer) as RFC 8414
+// authorization-server metadata at /.well-known/oauth-authorization-server.
 // Admin endpoint (test only, no browser needed):
 //   GET  /__test/health -> {"ok":true}
 //   POST /__test/mint {"client_id":"signoff-basic","sub":"ada"}
@@ -298,8 +302,26 @@ async function interaction(req, res, pathname) {
 }
 
 const providerCallback = provider.callback();
+const OIDC_CONFIGURATION = '/.well-known/openid-configuration';
+const INNER = 'x-signoff-inner'; // marks the split layout's own request for the whole document
+
+// SIGNOFF_OIDC_METADATA=split: the provider's own document, served in two parts.
+async function splitMetadata(res, pathname) {
+  const whole = await (await fetch(`${issuer}${OIDC_CONFIGURATION}`, { headers: { [INNER]: '1' } })).json();
+  if (pathname === OIDC_CONFIGURATION) {
+    delete whole.revocation_endpoint;
+    delete whole.introspection_endpoint;
+  }
+  send(res, 200, whole);
+}
+
 handler = async (req, res) => {
   const { pathname } = new URL(req.url, issuer);
+  if (process.env.SIGNOFF_OIDC_METADATA === 'split' && req.method === 'GET' && !req.headers[INNER]
+      && (pathname === OIDC_CONFIGURATION || pathname === '/.well-known/oauth-authorization-server')) {
+    await splitMetadata(res, pathname);
+    return;
+  }
   if (pathname.startsWith('/interaction/')) {
     await interaction(req, res, pathname);
     return;

@@ -30,26 +30,31 @@ pub struct Minted {
 impl OidcProvider {
     /// Starts the provider (needs `npm ci` done: make test does it).
     pub async fn start() -> Self {
-        Self::start_with(false).await
+        Self::start_with(&[]).await
     }
 
     /// Starts the provider keeping every token it mints (its default store keeps the most recent
     /// ~1,000 entries only): for the benchmarks, which mint tens of thousands.
     pub async fn start_unbounded() -> Self {
-        Self::start_with(true).await
+        Self::start_with(&[("SIGNOFF_OIDC_STORE", "unbounded")]).await
     }
 
-    async fn start_with(unbounded: bool) -> Self {
+    /// Starts the provider with its metadata split between two documents: the OpenID
+    /// configuration without `revocation_endpoint` and `introspection_endpoint`, and the whole
+    /// document as RFC 8414 authorization-server metadata
+    /// (`/.well-known/oauth-authorization-server`), as some servers publish them.
+    pub async fn start_split_metadata() -> Self {
+        Self::start_with(&[("SIGNOFF_OIDC_METADATA", "split")]).await
+    }
+
+    async fn start_with(env: &[(&str, &str)]) -> Self {
         let root = crate::workspace_root();
         assert!(
             root.join("node_modules/oidc-provider").is_dir(),
             "oidc-provider is not installed; run `npm ci` (make test does)"
         );
-        let mut cmd = Command::new("node");
-        if unbounded {
-            cmd.env("SIGNOFF_OIDC_STORE", "unbounded");
-        }
-        let mut child = cmd
+        let mut child = Command::new("node")
+            .envs(env.iter().copied())
             .arg(root.join("tests/oidc/provider.mjs"))
             .current_dir(&root)
             .stdin(Stdio::piped())

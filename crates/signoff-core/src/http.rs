@@ -1,5 +1,6 @@
 //! The HTTP policy for every call that carries a token: HTTPS only (plain HTTP to loopback
-//! alone), redirects never followed, connect and total timeouts, bodies read up to a cap.
+//! alone), redirects never followed, connect and total timeouts, bodies read up to a cap, and
+//! calls to loopback never sent through a proxy.
 
 use std::time::Duration;
 
@@ -55,7 +56,11 @@ impl CallError {
 /// Builds the shared client. Installs ring as the TLS provider the first time.
 pub fn client(timeouts: Timeouts) -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
+    let mut builder = reqwest::Client::builder().no_proxy();
+    for proxy in env_proxies() {
+        builder = builder.proxy(proxy);
+    }
+    builder
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(timeouts.connect)
         .timeout(timeouts.total)
@@ -63,6 +68,44 @@ pub fn client(timeouts: Timeouts) -> reqwest::Client {
         .user_agent(concat!("signoff/", env!("CARGO_PKG_VERSION")))
         .build()
         .expect("HTTP client configuration is valid")
+}
+
+/// Loopback destinations, which never go through a proxy: plain HTTP is allowed there only
+/// because it stays on this machine (`is_loopback` in the profile's terms).
+const LOOPBACK: &str = "127.0.0.0/8,::1,localhost";
+
+/// The proxies the environment asks for (`HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY`, upper or
+/// lower case, as curl and reqwest read them), each with `NO_PROXY` plus every loopback
+/// address: a call to this machine is never sent to a proxy, whatever the environment says.
+/// Like reqwest's own reading, none at all in a CGI environment (`REQUEST_METHOD` set).
+fn env_proxies() -> Vec<reqwest::Proxy> {
+    let var = |names: [&str; 2]| {
+        names
+            .into_iter()
+            .find_map(|n| std::env::var(n).ok().filter(|v| !v.trim().is_empty()))
+    };
+    if std::env::var_os("REQUEST_METHOD").is_some() {
+        return Vec::new();
+    }
+    let bypass = match var(["NO_PROXY", "no_proxy"]) {
+        Some(no) => format!("{no},{LOOPBACK}"),
+        None => LOOPBACK.to_owned(),
+    };
+    let no_proxy = || reqwest::NoProxy::from_string(&bypass);
+    let mut proxies = Vec::new();
+    if let Some(p) = var(["HTTP_PROXY", "http_proxy"]) {
+        proxies.extend(reqwest::Proxy::http(p).ok());
+    }
+    if let Some(p) = var(["HTTPS_PROXY", "https_proxy"]) {
+        proxies.extend(reqwest::Proxy::https(p).ok());
+    }
+    if let Some(p) = var(["ALL_PROXY", "all_proxy"]) {
+        proxies.extend(reqwest::Proxy::all(p).ok());
+    }
+    proxies
+        .into_iter()
+        .map(|p| p.no_proxy(no_proxy()))
+        .collect()
 }
 
 /// A token-carrying `POST` ready to send. Every form value, the Basic password and the bearer

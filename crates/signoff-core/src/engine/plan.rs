@@ -145,8 +145,11 @@ pub fn plan(
         _ => match revocation {
             Some(url) => revoke_calls(p, tokens, url),
             None => {
+                let read = metadata
+                    .map(|m| format!(" ({})", m.describe_sources()))
+                    .unwrap_or_default();
                 return local_only(format!(
-                    "{} publishes no revocation endpoint; the tokens were deleted here, and the server session lives on until it expires",
+                    "{} publishes no revocation endpoint{read}; the tokens were deleted here, and the server session lives on until it expires",
                     p.label
                 ));
             }

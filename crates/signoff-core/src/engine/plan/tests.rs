@@ -179,6 +179,10 @@ fn oidc_uses_the_discovered_revocation_endpoint_or_is_local_only_without_one() {
         end_session_endpoint: None,
         authorization_endpoint: None,
         token_endpoint: None,
+        sources: vec![url("https://id.example/.well-known/openid-configuration")],
+        absent: vec![url(
+            "https://id.example/.well-known/oauth-authorization-server",
+        )],
     };
     let planned = calls(plan(&p, &tokens(true, false), Some(&meta)).unwrap());
     assert_eq!(planned.len(), 1);
@@ -191,6 +195,10 @@ fn oidc_uses_the_discovered_revocation_endpoint_or_is_local_only_without_one() {
     assert!(
         note.contains("Some IdP publishes no revocation endpoint"),
         "{note}"
+    );
+    assert!(
+        note.contains("read https://id.example/.well-known/openid-configuration; nothing at https://id.example/.well-known/oauth-authorization-server"),
+        "the note names the documents read: {note}"
     );
 }
 
