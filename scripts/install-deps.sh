@@ -40,7 +40,8 @@ fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "npm ci (test tooling)"
-  npm ci --no-audit --no-fund --loglevel=error
+  # No package of the test tooling needs an install script; none is run.
+  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 fi
 
 cargo_bin="${CARGO_HOME:-$HOME/.cargo}/bin"
