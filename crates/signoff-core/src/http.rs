@@ -27,13 +27,25 @@ impl Default for Timeouts {
     }
 }
 
-/// A provider's answer, trimmed to what the classifier needs.
-#[derive(Debug, Clone)]
+/// A provider's answer, trimmed to what the classifier needs. Its body may hold tokens (a
+/// token endpoint's answer), so `Debug` shows only its length.
+#[derive(Clone)]
 pub struct Answer {
     pub status: u16,
     pub retry_after: Option<String>,
     pub location: Option<String>,
     pub body: Vec<u8>,
+}
+
+impl std::fmt::Debug for Answer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Answer")
+            .field("status", &self.status)
+            .field("retry_after", &self.retry_after)
+            .field("location", &self.location)
+            .field("body", &format_args!("[{} bytes]", self.body.len()))
+            .finish()
+    }
 }
 
 /// Why a call did not produce an answer.

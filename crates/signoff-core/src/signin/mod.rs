@@ -179,9 +179,9 @@ pub async fn begin(profile: &Profile) -> Result<PendingSignIn> {
 
 #[derive(Deserialize)]
 pub(crate) struct TokenResponse {
-    access_token: Option<String>,
-    refresh_token: Option<String>,
-    id_token: Option<String>,
+    access_token: Option<SecretString>,
+    refresh_token: Option<SecretString>,
+    id_token: Option<SecretString>,
     /// RFC 6749 says a number; some providers send a numeric string.
     #[serde(default, deserialize_with = "number_or_numeric_string")]
     expires_in: Option<i64>,
@@ -211,11 +211,14 @@ pub fn parse_token_answer(body: &[u8]) -> Option<(TokenBundle, Option<time::Offs
 impl TokenResponse {
     /// The tokens as Signoff keeps them, and when the access token expires.
     fn into_tokens(self) -> (TokenBundle, Option<time::OffsetDateTime>) {
-        let access_expires_at = expiry(self.expires_in, self.access_token.as_deref());
+        let access_expires_at = expiry(
+            self.expires_in,
+            self.access_token.as_ref().map(SecretString::expose_secret),
+        );
         let tokens = TokenBundle {
-            refresh_token: self.refresh_token.map(SecretString::new),
-            access_token: self.access_token.map(SecretString::new),
-            id_token: self.id_token.map(SecretString::new),
+            refresh_token: self.refresh_token,
+            access_token: self.access_token,
+            id_token: self.id_token,
         };
         (tokens, access_expires_at)
     }
@@ -307,7 +310,8 @@ pub async fn finish(
         serde_json::from_slice(body).map_err(|_| signin_error("the token response is not JSON"))?;
     let id_token = tokens
         .id_token
-        .as_deref()
+        .as_ref()
+        .map(SecretString::expose_secret)
         .ok_or_else(|| signin_error("the provider returned no ID token"))?;
     let claims = id_claims(id_token)?;
     let issuer_ok =
