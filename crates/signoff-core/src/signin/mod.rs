@@ -5,6 +5,9 @@
 //! ([`password`]). Refreshing tokens lives here too.
 
 pub mod check;
+mod token_answer;
+pub(crate) use token_answer::TokenResponse;
+pub use token_answer::{LIFETIME_MAX, expiry, jwt_exp, parse_token_answer};
 mod loopback;
 pub mod password;
 
@@ -178,53 +181,6 @@ pub async fn begin(profile: &Profile) -> Result<PendingSignIn> {
 }
 
 #[derive(Deserialize)]
-pub(crate) struct TokenResponse {
-    access_token: Option<SecretString>,
-    refresh_token: Option<SecretString>,
-    id_token: Option<SecretString>,
-    /// RFC 6749 says a number; some providers send a numeric string.
-    #[serde(default, deserialize_with = "number_or_numeric_string")]
-    expires_in: Option<i64>,
-}
-
-/// `expires_in` as a JSON number or a string of digits; anything else (a fraction, a word, a
-/// number past `i64`) counts as not given rather than failing the whole answer.
-fn number_or_numeric_string<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> std::result::Result<Option<i64>, D::Error> {
-    Ok(match Option::<serde_json::Value>::deserialize(d)? {
-        Some(serde_json::Value::Number(n)) => n.as_i64(),
-        Some(serde_json::Value::String(s)) => s.trim().parse().ok(),
-        _ => None,
-    })
-}
-
-/// Reads a token endpoint's answer exactly as the sign-ins and the refresh do: the tokens and
-/// when the access token expires (for the fuzz targets and tests).
-#[doc(hidden)]
-pub fn parse_token_answer(body: &[u8]) -> Option<(TokenBundle, Option<time::OffsetDateTime>)> {
-    serde_json::from_slice::<TokenResponse>(body)
-        .ok()
-        .map(TokenResponse::into_tokens)
-}
-
-impl TokenResponse {
-    /// The tokens as Signoff keeps them, and when the access token expires.
-    fn into_tokens(self) -> (TokenBundle, Option<time::OffsetDateTime>) {
-        let access_expires_at = expiry(
-            self.expires_in,
-            self.access_token.as_ref().map(SecretString::expose_secret),
-        );
-        let tokens = TokenBundle {
-            refresh_token: self.refresh_token,
-            access_token: self.access_token,
-            id_token: self.id_token,
-        };
-        (tokens, access_expires_at)
-    }
-}
-
-#[derive(Deserialize)]
 struct IdClaims {
     iss: String,
     sub: String,
@@ -359,28 +315,6 @@ fn id_claims(jwt: &str) -> Result<IdClaims> {
     serde_json::from_slice(&bytes).map_err(|_| signin_error("the ID token's claims are unreadable"))
 }
 
-/// When an access token expires: `expires_in` from the token answer, else the token's own `exp`
-/// when it is a JWT. A lifetime past [`LIFETIME_MAX`] (a provider's mistake, or an attack) is
-/// cut to it, so no answer can overflow the calendar.
-pub fn expiry(expires_in: Option<i64>, access_token: Option<&str>) -> Option<time::OffsetDateTime> {
-    match expires_in {
-        Some(secs) if secs > 0 => {
-            let secs = secs.min(LIFETIME_MAX.whole_seconds());
-            time::OffsetDateTime::now_utc().checked_add(time::Duration::seconds(secs))
-        }
-        _ => access_token.and_then(jwt_exp),
-    }
-}
-
-/// The longest access-token lifetime Signoff takes from an answer: ten years.
-pub const LIFETIME_MAX: time::Duration = time::Duration::days(3650);
-
-/// The `exp` claim of a JWT, without checking its signature (used only to know when to refresh).
-pub fn jwt_exp(token: &str) -> Option<time::OffsetDateTime> {
-    let exp = crate::jwt::unverified_claims(token)?.get("exp")?.as_i64()?;
-    time::OffsetDateTime::from_unix_timestamp(exp).ok()
-}
-
 /// What a refresh attempt gave.
 #[derive(Debug)]
 pub enum Refresh {
@@ -460,34 +394,4 @@ pub async fn refresh(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn any_expires_in_gives_a_time_or_none_and_never_panics() {
-        let now = time::OffsetDateTime::now_utc();
-        for body in [
-            r#"{"access_token":"a","expires_in":9223372036854775807}"#,
-            r#"{"access_token":"a","expires_in":"9223372036854775807"}"#,
-            r#"{"access_token":"a","expires_in":1e300}"#,
-        ] {
-            let (_, at) = parse_token_answer(body.as_bytes()).unwrap();
-            if let Some(at) = at {
-                assert!(
-                    at <= now + LIFETIME_MAX + time::Duration::minutes(1),
-                    "{body}"
-                );
-            }
-        }
-        let (tokens, at) =
-            parse_token_answer(br#"{"access_token":"a","expires_in":"3600"}"#).unwrap();
-        assert_eq!(tokens.access_token.unwrap().expose_secret(), "a");
-        let secs = (at.unwrap() - now).whole_seconds();
-        assert!(
-            (3590..=3610).contains(&secs),
-            "a numeric string counts: {secs}"
-        );
-        let (_, at) = parse_token_answer(br#"{"access_token":"a","expires_in":"soon"}"#).unwrap();
-        assert_eq!(at, None);
-    }
-}
+mod tests;
