@@ -300,27 +300,6 @@ fn network_error(e: reqwest::Error) -> CallError {
     ))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn plain_http_answers_from_off_this_machine_are_refused() {
-        let http = Url::parse("http://localhost:8080/revoke").unwrap();
-        let https = Url::parse("https://id.example/revoke").unwrap();
-        let here = Some("127.0.0.1:8080".parse().unwrap());
-        let there = Some("192.0.2.7:8080".parse().unwrap());
-        assert!(check_peer(&http, here).is_ok());
-        assert!(check_peer(&https, there).is_ok());
-        for peer in [there, None] {
-            let Err(CallError::Refused(r)) = check_peer(&http, peer) else {
-                panic!("{peer:?} accepted");
-            };
-            assert_eq!(r.kind(), ReasonKind::InsecureEndpoint, "{r:?}");
-        }
-    }
-}
-
 /// GETs a JSON document, with a bearer token when one is given (discovery metadata, or a
 /// provider's token check), capped at `BODY_LIMIT`.
 pub async fn get(
@@ -351,4 +330,25 @@ pub async fn post_json(
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .body(body.to_string());
     read_answer(url, req.send().await.map_err(network_error)?).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_answers_from_off_this_machine_are_refused() {
+        let http = Url::parse("http://localhost:8080/revoke").unwrap();
+        let https = Url::parse("https://id.example/revoke").unwrap();
+        let here = Some("127.0.0.1:8080".parse().unwrap());
+        let there = Some("192.0.2.7:8080".parse().unwrap());
+        assert!(check_peer(&http, here).is_ok());
+        assert!(check_peer(&https, there).is_ok());
+        for peer in [there, None] {
+            let Err(CallError::Refused(r)) = check_peer(&http, peer) else {
+                panic!("{peer:?} accepted");
+            };
+            assert_eq!(r.kind(), ReasonKind::InsecureEndpoint, "{r:?}");
+        }
+    }
 }
