@@ -5,6 +5,7 @@
 
 mod oidc;
 mod seeds;
+mod tls;
 
 use std::time::Duration;
 

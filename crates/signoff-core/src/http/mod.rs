@@ -1,6 +1,11 @@
 //! The HTTP policy for every call that carries a token: HTTPS only (plain HTTP to loopback
 //! alone), redirects never followed, connect and total timeouts, bodies read up to a cap, and
-//! calls to loopback never sent through a proxy.
+//! calls to loopback never sent through a proxy, `localhost` always this machine (and a plain
+//! HTTP answer refused unless it came from it), and a certificate that does not check out
+//! refused (`failed`, reason `tls`), not retried.
+
+mod resolve;
+mod tls;
 
 use std::time::Duration;
 
@@ -10,6 +15,10 @@ use url::Url;
 use crate::outcome::{BODY_LIMIT, Reason, ReasonKind};
 use crate::profile::{ClientAuth, Profile, is_allowed_endpoint};
 use crate::secret::SecretString;
+
+pub use resolve::{is_loopback_peer, loopback_addrs};
+#[cfg(feature = "test-support")]
+pub use tls::trust_for_tests;
 
 /// Timeouts for provider calls.
 #[derive(Debug, Clone, Copy)]
@@ -51,7 +60,9 @@ impl std::fmt::Debug for Answer {
 /// Why a call did not produce an answer.
 #[derive(Debug, Clone)]
 pub enum CallError {
-    /// The URL may not carry a token (not https, and not loopback http).
+    /// The call may not or cannot go ahead safely, and trying again will not change that: the
+    /// URL may not carry a token (not https, and not loopback http), a plain HTTP answer came
+    /// from off this machine, or the server's certificate (or TLS handshake) does not check out.
     Refused(Reason),
     /// Connection failed or timed out: worth retrying.
     Network(Reason),
@@ -68,7 +79,10 @@ impl CallError {
 /// Builds the shared client. Installs ring as the TLS provider the first time.
 pub fn client(timeouts: Timeouts) -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let mut builder = reqwest::Client::builder().no_proxy();
+    let mut builder = reqwest::Client::builder()
+        .no_proxy()
+        .dns_resolver(resolve::Resolver)
+        .tls_certs_merge(tls::extra_roots());
     for proxy in env_proxies() {
         builder = builder.proxy(proxy);
     }
@@ -201,12 +215,14 @@ impl<'a> Call<'a> {
         if let Some(token) = &self.bearer {
             req = req.bearer_auth(token.expose_secret());
         }
-        read_answer(req.send().await.map_err(network_error)?).await
+        read_answer(self.url, req.send().await.map_err(network_error)?).await
     }
 }
 
-/// Reads status, `Retry-After`, `Location` and at most `BODY_LIMIT` bytes of the body.
-async fn read_answer(mut resp: reqwest::Response) -> Result<Answer, CallError> {
+/// Reads status, `Retry-After`, `Location` and at most `BODY_LIMIT` bytes of the body, after
+/// checking that a plain HTTP answer came from this machine.
+async fn read_answer(url: &Url, mut resp: reqwest::Response) -> Result<Answer, CallError> {
+    check_peer(url, resp.remote_addr())?;
     let status = resp.status().as_u16();
     let header = |h: &HeaderMap, name| h.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let retry_after = header(resp.headers(), RETRY_AFTER);
@@ -245,12 +261,44 @@ fn check_endpoint(url: &Url) -> Result<(), CallError> {
     )))
 }
 
+/// Plain HTTP is allowed only because it stays on this machine: an `http://` answer from any
+/// other peer (or one whose peer is unknown) is refused, whatever the name resolved to.
+fn check_peer(url: &Url, peer: Option<std::net::SocketAddr>) -> Result<(), CallError> {
+    if url.scheme() != "http" || peer.is_some_and(is_loopback_peer) {
+        return Ok(());
+    }
+    let from = peer.map_or_else(|| "an unknown address".to_owned(), |p| p.ip().to_string());
+    Err(CallError::Refused(Reason::new(
+        ReasonKind::InsecureEndpoint,
+        format!(
+            "{} answered from {from}, not from this machine (plain http is only allowed to \
+             loopback addresses)",
+            url.origin().ascii_serialization()
+        ),
+    )))
+}
+
 /// RFC 6749 §2.3.1: client id and secret are form-encoded before Basic encoding.
 fn form_encode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 fn network_error(e: reqwest::Error) -> CallError {
+    // reqwest's message names the URL (never a token: tokens travel in bodies and headers).
+    let mut detail = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        detail.push_str(": ");
+        detail.push_str(&s.to_string());
+        source = s.source();
+    }
+    // A certificate that does not check out will not fix itself: refused, not retried.
+    if let Some(tls) = tls::rustls_error(&e) {
+        return CallError::Refused(Reason::new(
+            ReasonKind::Tls,
+            format!("{} ({detail})", tls::describe(tls)),
+        ));
+    }
     let what = if e.is_timeout() {
         "timed out"
     } else if e.is_connect() {
@@ -258,26 +306,10 @@ fn network_error(e: reqwest::Error) -> CallError {
     } else {
         "request failed"
     };
-    // reqwest's message names the URL (never a token: tokens travel in bodies and headers).
-    let mut detail = e.to_string();
-    let mut kind = ReasonKind::Network;
-    let mut source = std::error::Error::source(&e);
-    while let Some(s) = source {
-        detail.push_str(": ");
-        detail.push_str(&s.to_string());
-        // io::Error hides its inner error from `source()`: look inside it too.
-        let inner = s
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-            .map(|i| i as &(dyn std::error::Error + 'static));
-        if s.downcast_ref::<rustls::Error>().is_some()
-            || inner.is_some_and(|i| i.downcast_ref::<rustls::Error>().is_some())
-        {
-            kind = ReasonKind::Tls;
-        }
-        source = s.source();
-    }
-    CallError::Network(Reason::new(kind, format!("{what} ({detail})")))
+    CallError::Network(Reason::new(
+        ReasonKind::Network,
+        format!("{what} ({detail})"),
+    ))
 }
 
 /// GETs a JSON document, with a bearer token when one is given (discovery metadata, or a
@@ -294,7 +326,7 @@ pub async fn get(
     if let Some(token) = bearer {
         req = req.bearer_auth(token.expose_secret());
     }
-    read_answer(req.send().await.map_err(network_error)?).await
+    read_answer(url, req.send().await.map_err(network_error)?).await
 }
 
 /// POSTs a JSON document (no credentials in it), capped at `BODY_LIMIT`, no redirects.
@@ -309,5 +341,26 @@ pub async fn post_json(
         .header(reqwest::header::ACCEPT, "application/json")
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .body(body.to_string());
-    read_answer(req.send().await.map_err(network_error)?).await
+    read_answer(url, req.send().await.map_err(network_error)?).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_answers_from_off_this_machine_are_refused() {
+        let http = Url::parse("http://localhost:8080/revoke").unwrap();
+        let https = Url::parse("https://id.example/revoke").unwrap();
+        let here = Some("127.0.0.1:8080".parse().unwrap());
+        let there = Some("192.0.2.7:8080".parse().unwrap());
+        assert!(check_peer(&http, here).is_ok());
+        assert!(check_peer(&https, there).is_ok());
+        for peer in [there, None] {
+            let Err(CallError::Refused(r)) = check_peer(&http, peer) else {
+                panic!("{peer:?} accepted");
+            };
+            assert_eq!(r.kind(), ReasonKind::InsecureEndpoint, "{r:?}");
+        }
+    }
 }
