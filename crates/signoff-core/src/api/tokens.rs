@@ -306,9 +306,12 @@ mod tests {
         (dir, core, due)
     }
 
-    fn rotated_tokens() -> Option<(TokenBundle, Option<OffsetDateTime>)> {
+    /// Records a refresh that rotated the refresh token to `rt-new`.
+    fn record_rotation(core: &Signoff, due: Due) -> (TokenCheckResult, Option<Reason>) {
         let tokens = TokenBundle::from_json(r#"{"refresh_token":"rt-new"}"#).unwrap();
-        Some((tokens, None))
+        let fresh = Some((tokens, None));
+        core.record_check(due, Actor::System, TokenCheckResult::Refreshed, None, fresh)
+            .unwrap()
     }
 
     fn stored_refresh_token(core: &Signoff, id: &AccountId) -> String {
@@ -324,15 +327,7 @@ mod tests {
         let puts = keychain.puts();
         keychain.fail_puts(u32::MAX);
 
-        let (result, error) = core
-            .record_check(
-                due,
-                Actor::System,
-                TokenCheckResult::Refreshed,
-                None,
-                rotated_tokens(),
-            )
-            .unwrap();
+        let (result, error) = record_rotation(&core, due);
 
         assert_eq!(keychain.puts() - puts, 1 + PUT_RETRIES, "tried again");
         assert_eq!(result, TokenCheckResult::NeedsAttention);
@@ -357,15 +352,7 @@ mod tests {
         let id = due.account.id.clone();
         keychain.fail_puts(PUT_RETRIES);
 
-        let (result, error) = core
-            .record_check(
-                due,
-                Actor::System,
-                TokenCheckResult::Refreshed,
-                None,
-                rotated_tokens(),
-            )
-            .unwrap();
+        let (result, error) = record_rotation(&core, due);
 
         assert_eq!((result, error), (TokenCheckResult::Refreshed, None));
         assert_eq!(stored_refresh_token(&core, &id), "rt-new");
