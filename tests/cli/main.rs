@@ -9,6 +9,7 @@ mod database;
 mod honest;
 mod keychain;
 mod login;
+mod orphans;
 mod password_login;
 mod perms;
 mod proxy;

@@ -113,6 +113,22 @@ pub enum AccountCmd {
     },
     /// List the accounts you are signed in to.
     List,
+    /// List keychain entries of Signoff (service `signoff`, user = an account id) that no
+    /// account of this data folder knows, e.g. left by a crash while adding. Signoff cannot
+    /// sign them out at a provider (without the account it does not know which provider, nor
+    /// its endpoints), so it can only list them and, with --forget, delete them locally.
+    /// Entries of another data folder (--home, SIGNOFF_HOME) show up here too.
+    Orphans {
+        /// Delete the listed entries (or only IDS) from the keychain WITHOUT revoking anything.
+        #[arg(long)]
+        forget: bool,
+        /// With --forget: only these entries (ids as listed).
+        #[arg(requires = "forget")]
+        ids: Vec<String>,
+        /// Do not ask for confirmation.
+        #[arg(long, requires = "forget")]
+        yes: bool,
+    },
     /// Delete an account locally WITHOUT revoking it at the provider.
     Forget {
         /// The account id (see `signoff account list`).

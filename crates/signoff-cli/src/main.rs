@@ -204,7 +204,48 @@ async fn run(command: Command, paths: Paths, out: &Output) -> signoff_core::Resu
             core.forget(&id, actor)?;
             out.forgotten(&account);
         }
+        Command::Account {
+            cmd: AccountCmd::Orphans { forget, ids, yes },
+        } => {
+            let mut orphans = core.orphans()?;
+            if !ids.is_empty() {
+                let wanted = ids
+                    .iter()
+                    .map(|id| AccountId::parse(id))
+                    .collect::<signoff_core::Result<Vec<_>>>()?;
+                if let Some(missing) = wanted.iter().find(|w| !orphans.iter().any(|o| &o.id == *w))
+                {
+                    return Err(signoff_core::Error::NotFound {
+                        what: "orphaned keychain entry",
+                        id: missing.to_string(),
+                    });
+                }
+                orphans.retain(|o| wanted.contains(&o.id));
+            }
+            if !forget {
+                out.orphans(&orphans);
+                return Ok(ExitCode::SUCCESS);
+            }
+            if !orphans.is_empty()
+                && !yes
+                && !output::confirm(&format!(
+                    "Delete {} orphaned keychain entr{} locally? Nothing is revoked; the server sessions may live on.",
+                    orphans.len(),
+                    if orphans.len() == 1 { "y" } else { "ies" }
+                ))
+            {
+                eprintln!("Nothing changed.");
+                return Ok(ExitCode::from(1));
+            }
+            for orphan in &orphans {
+                core.forget_orphan(orphan, actor)?;
+            }
+            out.orphans_forgotten(&orphans);
+        }
         Command::Signout(args) => {
+            if let Err(e) = core.resume_adding() {
+                tracing::warn!(error = %e, "half-added accounts not resumed this time");
+            }
             let options = SignOutOptions {
                 actor,
                 verify: args.verify,
@@ -221,7 +262,7 @@ async fn run(command: Command, paths: Paths, out: &Output) -> signoff_core::Resu
                     .ids
                     .iter()
                     .map(|s| AccountId::parse(s))
-                    .collect::<Result<Vec<_>, _>>()?;
+                    .collect::<signoff_core::Result<Vec<_>>>()?;
                 core.sign_out(&ids, options, |r| progress.receipt(r))
                     .await?
             };

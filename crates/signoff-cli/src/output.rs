@@ -9,6 +9,7 @@ use anstream::{eprintln as aeprintln, println as aprintln};
 use anstyle::{AnsiColor, Style};
 use serde_json::json;
 use signoff_core::Account;
+use signoff_core::api::orphans::Orphan;
 use signoff_core::api::{BulkResult, BulkSummary, SignOutSummary};
 use signoff_core::audit::AuditEntry;
 use signoff_core::engine::Receipt;
@@ -258,6 +259,42 @@ impl Output {
             return self.print_json(&serde_json::to_value(a).unwrap_or_default());
         }
         println!("Added {} ({}) as {}", a.label, a.provider_id, a.id);
+    }
+
+    pub fn orphans(&self, orphans: &[Orphan]) {
+        if self.json {
+            return self.print_json(&json!({ "orphans": orphans }));
+        }
+        if orphans.is_empty() {
+            println!("No orphaned keychain entries: every Signoff entry belongs to an account.");
+            return;
+        }
+        let rows: Vec<[String; 2]> = orphans
+            .iter()
+            .map(|o| [o.id.to_string(), o.label.clone()])
+            .collect();
+        print_table(&["ID", "KEYCHAIN LABEL"], &rows);
+        println!(
+            "Signoff cannot sign these out (it does not know their provider); \
+             `signoff account orphans --forget` deletes them locally."
+        );
+    }
+
+    pub fn orphans_forgotten(&self, orphans: &[Orphan]) {
+        if self.json {
+            let ids: Vec<_> = orphans.iter().map(|o| &o.id).collect();
+            return self.print_json(&json!({ "forgotten": ids }));
+        }
+        if orphans.is_empty() {
+            println!("No orphaned keychain entries; nothing changed.");
+            return;
+        }
+        for o in orphans {
+            println!(
+                "Deleted the keychain entry {} ({}) locally; nothing was revoked.",
+                o.id, o.label
+            );
+        }
     }
 
     pub fn forgotten(&self, a: &Account) {

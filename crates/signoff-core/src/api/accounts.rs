@@ -50,7 +50,12 @@ impl Signoff {
     }
 
     /// The accounts a person is signed in to (or whose sign-out is not finished), oldest first.
+    /// Interrupted adds are resumed first ([`Self::resume_adding`]); if the keychain cannot be
+    /// asked, they wait for the next time and the list is shown anyway.
     pub fn list_accounts(&self) -> Result<Vec<Account>> {
+        if let Err(e) = self.resume_adding() {
+            tracing::warn!(error = %e, "half-added accounts not resumed this time");
+        }
         self.store.accounts_with_status(LISTED)
     }
 
@@ -85,8 +90,9 @@ impl Signoff {
     }
 
     /// Adds an account: its row first (as `adding`), then its tokens in the keychain, then the
-    /// row becomes `signed_in`. If the keychain refuses, the row is removed again and nothing
-    /// is written anywhere else.
+    /// row becomes `signed_in`, all under the account's claim (so a resume of interrupted adds
+    /// leaves it alone). If the keychain refuses, the row is removed again and nothing is
+    /// written anywhere else.
     pub fn add_account(
         &self,
         new: NewAccount,
@@ -118,6 +124,9 @@ impl Signoff {
             new.label.trim().to_owned(),
             non_blank(new.subject),
         );
+        let _claim = Claim::try_acquire(&self.paths.data_dir, &account.id)?.ok_or(Error::Busy {
+            doing: "adding this account",
+        })?;
         self.store.insert_account(&account)?;
         if let Err(e) = vault.put(&account.id, &account.label, &tokens) {
             self.store.delete_account(&account.id)?;

@@ -23,6 +23,7 @@ use crate::vault::Vault;
 
 mod accounts;
 mod bulk;
+pub mod orphans;
 mod providers;
 mod sign_in;
 mod sign_out;

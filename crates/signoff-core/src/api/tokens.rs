@@ -74,20 +74,36 @@ impl Signoff {
                 continue;
             };
             let profile = profile.clone();
-            let due = self
+            let (id, label) = (account.id.clone(), account.label.clone());
+            // One account's keychain or database error is its own: the others are checked still.
+            let due = match self
                 .blocking(move |core| core.claim_for_check(account, profile))
-                .await?;
-            let Some(due) = due else { continue };
-            let (result, error, fresh) = check_one(&due).await;
-            let check = TokenCheck {
-                account: due.account.id.clone(),
-                label: due.account.label.clone(),
-                result,
-                error: error.clone(),
+                .await
+            {
+                Ok(Some(due)) => due,
+                Ok(None) => continue,
+                Err(e) => {
+                    tracing::warn!(account = %id, error = %e, "token check skipped");
+                    checks.push(unchecked(id, label, &e));
+                    continue;
+                }
             };
-            self.blocking(move |core| core.record_check(due, actor, result, error, fresh))
-                .await?;
-            checks.push(check);
+            let (result, error, fresh) = check_one(&due).await;
+            let recorded = self
+                .blocking(move |core| core.record_check(due, actor, result, error, fresh))
+                .await;
+            checks.push(match recorded {
+                Ok((result, error)) => TokenCheck {
+                    account: id,
+                    label,
+                    result,
+                    error,
+                },
+                Err(e) => {
+                    tracing::warn!(account = %id, error = %e, "token check not recorded");
+                    unchecked(id, label, &e)
+                }
+            });
         }
         Ok(checks)
     }
@@ -117,28 +133,95 @@ impl Signoff {
     }
 
     /// Stores refreshed tokens, or marks the account as needing attention (with its audit entry).
+    /// A keychain write that fails is tried again ([`PUT_RETRIES`] times); if it still fails
+    /// after the provider rotated the refresh token, the account needs attention
+    /// ([`ReasonKind::TokenNotStored`]). Returns what the check came to.
     fn record_check(
         &self,
         due: Due,
         actor: Actor,
-        result: TokenCheckResult,
-        error: Option<Reason>,
+        mut result: TokenCheckResult,
+        mut error: Option<Reason>,
         fresh: Option<(TokenBundle, Option<OffsetDateTime>)>,
-    ) -> Result<()> {
+    ) -> Result<(TokenCheckResult, Option<Reason>)> {
         let account = &due.account;
         if let Some((tokens, expires_at)) = fresh {
-            self.vault()?.put(&account.id, &account.label, &tokens)?;
-            self.store.set_access_expiry(&account.id, expires_at)?;
+            match self.put_retrying(account, &tokens) {
+                Ok(()) => self.store.set_access_expiry(&account.id, expires_at)?,
+                Err(e) if rotated(&due.tokens, &tokens) => {
+                    result = TokenCheckResult::NeedsAttention;
+                    error = Some(Reason::new(
+                        ReasonKind::TokenNotStored,
+                        format!(
+                            "{} issued a new refresh token, but the keychain could not store it ({e}); the old one may no longer work: sign in again, or forget the account",
+                            due.profile.label
+                        ),
+                    ));
+                }
+                // The stored refresh token still works: only this refresh is lost.
+                Err(e) => {
+                    result = TokenCheckResult::Unchanged;
+                    error = Some(Reason::new(
+                        ReasonKind::RefreshUnavailable,
+                        format!("the refreshed tokens could not be stored in the keychain ({e})"),
+                    ));
+                }
+            }
         }
         if result == TokenCheckResult::NeedsAttention {
             let entry = AuditEntry::new(actor, Action::CheckTokens)
                 .account(account)
                 .error(error.as_ref());
-            let state = SignOutState::NeedsAttention { error };
+            let state = SignOutState::NeedsAttention {
+                error: error.clone(),
+            };
             self.store.finish_sign_out(&account.id, &state, &entry)?;
         }
         drop(due.claim);
-        Ok(())
+        Ok((result, error))
+    }
+
+    /// [`crate::vault::Vault::put`], tried again after a short pause when the keychain refuses.
+    fn put_retrying(&self, account: &Account, tokens: &TokenBundle) -> Result<()> {
+        let vault = self.vault()?;
+        let mut tries = 0;
+        loop {
+            match vault.put(&account.id, &account.label, tokens) {
+                Ok(()) => return Ok(()),
+                Err(e) if tries < PUT_RETRIES => {
+                    tries += 1;
+                    tracing::warn!(account = %account.id, error = %e, tries, "keychain write failed; trying again");
+                    std::thread::sleep(PUT_BACKOFF * tries);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+/// How many times a failed keychain write of refreshed tokens is tried again, and the pause
+/// before the first retry (doubling after).
+const PUT_RETRIES: u32 = 2;
+const PUT_BACKOFF: Duration = Duration::from_millis(200);
+
+/// True when a refresh replaced the refresh token (so the old one may be void).
+fn rotated(old: &TokenBundle, new: &TokenBundle) -> bool {
+    match (&old.refresh_token, &new.refresh_token) {
+        (Some(old), Some(new)) => old.expose_secret() != new.expose_secret(),
+        (_, new) => new.is_some(),
+    }
+}
+
+/// A check that could not be done or recorded, with the error as its reason.
+fn unchecked(account: AccountId, label: String, e: &crate::error::Error) -> TokenCheck {
+    TokenCheck {
+        account,
+        label,
+        result: TokenCheckResult::Unchanged,
+        error: Some(Reason::new(
+            ReasonKind::RefreshUnavailable,
+            format!("the check could not be done: {e}"),
+        )),
     }
 }
 
@@ -193,4 +276,86 @@ async fn check_one(
         );
     }
     (TokenCheckResult::Unchanged, None, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::account::{AccountStatus, NewAccount};
+    use crate::vault::{MemoryStore, Vault};
+
+    /// A core on a temporary folder whose keychain is `keychain`, with one signed-in account
+    /// and that account's check, claimed, as `check_tokens` hands it to `record_check`.
+    fn due_account(keychain: &MemoryStore) -> (tempfile::TempDir, Signoff, Due) {
+        let dir = tempfile::tempdir().unwrap();
+        let core = Signoff::open(crate::Paths::under(dir.path()))
+            .unwrap()
+            .with_system_profiles(None);
+        core.vault
+            .set(Vault::with_backend(keychain.clone()))
+            .unwrap();
+        let new = NewAccount {
+            provider_id: "matar".into(),
+            label: "Rotating".into(),
+            subject: None,
+        };
+        let tokens = TokenBundle::from_json(r#"{"refresh_token":"rt-old"}"#).unwrap();
+        let account = core.add_account(new, tokens, Actor::Admin).unwrap();
+        let profile = core.providers().get("matar").unwrap().clone();
+        let due = core.claim_for_check(account, profile).unwrap().unwrap();
+        (dir, core, due)
+    }
+
+    /// Records a refresh that rotated the refresh token to `rt-new`.
+    fn record_rotation(core: &Signoff, due: Due) -> (TokenCheckResult, Option<Reason>) {
+        let tokens = TokenBundle::from_json(r#"{"refresh_token":"rt-new"}"#).unwrap();
+        let fresh = Some((tokens, None));
+        core.record_check(due, Actor::System, TokenCheckResult::Refreshed, None, fresh)
+            .unwrap()
+    }
+
+    fn stored_refresh_token(core: &Signoff, id: &AccountId) -> String {
+        let tokens = core.vault().unwrap().get(id).unwrap().unwrap();
+        tokens.refresh_token.unwrap().expose_secret().to_owned()
+    }
+
+    #[test]
+    fn a_rotated_refresh_token_the_keychain_refuses_is_retried_then_needs_attention() {
+        let keychain = MemoryStore::new();
+        let (_dir, core, due) = due_account(&keychain);
+        let id = due.account.id.clone();
+        let puts = keychain.puts();
+        keychain.fail_puts(u32::MAX);
+
+        let (result, error) = record_rotation(&core, due);
+
+        assert_eq!(keychain.puts() - puts, 1 + PUT_RETRIES, "tried again");
+        assert_eq!(result, TokenCheckResult::NeedsAttention);
+        let error = error.unwrap();
+        assert_eq!(error.kind(), ReasonKind::TokenNotStored);
+        assert!(error.to_string().contains("could not store"), "{error}");
+        let account = core.account(&id).unwrap();
+        assert_eq!(account.status, AccountStatus::NeedsAttention);
+        assert_eq!(
+            account.last_error.map(|e| e.kind()),
+            Some(ReasonKind::TokenNotStored)
+        );
+        let audit = core.audit(None).unwrap();
+        assert!(audit.iter().any(|e| e.action == Action::CheckTokens
+            && e.error_code.as_deref() == Some("token_not_stored")));
+    }
+
+    #[test]
+    fn a_keychain_write_that_fails_once_is_retried_and_the_rotated_token_kept() {
+        let keychain = MemoryStore::new();
+        let (_dir, core, due) = due_account(&keychain);
+        let id = due.account.id.clone();
+        keychain.fail_puts(PUT_RETRIES);
+
+        let (result, error) = record_rotation(&core, due);
+
+        assert_eq!((result, error), (TokenCheckResult::Refreshed, None));
+        assert_eq!(stored_refresh_token(&core, &id), "rt-new");
+        assert_eq!(core.account(&id).unwrap().status, AccountStatus::SignedIn);
+    }
 }

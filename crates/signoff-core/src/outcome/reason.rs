@@ -34,6 +34,10 @@ named!(
         DiscoveryFailed,
         /// An HTTP status no rule expects (1xx, or outside 100–599).
         UnexpectedStatus,
+        /// The provider rotated the refresh token on a refresh and the keychain would not store
+        /// the new one (after retries): the old one may be void, so the session may no longer
+        /// be refreshed or ended from here.
+        TokenNotStored,
         /// The keychain has no token for the account (and no interrupted sign-out explains it):
         /// nothing can end its session from here.
         TokenMissing,

@@ -3,7 +3,9 @@
 //! One keychain entry per account (service `signoff`, user = account id) holding the token bundle
 //! as JSON. There is no plaintext fallback: when the keychain is missing or locked the operation
 //! fails with [`Error::KeychainUnavailable`] or [`Error::KeychainLocked`].
-//! The platform store is chosen in one file per platform (`secret_service.rs` on Linux).
+//! The platform store is chosen in one file per platform (`secret_service.rs` on Linux); each
+//! is a [`Backend`], as is the in-memory store the tests use to inject keychain faults that a
+//! real keyring cannot be made to show (`memory.rs`, test builds only).
 
 use crate::account::AccountId;
 use crate::error::{Error, Result};
@@ -20,6 +22,32 @@ mod unsupported;
 #[cfg(not(target_os = "linux"))]
 use unsupported as platform;
 
+#[cfg(any(test, feature = "test-support"))]
+mod memory;
+#[cfg(any(test, feature = "test-support"))]
+pub use memory::MemoryStore;
+
+/// One keychain entry of Signoff's, as a search finds it: its `username` attribute and label.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub user: String,
+    pub label: String,
+}
+
+/// What a keychain store does for the vault: the platform's keychain, or (in tests) memory.
+pub trait Backend: Send + Sync {
+    /// Unlocks the collection if it is locked, waiting at most `timeout`.
+    fn ensure_unlocked(&self, timeout: std::time::Duration) -> Result<()>;
+    /// Stores `secret` under (`service`, `user`), replacing an entry with the same attributes.
+    fn set(&self, service: &str, user: &str, label: &str, secret: &[u8]) -> Result<()>;
+    /// The secret stored under (`service`, `user`); `None` when there is no such entry.
+    fn get(&self, service: &str, user: &str) -> Result<Option<zeroize::Zeroizing<Vec<u8>>>>;
+    /// Deletes the entry under (`service`, `user`); `false` when there was none.
+    fn delete(&self, service: &str, user: &str) -> Result<bool>;
+    /// Every entry under `service`, whatever its user.
+    fn entries(&self, service: &str) -> Result<Vec<Entry>>;
+}
+
 /// The keychain service name of every Signoff entry.
 pub const SERVICE: &str = "signoff";
 
@@ -29,7 +57,7 @@ pub const UNLOCK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(6
 /// Access to Signoff's entries in the OS keychain. Shared by all threads of a process: calls
 /// from several threads go to the keychain at once.
 pub struct Vault {
-    store: platform::Store,
+    store: Box<dyn Backend>,
 }
 
 impl std::fmt::Debug for Vault {
@@ -44,8 +72,22 @@ impl Vault {
     /// Connects to the platform keychain (the Secret Service on Linux).
     pub fn open() -> Result<Self> {
         Ok(Self {
-            store: platform::Store::open()?,
+            store: Box::new(platform::Store::open()?),
         })
+    }
+
+    /// A vault on another store (tests: [`MemoryStore`]).
+    #[cfg(any(test, feature = "test-support"))]
+    pub fn with_backend(store: impl Backend + 'static) -> Self {
+        Self {
+            store: Box::new(store),
+        }
+    }
+
+    /// Every entry Signoff has in the keychain (accounts and client secrets), unlocking the
+    /// collection first if needed.
+    pub fn entries(&self) -> Result<Vec<Entry>> {
+        self.store.entries(SERVICE)
     }
 
     /// Makes sure the collection Signoff's entries live in is unlocked, asking the keychain to
@@ -122,6 +164,11 @@ fn damaged(what: &str) -> Error {
     Error::Keychain {
         detail: format!("the keychain entry for {what} is damaged"),
     }
+}
+
+/// True when an entry's user names a client secret rather than an account.
+pub fn is_client_secret(user: &str) -> bool {
+    user.starts_with("client-secret:")
 }
 
 /// Client secrets sit beside account entries; account ids are UUIDs, so names never collide.

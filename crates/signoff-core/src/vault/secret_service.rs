@@ -18,6 +18,7 @@ use secret_service::EncryptionType;
 use secret_service::blocking::{Item, SecretService};
 use zeroize::Zeroizing;
 
+use super::{Backend, Entry};
 use crate::error::{Error, Result};
 
 /// The content type of every entry (the bytes are JSON or a plain secret, both UTF-8).
@@ -46,70 +47,6 @@ impl Store {
             ss,
             paths: Mutex::new(HashMap::new()),
         })
-    }
-
-    /// Unlocks the default collection if it is locked, within `timeout`. The unlock runs on a
-    /// thread of its own with its own connection: a prompt nobody answers (or that the keyring
-    /// never shows) must not hang the caller, and that thread is left to end with the process.
-    pub(super) fn ensure_unlocked(&self, timeout: Duration) -> Result<()> {
-        let collection = self.ss.get_default_collection().map_err(map)?;
-        if !collection.is_locked().map_err(map)? {
-            return Ok(());
-        }
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let unlocked = (|| {
-                let ss = SecretService::connect(EncryptionType::Plain)?;
-                let collection = ss.get_default_collection()?;
-                collection.unlock()?;
-                Ok::<_, secret_service::Error>(!collection.is_locked()?)
-            })();
-            let _ = tx.send(unlocked);
-        });
-        match rx.recv_timeout(timeout) {
-            Ok(Ok(true)) => Ok(()),
-            Ok(Ok(false)) => Err(Error::KeychainLocked {
-                detail: "the keyring is still locked after asking to unlock it".into(),
-            }),
-            Ok(Err(e)) => Err(match map(e) {
-                Error::Keychain { detail } => Error::KeychainLocked { detail },
-                other => other,
-            }),
-            Err(_) => Err(Error::KeychainLocked {
-                detail: format!(
-                    "the keyring was not unlocked within {} s",
-                    timeout.as_secs()
-                ),
-            }),
-        }
-    }
-
-    /// Stores `secret` under (`service`, `user`), replacing an entry with the same attributes.
-    pub(super) fn set(&self, service: &str, user: &str, label: &str, secret: &[u8]) -> Result<()> {
-        let collection = self.ss.get_default_collection().map_err(map)?;
-        if collection.is_locked().map_err(map)? {
-            collection.unlock().map_err(map)?;
-        }
-        let attributes = HashMap::from([("service", service), ("username", user)]);
-        let item = collection
-            .create_item(label, attributes, secret, true, CONTENT_TYPE)
-            .map_err(map)?;
-        self.remember(user, Some(item.item_path.clone()));
-        Ok(())
-    }
-
-    /// The secret stored under (`service`, `user`); `None` when there is no such entry.
-    pub(super) fn get(&self, service: &str, user: &str) -> Result<Option<Zeroizing<Vec<u8>>>> {
-        self.with_item(service, user, |item| item.get_secret().map(Zeroizing::new))
-    }
-
-    /// Deletes the entry under (`service`, `user`); `false` when there was none.
-    pub(super) fn delete(&self, service: &str, user: &str) -> Result<bool> {
-        let deleted = self
-            .with_item(service, user, |item| item.delete())?
-            .is_some();
-        self.remember(user, None);
-        Ok(deleted)
     }
 
     /// Runs `op` on the entry's item: first at its remembered path, and if that item is gone,
@@ -167,6 +104,97 @@ impl Store {
             Some(path) => paths.insert(user.to_owned(), path),
             None => paths.remove(user),
         };
+    }
+}
+
+impl Backend for Store {
+    /// Unlocks the default collection if it is locked, within `timeout`. The unlock runs on a
+    /// thread of its own with its own connection: a prompt nobody answers (or that the keyring
+    /// never shows) must not hang the caller, and that thread is left to end with the process.
+    fn ensure_unlocked(&self, timeout: Duration) -> Result<()> {
+        let collection = self.ss.get_default_collection().map_err(map)?;
+        if !collection.is_locked().map_err(map)? {
+            return Ok(());
+        }
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let unlocked = (|| {
+                let ss = SecretService::connect(EncryptionType::Plain)?;
+                let collection = ss.get_default_collection()?;
+                collection.unlock()?;
+                Ok::<_, secret_service::Error>(!collection.is_locked()?)
+            })();
+            let _ = tx.send(unlocked);
+        });
+        match rx.recv_timeout(timeout) {
+            Ok(Ok(true)) => Ok(()),
+            Ok(Ok(false)) => Err(Error::KeychainLocked {
+                detail: "the keyring is still locked after asking to unlock it".into(),
+            }),
+            Ok(Err(e)) => Err(match map(e) {
+                Error::Keychain { detail } => Error::KeychainLocked { detail },
+                other => other,
+            }),
+            Err(_) => Err(Error::KeychainLocked {
+                detail: format!(
+                    "the keyring was not unlocked within {} s",
+                    timeout.as_secs()
+                ),
+            }),
+        }
+    }
+
+    /// Stores `secret` under (`service`, `user`), replacing an entry with the same attributes.
+    fn set(&self, service: &str, user: &str, label: &str, secret: &[u8]) -> Result<()> {
+        let collection = self.ss.get_default_collection().map_err(map)?;
+        if collection.is_locked().map_err(map)? {
+            collection.unlock().map_err(map)?;
+        }
+        let attributes = HashMap::from([("service", service), ("username", user)]);
+        let item = collection
+            .create_item(label, attributes, secret, true, CONTENT_TYPE)
+            .map_err(map)?;
+        self.remember(user, Some(item.item_path.clone()));
+        Ok(())
+    }
+
+    /// The secret stored under (`service`, `user`); `None` when there is no such entry.
+    fn get(&self, service: &str, user: &str) -> Result<Option<Zeroizing<Vec<u8>>>> {
+        self.with_item(service, user, |item| item.get_secret().map(Zeroizing::new))
+    }
+
+    /// Deletes the entry under (`service`, `user`); `false` when there was none.
+    fn delete(&self, service: &str, user: &str) -> Result<bool> {
+        let deleted = self
+            .with_item(service, user, |item| item.delete())?
+            .is_some();
+        self.remember(user, None);
+        Ok(deleted)
+    }
+
+    /// Every item whose `service` attribute is `service`, unlocking locked ones (which may show
+    /// the keyring's prompt): a locked item must not go unlisted.
+    fn entries(&self, service: &str) -> Result<Vec<Entry>> {
+        let found = self
+            .ss
+            .search_items(HashMap::from([("service", service)]))
+            .map_err(map)?;
+        if !found.locked.is_empty() {
+            let locked: Vec<&Item<'_>> = found.locked.iter().collect();
+            self.ss.unlock_all(&locked).map_err(map)?;
+        }
+        let mut entries = Vec::new();
+        for item in found.unlocked.iter().chain(&found.locked) {
+            let attributes = item.get_attributes().map_err(map)?;
+            let Some(user) = attributes.get("username") else {
+                continue;
+            };
+            entries.push(Entry {
+                user: user.clone(),
+                label: item.get_label().map_err(map)?,
+            });
+        }
+        Ok(entries)
     }
 }
 

@@ -2,6 +2,7 @@
 
 use zeroize::Zeroizing;
 
+use super::{Backend, Entry};
 use crate::error::{Error, Result};
 
 pub(super) enum Store {}
@@ -12,20 +13,26 @@ impl Store {
             detail: "this platform's keychain is not supported by this build of Signoff".into(),
         })
     }
+}
 
-    pub(super) fn ensure_unlocked(&self, _: std::time::Duration) -> Result<()> {
+impl Backend for Store {
+    fn ensure_unlocked(&self, _: std::time::Duration) -> Result<()> {
         match *self {}
     }
 
-    pub(super) fn set(&self, _: &str, _: &str, _: &str, _: &[u8]) -> Result<()> {
+    fn set(&self, _: &str, _: &str, _: &str, _: &[u8]) -> Result<()> {
         match *self {}
     }
 
-    pub(super) fn get(&self, _: &str, _: &str) -> Result<Option<Zeroizing<Vec<u8>>>> {
+    fn get(&self, _: &str, _: &str) -> Result<Option<Zeroizing<Vec<u8>>>> {
         match *self {}
     }
 
-    pub(super) fn delete(&self, _: &str, _: &str) -> Result<bool> {
+    fn delete(&self, _: &str, _: &str) -> Result<bool> {
+        match *self {}
+    }
+
+    fn entries(&self, _: &str) -> Result<Vec<Entry>> {
         match *self {}
     }
 }
