@@ -305,6 +305,17 @@ fn keycloak_jwt(claims: serde_json::Value) -> String {
     )
 }
 
+/// Signs out a HyperID account that holds only `rt`, with the test client's secret.
+async fn hyper_sign_out(p: &signoff_core::profile::Profile, rt: &str) -> Receipt {
+    engine()
+        .sign_out(&job(
+            p,
+            tokens(&format!(r#"{{"refresh_token":"{rt}"}}"#)),
+            Some(HYPER_SECRET),
+        ))
+        .await
+}
+
 #[tokio::test]
 async fn hyperid_refresh_token_of_another_client_or_realm_is_refused_before_calling() {
     // Keycloak answers `invalid_grant` for another client's token and the session lives on:
@@ -323,13 +334,7 @@ async fn hyperid_refresh_token_of_another_client_or_realm_is_refused_before_call
     ] {
         let rt = keycloak_jwt(claims);
         server.issue(&rt);
-        let r = engine()
-            .sign_out(&job(
-                &p,
-                tokens(&format!(r#"{{"refresh_token":"{rt}"}}"#)),
-                Some(HYPER_SECRET),
-            ))
-            .await;
+        let r = hyper_sign_out(&p, &rt).await;
         assert_eq!(r.report.outcome, Outcome::Failed, "{r:?}");
         let e = r.report.error.unwrap();
         assert_eq!(e.kind(), ReasonKind::ClientMismatch);
@@ -340,13 +345,7 @@ async fn hyperid_refresh_token_of_another_client_or_realm_is_refused_before_call
     // The same shape with this client and realm is signed out as usual.
     let ours = keycloak_jwt(serde_json::json!({"azp": HYPER_ID, "iss": realm_iss}));
     server.issue(&ours);
-    let r = engine()
-        .sign_out(&job(
-            &p,
-            tokens(&format!(r#"{{"refresh_token":"{ours}"}}"#)),
-            Some(HYPER_SECRET),
-        ))
-        .await;
+    let r = hyper_sign_out(&p, &ours).await;
     assert_eq!(r.report.outcome, Outcome::Revoked, "{r:?}");
     assert!(server.is_ended(&ours));
 }
