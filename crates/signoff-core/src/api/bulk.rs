@@ -225,10 +225,7 @@ impl Signoff {
         on_result: impl FnMut(&BulkResult),
     ) -> Result<BulkSummary> {
         let profile = self.providers().get(provider)?.clone();
-        let id = profile.id.clone();
-        let secret = self
-            .blocking(move |core| core.vault()?.client_secret(&id))
-            .await?;
+        let secret = self.client_secret_blocking(&profile.id).await?;
         let (summary, stopped) = run(
             self.engine_config,
             profile,

@@ -110,6 +110,16 @@ impl Signoff {
             Err(e) => std::panic::resume_unwind(e.into_panic()),
         }
     }
+
+    /// A provider's client secret, read from the keychain on the blocking pool.
+    async fn client_secret_blocking(
+        self: &Arc<Self>,
+        provider: &str,
+    ) -> Result<Option<crate::secret::SecretString>> {
+        let provider = provider.to_owned();
+        self.blocking(move |core| core.vault()?.client_secret(&provider))
+            .await
+    }
 }
 
 /// Text a person gave, trimmed; blank counts as not given.

@@ -70,16 +70,6 @@ impl Signoff {
         self.store_signed_in(profile, signed_in, label, actor).await
     }
 
-    /// A provider's client secret, read from the keychain on the blocking pool.
-    async fn client_secret_blocking(
-        self: &Arc<Self>,
-        provider: &str,
-    ) -> Result<Option<SecretString>> {
-        let provider = provider.to_owned();
-        self.blocking(move |core| core.vault()?.client_secret(&provider))
-            .await
-    }
-
     /// Adds a signed-in account: its tokens to the keychain, the access token's expiry (from
     /// the token answer) to the store. `label` overrides the name the provider gave unless it
     /// is blank.
