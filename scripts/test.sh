@@ -15,6 +15,7 @@ cargo fmt --all --manifest-path tests/fuzz/Cargo.toml -- --check
 step "cargo clippy --all-targets -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo clippy -p signoff-app --features demo --locked -- -D warnings
+step "cargo deny: licences, bans, sources, advisories (scripts/deny.sh)" && scripts/deny.sh
 step "tsc --noEmit over the page (scripts/check-ui.sh)" && scripts/check-ui.sh
 step "build the binaries the tests run (and the demo build of the app, kept beside it)"
 cargo build -p signoff-app --features demo --locked
