@@ -14,7 +14,7 @@ for arg in "$@"; do
   if [ "$arg" = "--demo" ]; then
     # Demo providers and sample accounts, in a throwaway data dir and a throwaway keyring.
     cargo build -p signoff-app --features demo
-    SIGNOFF_DEMO_SESSION=1 exec scripts/session.sh --display target/debug/signoff-app "$@"
+    exec scripts/session.sh --display target/debug/signoff-app "$@"
   fi
 done
 exec target/debug/signoff-app "$@"

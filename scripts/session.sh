@@ -49,5 +49,10 @@ for _ in $(seq 1 50); do
   fi
   sleep 0.1
 done
+# Mark this keyring as the session's own: the demo refuses to write into a keyring without it.
+SIGNOFF_SESSION_MARKER=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+export SIGNOFF_SESSION_MARKER
+printf 'throwaway keyring of scripts/session.sh' |
+  secret-tool store --label "Signoff: throwaway session keyring" signoff-session "$SIGNOFF_SESSION_MARKER"
 unset SIGNOFF_HEADLESS_INNER
 exec "$@"

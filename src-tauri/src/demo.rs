@@ -1,6 +1,7 @@
 //! `--demo` (built only with the `demo` feature, run by `make run ARGS=--demo`): local providers
 //! on 127.0.0.1 that behave like the seed systems, and sample accounts in a throwaway data dir.
-//! `scripts/session.sh --display` gives it a throwaway keyring too, so nothing touches the person's data.
+//! `scripts/session.sh --display` gives it a throwaway keyring too, so nothing touches the person's
+//! data; the demo checks that it is that keyring before writing anything.
 
 use signoff_core::audit::Actor;
 use signoff_core::{NewAccount, Paths, SecretString, Signoff, TokenBundle};
@@ -15,11 +16,30 @@ pub struct Demo {
 
 const HYPER_SECRET: &str = "demo-hyperid-client-secret";
 
+/// True when the keyring on this session bus is the throwaway one `scripts/session.sh` started:
+/// it holds the item marked with the random `$SIGNOFF_SESSION_MARKER` that script stored there.
+/// A person's own keyring has no such item, so the demo never writes into it.
+fn in_throwaway_keyring() -> bool {
+    let Some(marker) = std::env::var_os("SIGNOFF_SESSION_MARKER").filter(|m| m.len() >= 16) else {
+        return false;
+    };
+    std::process::Command::new("secret-tool")
+        .arg("lookup")
+        .arg("signoff-session")
+        .arg(marker)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
 /// Starts the demo providers, writes their profiles and seeds sample accounts.
 pub fn prepare() -> Result<(Paths, Demo), String> {
-    if std::env::var_os("SIGNOFF_DEMO_SESSION").is_none() {
+    if !in_throwaway_keyring() {
         return Err(
-            "the demo runs in a throwaway keyring: start it with `make run ARGS=--demo`".into(),
+            "the demo writes only into a throwaway keyring of its own, and this is not one: \
+             start it with `make run ARGS=--demo`"
+                .into(),
         );
     }
     let home = tempfile::tempdir().map_err(|e| e.to_string())?;

@@ -11,12 +11,16 @@ use signoff_core::claim::Claim;
 
 use crate::{json, keychain_lookup, signoff, stderr};
 
-/// Stores `secret` under service `signoff`, user `user`, with libsecret's own `secret-tool`.
-fn secret_tool_store(user: &str, label: &str, secret: &str) {
+/// Stores `secret` under service `signoff`, user `user`, in the data folder `home`, with
+/// libsecret's own `secret-tool`.
+fn secret_tool_store(home: &Path, user: &str, label: &str, secret: &str) {
+    let home = std::fs::canonicalize(home).unwrap();
     let mut child = Command::new("secret-tool")
         .args([
             "store", "--label", label, "service", "signoff", "username", user,
         ])
+        .arg("home")
+        .arg(&home)
         .stdin(Stdio::piped())
         .spawn()
         .expect("secret-tool is installed");
@@ -77,6 +81,7 @@ fn an_interrupted_add_is_resumed_signed_in_or_dropped() {
     let hour = time::Duration::hours(1);
     let stored = adding_row(home.path(), "Crashed after the keychain", hour);
     secret_tool_store(
+        home.path(),
         stored.as_str(),
         "Signoff: Crashed after the keychain",
         r#"{"refresh_token":"rt-resume-orphan-1"}"#,
@@ -146,16 +151,34 @@ fn keychain_entries_no_row_knows_are_listed_and_forgotten() {
     let home = tempfile::tempdir().unwrap();
     let orphan = AccountId::generate();
     secret_tool_store(
+        home.path(),
         orphan.as_str(),
         "Signoff: Orphaned by a crash",
         r#"{"refresh_token":"rt-orphan-entry-1"}"#,
     );
     let secret_user = format!("client-secret:orphans-test-{}", AccountId::generate());
-    secret_tool_store(&secret_user, "Signoff: client secret", "cs-orphans-test");
+    secret_tool_store(
+        home.path(),
+        &secret_user,
+        "Signoff: client secret",
+        "cs-orphans-test",
+    );
+
+    // An entry of another data folder is that folder's business, not an orphan of this one.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let foreign = AccountId::generate();
+    secret_tool_store(
+        elsewhere.path(),
+        foreign.as_str(),
+        "Signoff: another folder's account",
+        r#"{"refresh_token":"rt-foreign-folder-1"}"#,
+    );
 
     let out = signoff(home.path(), &["--json", "account", "orphans"], "");
     assert!(out.status.success(), "{}", stderr(&out));
     let doc = json(&out);
+    assert!(!doc.to_string().contains(foreign.as_str()), "{doc}");
+    secret_tool_clear(foreign.as_str());
     let orphans = doc["orphans"].as_array().unwrap();
     let mine: Vec<_> = orphans
         .iter()
@@ -212,6 +235,7 @@ fn keychain_entries_no_row_knows_are_listed_and_forgotten() {
     // An entry a row knows is no orphan.
     let row = adding_row(home.path(), "Known", time::Duration::ZERO);
     secret_tool_store(
+        home.path(),
         row.as_str(),
         "Signoff: Known",
         r#"{"refresh_token":"rt-known-1"}"#,

@@ -7,13 +7,7 @@ use signoff_tests::driver::AppSession;
 async fn the_demo_shows_every_outcome() {
     let demo = signoff_tests::built_binary("signoff-app-demo", "SIGNOFF_APP_DEMO_BIN");
     let unused_home = tempfile::tempdir().unwrap();
-    let app = AppSession::start_with(
-        unused_home.path(),
-        &demo,
-        &["--demo"],
-        &[("SIGNOFF_DEMO_SESSION", "1")],
-    )
-    .await;
+    let app = AppSession::start_with(unused_home.path(), &demo, &["--demo"], &[]).await;
     app.wait_text("#count", "5 accounts").await;
     app.screenshot("demo").await;
     app.click("#signout-all-btn").await;
@@ -39,4 +33,44 @@ async fn the_demo_shows_every_outcome() {
         "the demo keeps its data in a throwaway dir of its own"
     );
     app.close().await;
+}
+
+#[test]
+fn the_demo_refuses_a_keyring_that_is_not_its_throwaway_one() {
+    let demo = signoff_tests::built_binary("signoff-app-demo", "SIGNOFF_APP_DEMO_BIN");
+    let home = tempfile::tempdir().unwrap();
+    // This test's session keyring is real, but the marker named here is not in it: the demo
+    // must take it for a person's own keyring and write nothing.
+    for marker in [None, Some("0123456789abcdef0123456789abcdef")] {
+        let mut cmd = std::process::Command::new(&demo);
+        cmd.arg("--demo")
+            .env("SIGNOFF_HOME", home.path())
+            // What the demo used to trust alone: a variable anyone can set.
+            .env("SIGNOFF_DEMO_SESSION", "1")
+            .env_remove("SIGNOFF_SESSION_MARKER");
+        if let Some(m) = marker {
+            cmd.env("SIGNOFF_SESSION_MARKER", m);
+        }
+        let before = keyring_items();
+        let out = cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("throwaway keyring"), "{stderr}");
+        assert_eq!(keyring_items(), before, "nothing written to the keyring");
+    }
+}
+
+/// Every item label of Signoff's in the session keyring, as `secret-tool` lists them.
+fn keyring_items() -> String {
+    let out = std::process::Command::new("secret-tool")
+        .args(["search", "--all", "service", "signoff"])
+        .output()
+        .unwrap();
+    let mut lines: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.starts_with("label"))
+        .map(str::to_owned)
+        .collect();
+    lines.sort();
+    lines.join("\n")
 }

@@ -242,7 +242,7 @@ async fn add_an_account_and_a_client_secret_from_the_window() {
     app.click("#secret-submit").await;
     app.wait_text("#secret-result", "Saved the client secret for HyperID")
         .await;
-    let stored = signoff_core::Vault::open()
+    let stored = signoff_core::Vault::open(&signoff_core::Paths::under(f.home.path()))
         .unwrap()
         .client_secret("hyperid")
         .unwrap()

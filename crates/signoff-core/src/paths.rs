@@ -48,6 +48,23 @@ impl Paths {
         })
     }
 
+    /// What Signoff's keychain entries of this data folder carry in their `home` attribute: the
+    /// folder's canonical path. Entries of another folder (`--home`, `$SIGNOFF_HOME`) are never
+    /// read, listed, replaced or deleted from this one.
+    pub fn keychain_scope(&self) -> String {
+        std::fs::canonicalize(&self.data_dir)
+            .unwrap_or_else(|_| self.data_dir.clone())
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    /// True when these are the platform's per-user directories (no `--home`, no
+    /// `$SIGNOFF_HOME`): only that data folder adopts keychain entries written before entries
+    /// carried a `home` attribute.
+    pub fn is_platform_default(&self) -> bool {
+        Self::platform().is_ok_and(|p| p == *self)
+    }
+
     /// The SQLite database.
     pub fn database(&self) -> PathBuf {
         self.data_dir.join("signoff.db")

@@ -5,8 +5,9 @@ use std::process::Command;
 
 use signoff_core::{AccountId, NewAccount, Paths, Signoff, TokenBundle, Vault};
 
-fn vault() -> Vault {
-    Vault::open().unwrap_or_else(|e| {
+/// A vault scoped to the data folder `home`.
+fn vault(home: &std::path::Path) -> Vault {
+    Vault::open(&Paths::under(home)).unwrap_or_else(|e| {
         panic!("no keychain ({e}); run the tests through scripts/session.sh or `make test`")
     })
 }
@@ -24,7 +25,8 @@ fn secret_tool_lookup(id: &AccountId) -> Option<String> {
 
 #[test]
 fn store_read_back_delete_and_confirm_gone() {
-    let vault = vault();
+    let home = tempfile::tempdir().unwrap();
+    let vault = vault(home.path());
     let id = AccountId::generate();
     let tokens =
         TokenBundle::from_json(r#"{"refresh_token":"rt-vault-1","access_token":"at-vault-1"}"#)
@@ -53,7 +55,8 @@ fn store_read_back_delete_and_confirm_gone() {
 
 #[test]
 fn put_replaces_the_previous_tokens() {
-    let vault = vault();
+    let home = tempfile::tempdir().unwrap();
+    let vault = vault(home.path());
     let id = AccountId::generate();
     vault
         .put(
@@ -155,4 +158,109 @@ async fn tokens_from_the_window_are_checked_like_the_clis() {
         err.code()
     );
     assert!(core.list_accounts().unwrap().is_empty());
+}
+
+/// What `secret-tool search` shows of an entry's attributes (`attribute.home = ...` lines).
+fn secret_tool_attributes(user: &str) -> String {
+    let out = Command::new("secret-tool")
+        .args(["search", "--all", "service", "signoff", "username", user])
+        .output()
+        .expect("secret-tool is installed (libsecret-tools)");
+    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+}
+
+#[test]
+fn another_data_folder_neither_sees_nor_overwrites_this_ones_entries() {
+    let (real, side) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (real_vault, side_vault) = (vault(real.path()), vault(side.path()));
+    let provider = format!("scope-test-{}", AccountId::generate());
+    let real_secret = signoff_core::SecretString::new("real-client-secret".into());
+    real_vault
+        .put_client_secret(&provider, &real_secret)
+        .unwrap();
+    let account = AccountId::generate();
+    let tokens = TokenBundle::from_json(r#"{"refresh_token":"rt-scope-1"}"#).unwrap();
+    real_vault.put(&account, "Scoped", &tokens).unwrap();
+
+    // The side folder does not read the real folder's secret or account, nor list them.
+    assert!(side_vault.client_secret(&provider).unwrap().is_none());
+    assert!(side_vault.get(&account).unwrap().is_none());
+    let side_entries = side_vault.entries().unwrap();
+    assert!(
+        side_entries
+            .iter()
+            .all(|e| e.user != account.as_str() && !e.user.ends_with(&provider)),
+        "{side_entries:?}"
+    );
+    // Its own secret for the same provider and its deletes leave the real ones alone.
+    side_vault
+        .put_client_secret(
+            &provider,
+            &signoff_core::SecretString::new("side-client-secret".into()),
+        )
+        .unwrap();
+    assert!(
+        !side_vault.delete(&account).unwrap(),
+        "nothing of its own to delete"
+    );
+    assert!(side_vault.delete_client_secret(&provider).unwrap());
+    assert_eq!(
+        real_vault
+            .client_secret(&provider)
+            .unwrap()
+            .unwrap()
+            .expose_secret(),
+        "real-client-secret"
+    );
+    assert!(real_vault.get(&account).unwrap().is_some());
+    let real_entries = real_vault.entries().unwrap();
+    assert!(real_entries.iter().any(|e| e.user == account.as_str()));
+    // The entry names its folder for keychain managers and secret-tool.
+    let attrs = secret_tool_attributes(account.as_str());
+    let canonical = std::fs::canonicalize(real.path()).unwrap();
+    assert!(
+        attrs.contains(&format!("attribute.home = {}", canonical.display())),
+        "{attrs}"
+    );
+    real_vault.delete(&account).unwrap();
+    real_vault.delete_client_secret(&provider).unwrap();
+}
+
+#[test]
+fn entries_from_before_the_home_attribute_are_adopted_by_the_default_folder_only() {
+    let account = AccountId::generate();
+    let mut child = Command::new("secret-tool")
+        .args([
+            "store",
+            "--label",
+            "Signoff: old entry",
+            "service",
+            "signoff",
+        ])
+        .args(["username", account.as_str()])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("secret-tool is installed");
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(br#"{"refresh_token":"rt-unscoped-1"}"#)
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+
+    let side = tempfile::tempdir().unwrap();
+    assert!(vault(side.path()).get(&account).unwrap().is_none());
+    assert!(!secret_tool_attributes(account.as_str()).contains("attribute.home"));
+
+    let default = Vault::open(&Paths::platform().unwrap()).unwrap();
+    let back = default.get(&account).unwrap().expect("adopted");
+    assert_eq!(back.refresh_token.unwrap().expose_secret(), "rt-unscoped-1");
+    assert!(
+        secret_tool_attributes(account.as_str()).contains("attribute.home"),
+        "scoped once found"
+    );
+    assert!(default.delete(&account).unwrap());
+    assert_eq!(secret_tool_lookup(&account), None);
 }

@@ -86,7 +86,7 @@ impl Signoff {
         if let Some(v) = self.vault.get() {
             return Ok(v);
         }
-        let v = Vault::open()?;
+        let v = Vault::open(&self.paths)?;
         Ok(self.vault.get_or_init(|| v))
     }
 

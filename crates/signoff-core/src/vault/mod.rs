@@ -1,7 +1,10 @@
 //! The vault: an account's tokens in the OS keychain, and nowhere else.
 //!
 //! One keychain entry per account (service `signoff`, user = account id) holding the token bundle
-//! as JSON. There is no plaintext fallback: when the keychain is missing or locked the operation
+//! as JSON. Every entry also carries `home`, the data folder it belongs to
+//! ([`Paths::keychain_scope`]): a side data folder (`--home`, the demo, a test) can neither read,
+//! list, overwrite nor delete the entries of the real one, client secrets included. Entries
+//! written before that attribute existed are adopted by the platform's default data folder only. There is no plaintext fallback: when the keychain is missing or locked the operation
 //! fails with [`Error::KeychainUnavailable`] or [`Error::KeychainLocked`].
 //! The platform store is chosen in one file per platform (`secret_service.rs` on Linux); each
 //! is a [`Backend`], as is the in-memory store the tests use to inject keychain faults that a
@@ -9,6 +12,7 @@
 
 use crate::account::AccountId;
 use crate::error::{Error, Result};
+use crate::paths::Paths;
 use crate::secret::SecretString;
 use crate::tokens::TokenBundle;
 
@@ -48,6 +52,18 @@ pub trait Backend: Send + Sync {
     fn entries(&self, service: &str) -> Result<Vec<Entry>>;
 }
 
+/// Which of Signoff's keychain entries a vault sees: those whose `home` attribute is `home`, and,
+/// when `adopt_unscoped`, those without one (written by a version before the attribute), which
+/// it then scopes to `home` as it finds them.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    pub home: String,
+    pub adopt_unscoped: bool,
+}
+
+/// The keychain attribute that names the data folder an entry belongs to.
+pub const HOME_ATTRIBUTE: &str = "home";
+
 /// The keychain service name of every Signoff entry.
 pub const SERVICE: &str = "signoff";
 
@@ -69,10 +85,15 @@ impl std::fmt::Debug for Vault {
 }
 
 impl Vault {
-    /// Connects to the platform keychain (the Secret Service on Linux).
-    pub fn open() -> Result<Self> {
+    /// Connects to the platform keychain (the Secret Service on Linux), scoped to the data
+    /// folder of `paths`.
+    pub fn open(paths: &Paths) -> Result<Self> {
+        let scope = Scope {
+            home: paths.keychain_scope(),
+            adopt_unscoped: paths.is_platform_default(),
+        };
         Ok(Self {
-            store: Box::new(platform::Store::open()?),
+            store: Box::new(platform::Store::open(scope)?),
         })
     }
 

@@ -8,7 +8,8 @@
 //! every search). A remembered path that no longer exists is looked up again.
 //!
 //! Entries carry the attributes `service` and `username`, as keyring-rs and `secret-tool`
-//! use them: `secret-tool lookup service signoff username <account id>` finds an account.
+//! use them (`secret-tool lookup service signoff username <account id>` finds an account), and
+//! `home`, the data folder they belong to ([`Scope`]): every search names it.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, mpsc};
@@ -18,7 +19,7 @@ use secret_service::EncryptionType;
 use secret_service::blocking::{Item, SecretService};
 use zeroize::Zeroizing;
 
-use super::{Backend, Entry};
+use super::{Backend, Entry, HOME_ATTRIBUTE, Scope};
 use crate::error::{Error, Result};
 
 /// The content type of every entry (the bytes are JSON or a plain secret, both UTF-8).
@@ -26,12 +27,13 @@ const CONTENT_TYPE: &str = "text/plain";
 
 pub(super) struct Store {
     ss: SecretService<'static>,
+    scope: Scope,
     /// `username` attribute → the item's object path, filled as entries are found or made.
     paths: Mutex<HashMap<String, zbus::zvariant::OwnedObjectPath>>,
 }
 
 impl Store {
-    pub(super) fn open() -> Result<Self> {
+    pub(super) fn open(scope: Scope) -> Result<Self> {
         if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none()
             && std::env::var_os("XDG_RUNTIME_DIR").is_none()
         {
@@ -45,8 +47,52 @@ impl Store {
         })?;
         Ok(Self {
             ss,
+            scope,
             paths: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// The attributes of the entry (`service`, `user`) in this store's data folder.
+    fn attributes<'a>(&'a self, service: &'a str, user: &'a str) -> HashMap<&'a str, &'a str> {
+        HashMap::from([
+            ("service", service),
+            ("username", user),
+            (HOME_ATTRIBUTE, self.scope.home.as_str()),
+        ])
+    }
+
+    /// Items matching `attributes`, unlocking locked ones (which may show the keyring's prompt):
+    /// a locked item must not go unseen.
+    fn search(&self, attributes: HashMap<&str, &str>) -> Result<Vec<Item<'_>>> {
+        let found = self.ss.search_items(attributes).map_err(map)?;
+        if !found.locked.is_empty() {
+            let locked: Vec<&Item<'_>> = found.locked.iter().collect();
+            self.ss.unlock_all(&locked).map_err(map)?;
+        }
+        Ok(found.unlocked.into_iter().chain(found.locked).collect())
+    }
+
+    /// Entries under (`service`, `user`, or any user when `None`) written without a `home`
+    /// attribute, which only the default data folder adopts.
+    fn unscoped(&self, service: &str, user: Option<&str>) -> Result<Vec<Item<'_>>> {
+        if !self.scope.adopt_unscoped {
+            return Ok(Vec::new());
+        }
+        let mut attributes = HashMap::from([("service", service)]);
+        if let Some(user) = user {
+            attributes.insert("username", user);
+        }
+        let mut unscoped = Vec::new();
+        for item in self.search(attributes)? {
+            if !item
+                .get_attributes()
+                .map_err(map)?
+                .contains_key(HOME_ATTRIBUTE)
+            {
+                unscoped.push(item);
+            }
+        }
+        Ok(unscoped)
     }
 
     /// Runs `op` on the entry's item: first at its remembered path, and if that item is gone,
@@ -73,14 +119,19 @@ impl Store {
 
     /// Searches the keyring for the entry, unlocking it if needed (which may show the
     /// keyring's unlock prompt), and remembers its path.
+    /// An entry written without a `home` attribute is scoped to this data folder as it is found.
     fn find(&self, service: &str, user: &str) -> Result<Option<Item<'_>>> {
-        let attributes = HashMap::from([("service", service), ("username", user)]);
-        let found = self.ss.search_items(attributes).map_err(map)?;
-        if !found.locked.is_empty() {
-            let locked: Vec<&Item<'_>> = found.locked.iter().collect();
-            self.ss.unlock_all(&locked).map_err(map)?;
+        let mut item = self
+            .search(self.attributes(service, user))?
+            .into_iter()
+            .next();
+        if item.is_none() {
+            item = self.unscoped(service, Some(user))?.into_iter().next();
+            if let Some(old) = &item {
+                old.set_attributes(self.attributes(service, user))
+                    .map_err(map)?;
+            }
         }
-        let item = found.unlocked.into_iter().chain(found.locked).next();
         if let Some(item) = &item {
             self.remember(user, Some(item.item_path.clone()));
         }
@@ -144,17 +195,26 @@ impl Backend for Store {
         }
     }
 
-    /// Stores `secret` under (`service`, `user`), replacing an entry with the same attributes.
+    /// Stores `secret` under (`service`, `user`), replacing this data folder's entry with the
+    /// same attributes (and an unscoped one it would adopt).
     fn set(&self, service: &str, user: &str, label: &str, secret: &[u8]) -> Result<()> {
         let collection = self.ss.get_default_collection().map_err(map)?;
         if collection.is_locked().map_err(map)? {
             collection.unlock().map_err(map)?;
         }
-        let attributes = HashMap::from([("service", service), ("username", user)]);
         let item = collection
-            .create_item(label, attributes, secret, true, CONTENT_TYPE)
+            .create_item(
+                label,
+                self.attributes(service, user),
+                secret,
+                true,
+                CONTENT_TYPE,
+            )
             .map_err(map)?;
         self.remember(user, Some(item.item_path.clone()));
+        for old in self.unscoped(service, Some(user))? {
+            old.delete().map_err(map)?;
+        }
         Ok(())
     }
 
@@ -172,19 +232,15 @@ impl Backend for Store {
         Ok(deleted)
     }
 
-    /// Every item whose `service` attribute is `service`, unlocking locked ones (which may show
-    /// the keyring's prompt): a locked item must not go unlisted.
+    /// Every item of this data folder whose `service` attribute is `service` (and the unscoped
+    /// ones it adopts), unlocking locked ones: a locked item must not go unlisted.
     fn entries(&self, service: &str) -> Result<Vec<Entry>> {
-        let found = self
-            .ss
-            .search_items(HashMap::from([("service", service)]))
-            .map_err(map)?;
-        if !found.locked.is_empty() {
-            let locked: Vec<&Item<'_>> = found.locked.iter().collect();
-            self.ss.unlock_all(&locked).map_err(map)?;
-        }
+        let scoped = self.search(HashMap::from([
+            ("service", service),
+            (HOME_ATTRIBUTE, self.scope.home.as_str()),
+        ]))?;
         let mut entries = Vec::new();
-        for item in found.unlocked.iter().chain(&found.locked) {
+        for item in scoped.iter().chain(&self.unscoped(service, None)?) {
             let attributes = item.get_attributes().map_err(map)?;
             let Some(user) = attributes.get("username") else {
                 continue;

@@ -2,13 +2,13 @@
 
 use zeroize::Zeroizing;
 
-use super::{Backend, Entry};
+use super::{Backend, Entry, Scope};
 use crate::error::{Error, Result};
 
 pub(super) enum Store {}
 
 impl Store {
-    pub(super) fn open() -> Result<Self> {
+    pub(super) fn open(_: Scope) -> Result<Self> {
         Err(Error::KeychainUnavailable {
             detail: "this platform's keychain is not supported by this build of Signoff".into(),
         })
