@@ -358,4 +358,55 @@ mod tests {
         assert_eq!(stored_refresh_token(&core, &id), "rt-new");
         assert_eq!(core.account(&id).unwrap().status, AccountStatus::SignedIn);
     }
+
+    /// The keychain read of one account fails (injected: gnome-keyring cannot be made to fail
+    /// one read on cue); the account after it is still checked and marked.
+    #[tokio::test]
+    async fn one_accounts_keychain_error_does_not_stop_the_other_accounts_checks() {
+        let keychain = MemoryStore::new();
+        let dir = tempfile::tempdir().unwrap();
+        let core = Signoff::open(crate::Paths::under(dir.path()))
+            .unwrap()
+            .with_system_profiles(None);
+        core.vault
+            .set(Vault::with_backend(keychain.clone()))
+            .unwrap();
+        let core = Arc::new(core);
+        let now = OffsetDateTime::now_utc();
+        let mut ids = Vec::new();
+        for (label, expired) in [("Unreadable", 10), ("Readable", 5)] {
+            let new = NewAccount {
+                provider_id: "matar".into(),
+                label: label.into(),
+                subject: None,
+            };
+            let tokens = TokenBundle::from_json(r#"{"access_token":"at-matar"}"#).unwrap();
+            let account = core.add_account(new, tokens, Actor::Admin).unwrap();
+            let at = now - time::Duration::minutes(expired);
+            core.store.set_access_expiry(&account.id, Some(at)).unwrap();
+            ids.push(account.id);
+        }
+        keychain.fail_gets(1);
+
+        let checks = core
+            .check_tokens(Duration::from_secs(60), Actor::System)
+            .await
+            .unwrap();
+
+        assert_eq!(checks.len(), 2, "{checks:?}");
+        assert_eq!(checks[0].account, ids[0]);
+        assert_eq!(checks[0].result, TokenCheckResult::Unchanged);
+        let why = checks[0].error.as_ref().unwrap().to_string();
+        assert!(why.contains("could not be done"), "{why}");
+        assert_eq!(
+            core.account(&ids[0]).unwrap().status,
+            AccountStatus::SignedIn
+        );
+        assert_eq!(checks[1].account, ids[1]);
+        assert_eq!(checks[1].result, TokenCheckResult::NeedsAttention);
+        assert_eq!(
+            core.account(&ids[1]).unwrap().status,
+            AccountStatus::NeedsAttention
+        );
+    }
 }

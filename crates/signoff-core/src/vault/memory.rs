@@ -24,6 +24,8 @@ struct Inner {
     failing_puts: u32,
     /// How many of the next deletes fail.
     failing_deletes: u32,
+    /// How many of the next reads fail.
+    failing_gets: u32,
     /// Puts tried, failed ones included.
     puts: u32,
 }
@@ -45,6 +47,11 @@ impl MemoryStore {
     /// The next `n` deletes fail with a keychain error.
     pub fn fail_deletes(&self, n: u32) {
         self.inner().failing_deletes = n;
+    }
+
+    /// The next `n` reads fail with a keychain error.
+    pub fn fail_gets(&self, n: u32) {
+        self.inner().failing_gets = n;
     }
 
     /// How many puts were tried so far.
@@ -79,8 +86,12 @@ impl Backend for MemoryStore {
     }
 
     fn get(&self, service: &str, user: &str) -> Result<Option<Zeroizing<Vec<u8>>>> {
-        Ok(self
-            .inner()
+        let mut inner = self.inner();
+        if inner.failing_gets > 0 {
+            inner.failing_gets -= 1;
+            return Err(injected("read"));
+        }
+        Ok(inner
             .entries
             .get(&(service.to_owned(), user.to_owned()))
             .map(|(_, secret)| Zeroizing::new(secret.clone())))
