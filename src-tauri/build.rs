@@ -16,6 +16,8 @@ fn main() {
         "sign_in_password",
         "sign_in_anonymous",
         "ui_ready",
+        "list_orphans",
+        "forget_orphans",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new()

@@ -7,6 +7,7 @@
 /** @typedef {import("./types/AccountView").AccountView} AccountView */
 /** @typedef {import("./types/AuditEntry").AuditEntry} AuditEntry */
 /** @typedef {import("./types/FirstView").FirstView} FirstView */
+/** @typedef {import("./types/Orphan").Orphan} Orphan */
 /** @typedef {import("./types/Providers").Providers} Providers */
 /** @typedef {import("./types/Receipt").Receipt} Receipt */
 /** @typedef {import("./types/SignOutPreview").SignOutPreview} SignOutPreview */
@@ -35,6 +36,8 @@
  *   set_client_secret: { args: { provider: string, secret: string }, reply: null },
  *   activity: { args: undefined, reply: AuditEntry[] },
  *   ui_ready: { args: { accounts: number, handedOver: boolean }, reply: null },
+ *   list_orphans: { args: undefined, reply: Orphan[] },
+ *   forget_orphans: { args: { ids: string[] }, reply: Orphan[] },
  * }} Commands
  */
 

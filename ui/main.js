@@ -11,6 +11,7 @@ import * as accountsView from "./accounts.js";
 import * as activityView from "./activity.js";
 import * as addDialog from "./add-dialog.js";
 import * as confirmDialog from "./confirm-dialog.js";
+import * as orphansLine from "./orphans.js";
 import { part } from "./dom.js";
 import { firstView, listen } from "./ipc.js";
 import { errorSentence } from "./text.js";
@@ -31,11 +32,9 @@ const notices = {
 
 const accountsRoot = part(document, "accounts-view");
 const signOutAllButton = part(document, "signout-all-btn", HTMLButtonElement);
-const accounts = accountsView.mount(accountsRoot, {
-  notices,
-  confirm: confirmDialog.mount(part(document, "confirm-dialog", HTMLDialogElement)),
-  signOutAllButton,
-});
+const confirm = confirmDialog.mount(part(document, "confirm-dialog", HTMLDialogElement));
+const accounts = accountsView.mount(accountsRoot, { notices, confirm, signOutAllButton });
+const orphans = orphansLine.mount(part(document, "orphans"), { notices, confirm });
 
 // The list handed over with the page is shown before anything else is wired up; without it the
 // page asks the core.
@@ -85,5 +84,7 @@ listen("accounts-changed", () => {
   // redraw only if the list differs, so the rows, and the keyboard focus on them, stay put.
   if (!accounts.busy()) accounts.refresh({ onlyIfChanged: true });
   if (!activityRoot.hidden) activity.load();
+  orphans.load();
 });
 if (!first) accounts.refresh();
+orphans.load();

@@ -8,6 +8,7 @@
 
 use std::sync::Arc;
 
+use signoff_core::api::orphans::Orphan;
 use signoff_core::api::{
     AccountFilter, AccountView, SignOutOptions, SignOutPreview, SignOutSummary,
 };
@@ -42,6 +43,8 @@ macro_rules! handler {
             crate::commands::sign_in_password,
             crate::commands::sign_in_anonymous,
             crate::commands::ui_ready,
+            crate::commands::list_orphans,
+            crate::commands::forget_orphans,
         ]
     };
 }
@@ -114,6 +117,29 @@ pub async fn sign_out_all<R: Runtime>(app: AppHandle<R>, core: Core<'_>) -> Repl
 pub async fn forget(core: Core<'_>, id: String) -> Reply<()> {
     let id = AccountId::parse(&id).map_err(report)?;
     core.forget(&id, Actor::User).map(drop).map_err(report)
+}
+
+/// Keychain entries of Signoff's that no account knows (a locked keychain is unlocked first,
+/// as for a sign-out).
+#[tauri::command]
+pub async fn list_orphans(core: Core<'_>) -> Reply<Vec<Orphan>> {
+    core.orphans().map_err(report)
+}
+
+/// Deletes the orphaned entries `ids` locally (nothing is revoked: their provider is unknown),
+/// each with an audit entry. Replies with those deleted.
+#[tauri::command]
+pub async fn forget_orphans(core: Core<'_>, ids: Vec<String>) -> Reply<Vec<Orphan>> {
+    let ids = ids
+        .iter()
+        .map(|s| AccountId::parse(s))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(report)?;
+    let orphans = core.orphans_named(&ids).map_err(report)?;
+    for orphan in &orphans {
+        core.forget_orphan(orphan, Actor::User).map_err(report)?;
+    }
+    Ok(orphans)
 }
 
 /// Adds an account from tokens the person pasted. The tokens go straight to the keychain; the

@@ -119,3 +119,80 @@ fn seed_meshydb(
         .unwrap();
     (core, account)
 }
+
+/// A keychain entry of Signoff's in this data folder with no row (as a crash mid-add leaves it),
+/// made with libsecret's own `secret-tool`.
+fn plant_orphan(home: &std::path::Path, id: &str, label: &str) {
+    use std::io::Write as _;
+    let home = std::fs::canonicalize(home).unwrap();
+    let mut child = std::process::Command::new("secret-tool")
+        .args([
+            "store", "--label", label, "service", "signoff", "username", id,
+        ])
+        .arg("home")
+        .arg(&home)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("secret-tool is installed");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(br#"{"refresh_token":"rt-e2e-orphan-1"}"#)
+        .unwrap();
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+}
+
+fn keychain_has(id: &str) -> bool {
+    std::process::Command::new("secret-tool")
+        .args(["lookup", "service", "signoff", "username", id])
+        .output()
+        .unwrap()
+        .status
+        .success()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_window_names_orphaned_keychain_entries_and_forgets_them_after_asking() {
+    let home = tempfile::tempdir().unwrap();
+    let (core, account) = seed_meshydb(home.path(), "Known account", None, "rt-e2e-known-1");
+    let orphan = signoff_core::AccountId::generate();
+    plant_orphan(home.path(), orphan.as_str(), "Signoff: Half-added laptop");
+
+    let app = AppSession::start(home.path()).await;
+    let line = app
+        .wait_text("#orphans:not([hidden])", "1 keychain entry")
+        .await;
+    assert!(line.contains("cannot sign it out"), "{line}");
+    app.screenshot("orphans-line").await;
+
+    // Cancel changes nothing.
+    app.click("#orphans-forget").await;
+    let dialog = app
+        .wait_text("#confirm-dialog[open]", "Half-added laptop")
+        .await;
+    assert!(dialog.contains("Nothing is revoked"), "{dialog}");
+    app.click("#confirm-cancel").await;
+    assert!(keychain_has(orphan.as_str()));
+
+    app.click("#orphans-forget").await;
+    app.wait_for("#confirm-dialog[open]").await;
+    app.click("#confirm-ok").await;
+    app.wait_text("#status", "Forgot 1 orphaned keychain entry")
+        .await;
+    app.wait_for("#orphans[hidden]").await;
+    assert!(!keychain_has(orphan.as_str()), "the orphan is gone");
+    assert!(
+        core.account(&account.id).is_ok() && keychain_has(account.id.as_str()),
+        "the known account is untouched"
+    );
+    let audit = core.audit(None).unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.account.as_deref() == Some(orphan.as_str())),
+        "an audit entry for the forgotten orphan"
+    );
+    app.close().await;
+    core.forget(&account.id, signoff_core::audit::Actor::Admin)
+        .unwrap();
+}

@@ -207,21 +207,11 @@ async fn run(command: Command, paths: Paths, out: &Output) -> signoff_core::Resu
         Command::Account {
             cmd: AccountCmd::Orphans { forget, ids, yes },
         } => {
-            let mut orphans = core.orphans()?;
-            if !ids.is_empty() {
-                let wanted = ids
-                    .iter()
-                    .map(|id| AccountId::parse(id))
-                    .collect::<signoff_core::Result<Vec<_>>>()?;
-                if let Some(missing) = wanted.iter().find(|w| !orphans.iter().any(|o| &o.id == *w))
-                {
-                    return Err(signoff_core::Error::NotFound {
-                        what: "orphaned keychain entry",
-                        id: missing.to_string(),
-                    });
-                }
-                orphans.retain(|o| wanted.contains(&o.id));
-            }
+            let wanted = ids
+                .iter()
+                .map(|id| AccountId::parse(id))
+                .collect::<signoff_core::Result<Vec<_>>>()?;
+            let orphans = core.orphans_named(&wanted)?;
             if !forget {
                 out.orphans(&orphans);
                 return Ok(ExitCode::SUCCESS);

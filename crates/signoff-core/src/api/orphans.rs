@@ -19,6 +19,7 @@ pub const ADDING_GRACE: time::Duration = time::Duration::minutes(2);
 /// A keychain entry of Signoff's (service `signoff`, user = an account id) that no account row
 /// of this data folder knows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Orphan {
     pub id: AccountId,
     /// The entry's label, as keychain managers show it.
@@ -93,7 +94,7 @@ impl Signoff {
 
     /// Keychain entries of Signoff whose account id no row of this data folder knows (client
     /// secrets are not accounts, so never orphans). Unlocks the keychain first (a locked one
-    /// might hide entries). Entries another data folder (`--home`) made show up here too.
+    /// might hide entries). Entries of another data folder (`--home`) are not this one's.
     pub fn orphans(&self) -> Result<Vec<Orphan>> {
         let vault = self.vault()?;
         vault.ensure_unlocked(crate::vault::UNLOCK_TIMEOUT)?;
@@ -115,6 +116,23 @@ impl Signoff {
             });
         }
         orphans.sort_by(|a, b| a.label.cmp(&b.label).then(a.id.as_str().cmp(b.id.as_str())));
+        Ok(orphans)
+    }
+
+    /// The orphans with these ids (every orphan when `ids` is empty); an id that is not an
+    /// orphan is [`Error::NotFound`].
+    pub fn orphans_named(&self, ids: &[AccountId]) -> Result<Vec<Orphan>> {
+        let mut orphans = self.orphans()?;
+        if ids.is_empty() {
+            return Ok(orphans);
+        }
+        if let Some(missing) = ids.iter().find(|w| !orphans.iter().any(|o| &o.id == *w)) {
+            return Err(Error::NotFound {
+                what: "orphaned keychain entry",
+                id: missing.to_string(),
+            });
+        }
+        orphans.retain(|o| ids.contains(&o.id));
         Ok(orphans)
     }
 
