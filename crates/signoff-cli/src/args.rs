@@ -117,7 +117,7 @@ pub enum AccountCmd {
     /// account of this data folder knows, e.g. left by a crash while adding. Signoff cannot
     /// sign them out at a provider (without the account it does not know which provider, nor
     /// its endpoints), so it can only list them and, with --forget, delete them locally.
-    /// Entries of another data folder (--home, SIGNOFF_HOME) show up here too.
+    /// Only this data folder's entries are listed (each entry names its folder).
     Orphans {
         /// Delete the listed entries (or only IDS) from the keychain WITHOUT revoking anything.
         #[arg(long)]
