@@ -5,6 +5,7 @@
 
 mod oidc;
 mod seeds;
+mod steps;
 mod tls;
 
 use std::time::Duration;

@@ -18,6 +18,27 @@ pub struct TokenBundle {
 }
 
 impl TokenBundle {
+    /// The token of this kind, if the bundle holds one.
+    pub fn of(&self, kind: crate::profile::TokenKind) -> Option<&SecretString> {
+        use crate::profile::TokenKind;
+        match kind {
+            TokenKind::RefreshToken => self.refresh_token.as_ref(),
+            TokenKind::AccessToken => self.access_token.as_ref(),
+            TokenKind::IdToken => self.id_token.as_ref(),
+        }
+    }
+
+    /// Puts `token` in the slot of its kind.
+    pub fn set(&mut self, kind: crate::profile::TokenKind, token: SecretString) {
+        use crate::profile::TokenKind;
+        let slot = match kind {
+            TokenKind::RefreshToken => &mut self.refresh_token,
+            TokenKind::AccessToken => &mut self.access_token,
+            TokenKind::IdToken => &mut self.id_token,
+        };
+        *slot = Some(token);
+    }
+
     /// Parses a bundle from JSON such as `{"refresh_token": "..."}` (any subset of the three
     /// fields), then checks it as [`TokenBundle::validated`] does. The error never quotes the
     /// input.

@@ -3,14 +3,16 @@
 //! tests. MeshyDB's RFC 7009 revocation and its documented token login (password grant,
 //! refresh, anonymous user registration) in `meshydb.rs`; HyperID's Keycloak logout, revoke and
 //! introspection in `hyperid.rs`; Matar's bearer logout (and a token check endpoint, `GET
-//! /api/v1/me`) in `matar.rs`. Each listens on 127.0.0.1 with a random port, records every
+//! /api/v1/me`) in `matar.rs`; GitHub's OAuth app token revoke and `GET /user` in `github.rs`. Each listens on 127.0.0.1 with a random port, records every
 //! request, and has fault switches (429 with Retry-After, 503, 500, slow, malformed or
 //! oversized body, redirect). This file holds what they share, and the [`bystander`].
 
+mod github;
 mod hyperid;
 mod matar;
 mod meshydb;
 
+pub use github::github;
 pub use hyperid::{HYPERID_REALM, hyperid};
 pub use matar::matar;
 pub use meshydb::{MESHYDB_ACCOUNT, meshydb, meshydb_on};
@@ -59,6 +61,8 @@ pub(crate) struct Inner {
     live: HashSet<String>,
     /// Tokens that were revoked or logged out.
     ended: HashSet<String>,
+    /// Live tokens issued to another client: this one's revoke cannot end them.
+    foreign: HashSet<String>,
     faults: Vec<Fault>,
     fault_forever: Option<Fault>,
     seen: Vec<Seen>,
@@ -106,6 +110,12 @@ impl TestServer {
             .unwrap()
             .live
             .insert(token.to_owned());
+    }
+
+    /// Marks a token as live but issued to another client (GitHub: another OAuth app's).
+    pub fn issue_foreign(&self, token: &str) {
+        let mut inner = self.state.inner.lock().unwrap();
+        inner.foreign.insert(token.to_owned());
     }
 
     /// Adds a MeshyDB user that can log in with `password`.

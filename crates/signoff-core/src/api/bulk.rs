@@ -286,10 +286,7 @@ async fn run(
     let revoke = |line: u64, token: SecretString| async move {
         let fingerprint = fingerprint(&token);
         let mut bundle = TokenBundle::default();
-        match kind {
-            TokenKind::RefreshToken => bundle.refresh_token = Some(token),
-            TokenKind::AccessToken => bundle.access_token = Some(token),
-        }
+        bundle.set(kind, token);
         let report = engine.revoke(profile, &bundle, secret, false).await;
         BulkResult {
             line,

@@ -18,13 +18,14 @@ use url::Url;
 
 use crate::discovery::{self, Metadata};
 use crate::http::{self, Timeouts};
-use crate::outcome::{Outcome, Reason, ReasonKind, Verdict};
+use crate::outcome::{Outcome, Reason, ReasonKind, StepVerdict, Verdict};
 use crate::profile::{Profile, Protocol};
 use crate::secret::SecretString;
 use crate::tokens::TokenBundle;
 
 mod limiter;
 pub mod plan;
+mod probe;
 mod report;
 mod retry;
 mod verify;
@@ -120,10 +121,26 @@ impl Engine {
         let mut ended: Vec<&PlannedCall> = Vec::new();
         let mut outcome = Outcome::AlreadyRevoked;
         for planned in &calls {
-            let step = self.call_with_retries(inputs, planned, deadline).await;
+            let step = self
+                .call_with_retries(inputs, planned, deadline, false)
+                .await;
             report.attempts += step.attempts;
             report.http_status = step.status.or(report.http_status);
-            match step.verdict {
+            let verdict = match step.verdict {
+                StepVerdict::Verdict(v) => v,
+                StepVerdict::Probe(said) => {
+                    let verdict = self
+                        .probe(inputs, planned, deadline, said, &mut report)
+                        .await;
+                    if let Verdict::Ended(_) = verdict {
+                        // The probe showed the token is gone; this call ended nothing itself.
+                        ended.push(planned);
+                        continue;
+                    }
+                    verdict
+                }
+            };
+            match verdict {
                 Verdict::Ended(o) => {
                     if o == Outcome::Revoked {
                         outcome = Outcome::Revoked;

@@ -2,64 +2,133 @@
 //! profiles) the provider's metadata, which calls to make, in which order, sending which token
 //! where, or the outcome when there is nothing to call.
 
+use std::borrow::Cow;
+
 use url::Url;
 
 use crate::discovery::Metadata;
 use crate::http::Call;
 use crate::outcome::{CallKind, Outcome, Reason, ReasonKind, Verdict};
-use crate::profile::{Profile, Protocol, SignoutMode, TokenKind};
+use crate::profile::steps::{SEGMENT, TOKEN_SEGMENT};
+use crate::profile::{Placement, Profile, Protocol, SignoutMode, Step, TokenKind, presets};
 use crate::secret::SecretString;
 use crate::tokens::TokenBundle;
 
-/// Where a call puts its token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where a call puts its token (a summary of its step, for tests and logs).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SendAs {
     /// In this form field, with `token_type_hint` when set, and the client's authentication.
     Form {
-        field: &'static str,
+        field: String,
         hint: Option<TokenKind>,
     },
     /// `Authorization: Bearer`, no client authentication.
     Bearer,
+    /// Anywhere else a step can put it.
+    Other(Placement),
 }
 
-/// One planned call: a `POST` to `url` carrying the account's `token`.
+/// One planned call: a step, with how its answer is read by default.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedCall {
-    /// How its answer is read.
+    /// Which preset it is (or a profile's own step).
     pub kind: CallKind,
-    pub url: Url,
-    /// Which of the account's tokens it sends (and ends).
-    pub token: TokenKind,
-    pub send_as: SendAs,
+    pub step: Step,
 }
 
 impl PlannedCall {
+    /// Where it goes (before a `path` token is put in).
+    pub fn url(&self) -> &Url {
+        &self.step.url
+    }
+
+    /// Which of the account's tokens it sends (and ends).
+    pub fn token_kind(&self) -> TokenKind {
+        self.step.token
+    }
+
     /// The token this call sends, from the account's bundle (planned calls only name tokens the
     /// bundle holds).
     pub fn token<'t>(&self, tokens: &'t TokenBundle) -> &'t SecretString {
-        token_of(tokens, self.token).expect("planned calls only name tokens the bundle holds")
+        tokens
+            .of(self.step.token)
+            .expect("planned calls only name tokens the bundle holds")
     }
 
-    /// The HTTP request: the token where the plan says, with the client's authentication on
-    /// form calls.
+    /// Where the token goes, in short.
+    pub fn send_as(&self) -> SendAs {
+        match &self.step.send {
+            Placement::Form(field) => SendAs::Form {
+                field: field.clone(),
+                hint: self
+                    .step
+                    .fields
+                    .iter()
+                    .find(|(k, _)| k == "token_type_hint")
+                    .and_then(|(_, v)| v.parse().ok()),
+            },
+            Placement::Bearer => SendAs::Bearer,
+            other => SendAs::Other(other.clone()),
+        }
+    }
+
+    /// The HTTP request: the step's method, URL, body, headers, the token where the step says
+    /// and the client's authentication as it says.
     pub fn to_http<'a>(
         &'a self,
         profile: &Profile,
         tokens: &TokenBundle,
         client_secret: Option<&SecretString>,
     ) -> Call<'a> {
+        let s = &self.step;
         let token = self.token(tokens);
-        match self.send_as {
-            SendAs::Bearer => Call::post(&self.url).bearer(token),
-            SendAs::Form { field, hint } => {
-                let mut call = Call::post(&self.url).secret_field(field, token);
-                if let Some(h) = hint {
-                    call = call.field("token_type_hint", h.as_str());
-                }
-                call.authenticate(profile, client_secret)
+        let url = match &s.send {
+            Placement::Path => {
+                let mut url = s.url.clone();
+                let path = s.url.path_segments().map(|segments| {
+                    segments
+                        .map(|seg| {
+                            if seg == TOKEN_SEGMENT {
+                                percent_encoding::utf8_percent_encode(
+                                    token.expose_secret(),
+                                    SEGMENT,
+                                )
+                                .to_string()
+                            } else {
+                                seg.to_owned()
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .join("/")
+                });
+                url.set_path(&format!("/{}", path.unwrap_or_default()));
+                Cow::Owned(url)
             }
+            Placement::Query(name) => {
+                let mut url = s.url.clone();
+                url.query_pairs_mut()
+                    .append_pair(name, token.expose_secret());
+                Cow::Owned(url)
+            }
+            _ => Cow::Borrowed(&s.url),
+        };
+        let mut call = Call::new(s.method, url, s.body);
+        call = match &s.send {
+            Placement::Path | Placement::Query(_) => call.url_holds_secret(),
+            Placement::Form(field) | Placement::Json(field) => call.secret_field(field, token),
+            Placement::Bearer => call.bearer(token),
+            Placement::Header(name) => call.secret_header(name, token),
+        };
+        for (k, v) in &s.fields {
+            call = call.field(k, v);
         }
+        for (k, v) in &s.headers {
+            call = call.header(k, v);
+        }
+        if let Some(r) = &s.rate_limit_reset {
+            call = call.reset_header(&r.name);
+        }
+        call.authenticate_as(s.client_auth, profile.client_id.as_deref(), client_secret)
     }
 }
 
@@ -114,12 +183,7 @@ pub fn plan(
             match (&tokens.refresh_token, revocation) {
                 (Some(_), _) => vec![PlannedCall {
                     kind: CallKind::KeycloakLogout,
-                    url,
-                    token: TokenKind::RefreshToken,
-                    send_as: SendAs::Form {
-                        field: "refresh_token",
-                        hint: None,
-                    },
+                    step: presets::keycloak_logout(url, p.client_auth),
                 }],
                 (None, Some(r)) => revoke_calls(p, tokens, r),
                 (None, None) => {
@@ -127,6 +191,15 @@ pub fn plan(
                 }
             }
         }
+        (Protocol::Steps, _) => p
+            .steps
+            .iter()
+            .filter(|s| tokens.of(s.token).is_some())
+            .map(|s| PlannedCall {
+                kind: CallKind::Step,
+                step: s.clone(),
+            })
+            .collect(),
         (Protocol::BearerLogout, _) => {
             let url = p.logout_endpoint.clone().expect("checked at load");
             if tokens.access_token.is_none() {
@@ -137,9 +210,7 @@ pub fn plan(
             }
             vec![PlannedCall {
                 kind: CallKind::BearerLogout,
-                url,
-                token: TokenKind::AccessToken,
-                send_as: SendAs::Bearer,
+                step: presets::bearer_logout(url),
             }]
         }
         _ => match revocation {
@@ -221,24 +292,12 @@ fn revoke_calls(profile: &Profile, tokens: &TokenBundle, url: Url) -> Vec<Planne
     };
     kinds
         .iter()
-        .filter(|k| token_of(tokens, **k).is_some())
+        .filter(|k| tokens.of(**k).is_some())
         .map(|&k| PlannedCall {
             kind: CallKind::Revocation,
-            url: url.clone(),
-            token: k,
-            send_as: SendAs::Form {
-                field: "token",
-                hint: Some(k),
-            },
+            step: presets::revoke(url.clone(), k, profile.client_auth),
         })
         .collect()
-}
-
-fn token_of(tokens: &TokenBundle, kind: TokenKind) -> Option<&SecretString> {
-    match kind {
-        TokenKind::RefreshToken => tokens.refresh_token.as_ref(),
-        TokenKind::AccessToken => tokens.access_token.as_ref(),
-    }
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use backon::{ExponentialBuilder, Retryable};
 use super::Engine;
 use super::plan::PlannedCall;
 use crate::http::CallError;
-use crate::outcome::{Reason, Verdict, classify};
+use crate::outcome::{Reason, Seen, StepVerdict, Verdict, classify_answer};
 use crate::profile::Profile;
 use crate::secret::SecretString;
 use crate::tokens::TokenBundle;
@@ -41,7 +41,7 @@ impl Default for RetryPolicy {
 /// What the retries of one call ended with.
 #[derive(Debug)]
 pub struct Step {
-    pub verdict: Verdict,
+    pub verdict: StepVerdict,
     /// The last HTTP status seen, if any attempt got an answer.
     pub status: Option<u16>,
     pub attempts: u32,
@@ -67,11 +67,13 @@ pub struct Inputs<'a> {
 
 impl Engine {
     /// Makes one call, retrying transient failures while the waits fit before `deadline`.
+    /// `probe`: the call is a profile's probe (see [`classify_answer`]).
     pub(super) async fn call_with_retries(
         &self,
         inputs: Inputs<'_>,
         planned: &PlannedCall,
         deadline: Instant,
+        probe: bool,
     ) -> Step {
         let policy = self.config.retry;
         let backoff = ExponentialBuilder::default()
@@ -85,7 +87,7 @@ impl Engine {
         let attempt = || async {
             attempts.fetch_add(1, Ordering::Relaxed);
             let result = {
-                let _permit = self.limiter.permit(&planned.url).await;
+                let _permit = self.limiter.permit(planned.url()).await;
                 planned
                     .to_http(inputs.profile, inputs.tokens, inputs.client_secret)
                     .send(&self.client)
@@ -94,21 +96,31 @@ impl Engine {
             let verdict = match result {
                 Ok(answer) => {
                     status.store(u32::from(answer.status), Ordering::Relaxed);
-                    classify(
-                        planned.kind,
-                        answer.status,
-                        answer.retry_after.as_deref(),
-                        answer.location.as_deref(),
-                        &answer.body,
+                    let seen = Seen {
+                        status: answer.status,
+                        retry_after: answer.retry_after.as_deref(),
+                        reset: answer.reset.as_deref(),
+                        location: answer.location.as_deref(),
+                        body: &answer.body,
+                    };
+                    classify_answer(
+                        &planned.step.answers,
+                        planned.step.rate_limit_reset.as_ref(),
+                        seen,
                         inputs.secrets,
                         SystemTime::now(),
+                        probe,
                     )
                 }
-                Err(CallError::Refused(e)) => Verdict::Permanent(e),
-                Err(CallError::Network(error)) => Verdict::Retry { after: None, error },
+                Err(CallError::Refused(e)) => StepVerdict::Verdict(Verdict::Permanent(e)),
+                Err(CallError::Network(error)) => {
+                    StepVerdict::Verdict(Verdict::Retry { after: None, error })
+                }
             };
             match verdict {
-                Verdict::Retry { after, error } => Err(Transient { after, error }),
+                StepVerdict::Verdict(Verdict::Retry { after, error }) => {
+                    Err(Transient { after, error })
+                }
                 other => Ok(other),
             }
         };
@@ -127,9 +139,11 @@ impl Engine {
                 tracing::debug!(provider = %inputs.profile.id, wait_ms = wait.as_millis() as u64, "retrying after {}", t.error.code());
             })
             .await;
-        let verdict = result.unwrap_or_else(|t| Verdict::Retry {
-            after: t.after,
-            error: t.error,
+        let verdict = result.unwrap_or_else(|t| {
+            StepVerdict::Verdict(Verdict::Retry {
+                after: t.after,
+                error: t.error,
+            })
         });
         Step {
             verdict,

@@ -21,7 +21,7 @@ impl Engine {
         for planned in ended {
             let call = Call::post(url)
                 .secret_field("token", planned.token(inputs.tokens))
-                .field("token_type_hint", planned.token.as_str())
+                .field("token_type_hint", planned.token_kind().as_str())
                 .authenticate(inputs.profile, inputs.client_secret);
             let answer = {
                 let _permit = self.limiter.permit(url).await;

@@ -9,11 +9,13 @@ mod tls;
 
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, LOCATION, RETRY_AFTER};
+use std::borrow::Cow;
+
+use reqwest::header::{CONTENT_TYPE, HeaderMap, LOCATION, RETRY_AFTER};
 use url::Url;
 
 use crate::outcome::{BODY_LIMIT, Reason, ReasonKind};
-use crate::profile::{ClientAuth, Profile, is_allowed_endpoint};
+use crate::profile::{BodyEncoding, ClientAuth, Method, Profile, is_allowed_endpoint};
 use crate::secret::SecretString;
 
 pub use resolve::{is_loopback_peer, loopback_addrs};
@@ -43,6 +45,8 @@ pub struct Answer {
     pub status: u16,
     pub retry_after: Option<String>,
     pub location: Option<String>,
+    /// The rate-limit reset header the call asked for ([`Call::reset_header`]), if sent.
+    pub reset: Option<String>,
     pub body: Vec<u8>,
 }
 
@@ -134,37 +138,74 @@ fn env_proxies() -> Vec<reqwest::Proxy> {
         .collect()
 }
 
-/// A token-carrying `POST` ready to send. Every form value, the Basic password and the bearer
-/// token are held as [`SecretString`]s (tokens and client secrets travel there), so `Debug`
-/// prints `[redacted]` for them and they are zeroed when the call is dropped.
+/// A token-carrying call ready to send (a `POST` unless a step says otherwise). Every body
+/// field, header value, the Basic password and the bearer token are held as [`SecretString`]s
+/// (tokens and client secrets travel there), so `Debug` prints `[redacted]` for them and they
+/// are zeroed when the call is dropped. A URL that carries a token (npm's path, a query
+/// parameter) is never put in an error text.
 #[derive(Debug)]
 pub struct Call<'a> {
-    url: &'a Url,
-    form: Vec<(&'static str, SecretString)>,
+    method: Method,
+    url: Cow<'a, Url>,
+    url_holds_secret: bool,
+    body: BodyEncoding,
+    fields: Vec<(String, SecretString)>,
+    headers: Vec<(String, SecretString)>,
     basic_auth: Option<(String, SecretString)>,
     bearer: Option<SecretString>,
+    reset_header: Option<String>,
 }
 
 impl<'a> Call<'a> {
-    /// A `POST` to `url` with nothing in it yet.
+    /// A form `POST` to `url` with nothing in it yet.
     pub fn post(url: &'a Url) -> Self {
+        Self::new(Method::Post, Cow::Borrowed(url), BodyEncoding::Form)
+    }
+
+    /// A call with this method and body encoding.
+    pub fn new(method: Method, url: Cow<'a, Url>, body: BodyEncoding) -> Self {
         Self {
+            method,
             url,
-            form: Vec::new(),
+            url_holds_secret: false,
+            body,
+            fields: Vec::new(),
+            headers: Vec::new(),
             basic_auth: None,
             bearer: None,
+            reset_header: None,
         }
     }
 
-    /// Adds a form field that is not secret (`grant_type`, `token_type_hint`, `client_id`).
-    pub fn field(mut self, name: &'static str, value: impl Into<String>) -> Self {
-        self.form.push((name, SecretString::new(value.into())));
+    /// Marks the URL as carrying a secret (a token in its path or query).
+    pub fn url_holds_secret(mut self) -> Self {
+        self.url_holds_secret = true;
         self
     }
 
-    /// Adds a form field that carries a secret (a token, a code, a verifier, a password).
-    pub fn secret_field(mut self, name: &'static str, value: &SecretString) -> Self {
-        self.form.push((name, value.clone()));
+    /// Adds a body field that is not secret (`grant_type`, `token_type_hint`, `client_id`).
+    pub fn field(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.fields
+            .push((name.into(), SecretString::new(value.into())));
+        self
+    }
+
+    /// Adds a body field that carries a secret (a token, a code, a verifier, a password).
+    pub fn secret_field(mut self, name: impl Into<String>, value: &SecretString) -> Self {
+        self.fields.push((name.into(), value.clone()));
+        self
+    }
+
+    /// Adds a header that is not secret.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers
+            .push((name.into(), SecretString::new(value.into())));
+        self
+    }
+
+    /// Adds a header that carries a secret (GitLab's `PRIVATE-TOKEN`).
+    pub fn secret_header(mut self, name: impl Into<String>, value: &SecretString) -> Self {
+        self.headers.push((name.into(), value.clone()));
         self
     }
 
@@ -174,13 +215,30 @@ impl<'a> Call<'a> {
         self
     }
 
-    /// Adds the client's authentication the way the profile says: HTTP Basic (id and secret
-    /// form-encoded first, RFC 6749 §2.3.1), both in the form, or a public client's id alone.
-    pub fn authenticate(mut self, profile: &Profile, secret: Option<&SecretString>) -> Self {
-        let Some(client_id) = profile.client_id.clone() else {
+    /// Reads this rate-limit header of the answer too (into [`Answer::reset`]).
+    pub fn reset_header(mut self, name: impl Into<String>) -> Self {
+        self.reset_header = Some(name.into());
+        self
+    }
+
+    /// Adds the client's authentication the way the profile says (see [`Call::authenticate_as`]).
+    pub fn authenticate(self, profile: &Profile, secret: Option<&SecretString>) -> Self {
+        self.authenticate_as(profile.client_auth, profile.client_id.as_deref(), secret)
+    }
+
+    /// Adds the client's authentication: HTTP Basic (id and secret form-encoded first,
+    /// RFC 6749 §2.3.1), both in the body, or a public client's id alone in the body (none
+    /// when the call has no body).
+    pub fn authenticate_as(
+        mut self,
+        auth: ClientAuth,
+        client_id: Option<&str>,
+        secret: Option<&SecretString>,
+    ) -> Self {
+        let Some(client_id) = client_id.map(str::to_owned) else {
             return self;
         };
-        match (profile.client_auth, secret) {
+        match (auth, secret) {
             (ClientAuth::Basic, Some(secret)) => {
                 self.basic_auth = Some((client_id, secret.clone()));
                 self
@@ -188,26 +246,50 @@ impl<'a> Call<'a> {
             (ClientAuth::Post, Some(secret)) => self
                 .field("client_id", client_id)
                 .secret_field("client_secret", secret),
+            _ if self.body == BodyEncoding::None => self,
             _ => self.field("client_id", client_id),
         }
     }
 
     /// Sends the call (never following redirects) and reads at most `BODY_LIMIT` bytes back.
     pub async fn send(self, client: &reqwest::Client) -> Result<Answer, CallError> {
-        check_endpoint(self.url)?;
-        let mut req = client.post(self.url.clone());
-        if !self.form.is_empty() {
-            let body = SecretString::new(
-                url::form_urlencoded::Serializer::new(String::new())
-                    .extend_pairs(self.form.iter().map(|(k, v)| (*k, v.expose_secret())))
-                    .finish(),
-            );
-            req = req
-                .header(
-                    reqwest::header::CONTENT_TYPE,
-                    "application/x-www-form-urlencoded",
-                )
-                .body(body.expose_secret().to_owned());
+        check_endpoint(&self.url)?;
+        let method = match self.method {
+            Method::Post => reqwest::Method::POST,
+            Method::Delete => reqwest::Method::DELETE,
+            Method::Get => reqwest::Method::GET,
+        };
+        let mut req = client.request(method, self.url.as_ref().clone());
+        match self.body {
+            BodyEncoding::Form if !self.fields.is_empty() => {
+                let body = SecretString::new(
+                    url::form_urlencoded::Serializer::new(String::new())
+                        .extend_pairs(self.fields.iter().map(|(k, v)| (k, v.expose_secret())))
+                        .finish(),
+                );
+                req = req
+                    .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .body(body.expose_secret().to_owned());
+            }
+            BodyEncoding::Json => {
+                let body = if self.fields.is_empty() {
+                    SecretString::new("null".into())
+                } else {
+                    let object: serde_json::Map<String, serde_json::Value> = self
+                        .fields
+                        .iter()
+                        .map(|(k, v)| (k.clone(), serde_json::Value::from(v.expose_secret())))
+                        .collect();
+                    SecretString::new(serde_json::Value::Object(object).to_string())
+                };
+                req = req
+                    .header(CONTENT_TYPE, "application/json")
+                    .body(body.expose_secret().to_owned());
+            }
+            _ => {}
+        }
+        for (name, value) in &self.headers {
+            req = req.header(name.as_str(), value.expose_secret());
         }
         if let Some((user, pass)) = &self.basic_auth {
             req = req.basic_auth(form_encode(user), Some(form_encode(pass.expose_secret())));
@@ -215,7 +297,22 @@ impl<'a> Call<'a> {
         if let Some(token) = &self.bearer {
             req = req.bearer_auth(token.expose_secret());
         }
-        read_answer(self.url, req.send().await.map_err(network_error)?).await
+        let resp = req.send().await.map_err(|e| {
+            network_error(if self.url_holds_secret {
+                e.without_url()
+            } else {
+                e
+            })
+        })?;
+        let reset = self
+            .reset_header
+            .as_deref()
+            .and_then(|h| resp.headers().get(h))
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let mut answer = read_answer(&self.url, resp).await?;
+        answer.reset = reset;
+        Ok(answer)
     }
 }
 
@@ -243,6 +340,7 @@ async fn read_answer(url: &Url, mut resp: reqwest::Response) -> Result<Answer, C
         status,
         retry_after,
         location,
+        reset: None,
         body,
     })
 }

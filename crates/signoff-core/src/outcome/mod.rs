@@ -2,8 +2,10 @@
 //! (status, `Retry-After`, body) into a verdict. Pure functions: no I/O.
 
 mod reason;
+mod rules;
 mod scrub;
 pub use reason::{Reason, ReasonKind};
+pub use rules::{Seen, StepVerdict, classify_answer};
 
 use std::time::{Duration, SystemTime};
 
@@ -40,6 +42,8 @@ pub enum CallKind {
     KeycloakLogout,
     /// A logout URL with a bearer access token.
     BearerLogout,
+    /// A step a profile wrote: only its own rules and the defaults.
+    Step,
 }
 
 /// The classifier's verdict on one answer.
@@ -62,8 +66,10 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 /// The longest error description kept from a provider.
 const DESCRIPTION_LIMIT: usize = 300;
 
-/// Classifies one HTTP answer. `body` is at most [`BODY_LIMIT`] bytes; `secrets` are scrubbed
-/// from anything kept; `location` is the redirect target, if any.
+/// Classifies one HTTP answer to a call of a seed protocol: its preset's rules
+/// ([`crate::profile::presets`]), then the defaults ([`classify_answer`]). `body` is at most
+/// [`BODY_LIMIT`] bytes; `secrets` are scrubbed from anything kept; `location` is the redirect
+/// target, if any.
 pub fn classify(
     kind: CallKind,
     status: u16,
@@ -73,61 +79,23 @@ pub fn classify(
     secrets: &[&str],
     now: SystemTime,
 ) -> Verdict {
-    let error = || provider_error(status, body, secrets);
-    match status {
-        200..=299 => Verdict::Ended(Outcome::Revoked),
-        300..=399 => Verdict::Permanent(Reason::new(
-            ReasonKind::RedirectRefused,
-            format!(
-                "the endpoint answered {status} with a redirect{}; Signoff never follows redirects \
-                 on revoke or logout calls, so check the profile's URL",
-                location
-                    .and_then(|l| url::Url::parse(l).ok())
-                    .and_then(|u| u
-                        .host_str()
-                        .map(|h| clean(h, secrets, 253))
-                        .filter(|h| !h.is_empty())
-                        .map(|h| format!(" to {h}")))
-                    .unwrap_or_default()
-            ),
-        )),
-        429 | 503 => Verdict::Retry {
-            after: retry_after.and_then(|v| parse_retry_after(v, now)),
-            error: error(),
-        },
-        408 | 500..=599 => Verdict::Retry {
-            after: None,
-            error: error(),
-        },
-        400..=499 => {
-            let e = error();
-            match (kind, status, e.code()) {
-                // Keycloak says `invalid_grant` both for a session that is over ("Token is not
-                // active", "Session not active", "Refresh token expired") and for one that lives
-                // on but is not this client's or realm's ("Unmatching clients", "Invalid refresh
-                // token"): only the first is "already signed out".
-                (CallKind::KeycloakLogout, 400, "invalid_grant")
-                    if e.description().is_some_and(says_not_active) =>
-                {
-                    Verdict::Ended(Outcome::AlreadyRevoked)
-                }
-                (CallKind::BearerLogout, 401, "token_revoked") => {
-                    Verdict::Ended(Outcome::AlreadyRevoked)
-                }
-                _ => Verdict::Permanent(e),
-            }
-        }
-        _ => Verdict::Permanent(Reason::new(
-            ReasonKind::UnexpectedStatus,
-            format!("the provider answered with HTTP status {status}"),
-        )),
+    use crate::profile::presets;
+    let rules = match kind {
+        CallKind::Revocation | CallKind::Step => Vec::new(),
+        CallKind::KeycloakLogout => presets::keycloak_logout_answers(),
+        CallKind::BearerLogout => presets::bearer_logout_answers(),
+    };
+    let seen = Seen {
+        status,
+        retry_after,
+        reset: None,
+        location,
+        body,
+    };
+    match classify_answer(&rules, None, seen, secrets, now, false) {
+        StepVerdict::Verdict(v) => v,
+        StepVerdict::Probe(e) => Verdict::Permanent(e),
     }
-}
-
-/// True when a Keycloak `invalid_grant` description says the token or session is over.
-fn says_not_active(description: &str) -> bool {
-    let d = description.to_ascii_lowercase();
-    d.contains("not active") || d.contains("expired")
 }
 
 /// The longest wait a `Retry-After` can ask for; longer ones are cut to this. A provider asking

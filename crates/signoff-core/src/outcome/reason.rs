@@ -47,6 +47,12 @@ named!(
         /// The token was issued to another client (its `azp`) or by another realm (its `iss`)
         /// than the profile's: the provider would refuse to end its session for this client.
         ClientMismatch,
+        /// The provider's answer could mean "already gone" or "alive, but not yours to end"
+        /// and its probe did not settle it: the token was kept.
+        Ambiguous,
+        /// The token works at the provider but this client may not end it (a probe found it
+        /// alive after the provider refused to revoke it for this app).
+        NotThisClient,
         /// The input was not a token (a bulk revoke line that is not UTF-8 or is longer than
         /// 16 KiB): nothing was sent.
         InvalidInput,

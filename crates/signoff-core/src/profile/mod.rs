@@ -6,7 +6,9 @@
 //! `locked = true` in the system layer cannot be overridden by the user. An invalid profile is
 //! rejected with its file, line and reason ([`ProfileProblem`]); the others still load.
 
+pub mod presets;
 mod raw;
+pub mod steps;
 mod vocab;
 
 use std::collections::BTreeMap;
@@ -16,7 +18,9 @@ use serde::Serialize;
 use url::Url;
 
 use crate::error::{Error, Result};
-pub use raw::{ClientAuth, Protocol, SignoutMode, TokenKind};
+pub use raw::{ClientAuth, Protocol, SignoutMode, TokenKind, WhatEnds};
+pub use steps::{AnswerRule, Placement, Step};
+pub use vocab::{BodyEncoding, Method, Then};
 
 /// The built-in profiles.
 const BUILTIN: &str = include_str!("builtin.toml");
@@ -72,6 +76,18 @@ pub struct Profile {
     pub source: Source,
     /// Why the profile cannot be used yet (a setting is missing), if so.
     pub incomplete: Option<String>,
+    /// What `path`s of steps are relative to (a built-in's public host, or where an override
+    /// points it: an enterprise host, a test server).
+    pub base_url: Option<Url>,
+    /// The sign-out as steps (`protocol = steps`); empty for the four preset protocols.
+    pub steps: Vec<Step>,
+    /// The call that settles an answer a step marks as ambiguous.
+    pub probe: Option<Step>,
+    /// What the sign-out ends at the provider, when the profile says.
+    pub ends: Option<WhatEnds>,
+    /// The provider's page where a person finishes what Signoff cannot (removes the app's
+    /// access, ends other sessions).
+    pub manage_url: Option<Url>,
 }
 
 impl Profile {

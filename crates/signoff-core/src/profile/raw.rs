@@ -7,7 +7,8 @@ use serde::Deserialize;
 use toml::Spanned;
 use url::Url;
 
-pub use super::vocab::{ClientAuth, Protocol, SignoutMode, TokenKind};
+use super::steps::{Context, RawStep, Step};
+pub use super::vocab::{ClientAuth, Protocol, SignoutMode, TokenKind, WhatEnds};
 use super::{Profile, ProfileProblem, Source, is_allowed_endpoint};
 
 #[derive(Debug, Deserialize)]
@@ -38,6 +39,11 @@ struct RawProfile {
     offline_access: Option<Spanned<bool>>,
     locked: Option<Spanned<bool>>,
     params: Option<Spanned<BTreeMap<String, String>>>,
+    base_url: Option<Spanned<String>>,
+    step: Option<Spanned<Vec<RawStep>>>,
+    probe: Option<Spanned<RawStep>>,
+    ends: Option<Spanned<WhatEnds>>,
+    manage_url: Option<Spanned<String>>,
 }
 
 /// The layer a file belongs to.
@@ -84,6 +90,11 @@ pub(super) struct Merged {
     scopes: Option<Field<Vec<String>>>,
     offline_access: Option<Field<bool>>,
     params: BTreeMap<String, Field<String>>,
+    base_url: Option<Field<String>>,
+    step: Option<Field<Vec<RawStep>>>,
+    probe: Option<Field<RawStep>>,
+    ends: Option<Field<WhatEnds>>,
+    manage_url: Option<Field<String>>,
 }
 
 /// The longest endpoint URL accepted, after `{name}`s are filled in.
@@ -140,6 +151,13 @@ pub(super) fn merge_file(
             seen.insert(id.clone(), first);
             continue;
         }
+        if let (Some(p), Some(st)) = (&raw.protocol, &raw.step) {
+            problems.push(problem(
+                line_of(text, p.span().start.min(st.span().start)),
+                format!("provider {id:?} sets both protocol and steps; give one"),
+            ));
+            continue;
+        }
         let entry_at = Origin {
             file: path.to_path_buf(),
             line: entry_line,
@@ -153,6 +171,14 @@ pub(super) fn merge_file(
                 lock.file.display(), lock.line
             )));
             continue;
+        }
+        // A layer that picks a protocol drops the steps below it, and the other way round.
+        if raw.protocol.is_some() {
+            slot.step = None;
+            slot.probe = None;
+        }
+        if raw.step.is_some() {
+            slot.protocol = None;
         }
         slot.at = entry_at;
         slot.layer = layer;
@@ -179,7 +205,12 @@ pub(super) fn merge_file(
             client_auth,
             signout,
             scopes,
-            offline_access
+            offline_access,
+            base_url,
+            step,
+            probe,
+            ends,
+            manage_url
         );
         if let Some(params) = raw.params {
             let origin = at(params.span());
@@ -229,6 +260,11 @@ impl Merged {
             scopes: None,
             offline_access: None,
             params: BTreeMap::new(),
+            base_url: None,
+            step: None,
+            probe: None,
+            ends: None,
+            manage_url: None,
         }
     }
 
@@ -240,9 +276,13 @@ impl Merged {
             line: at.line,
             reason,
         };
-        let Some(protocol) = self.protocol.as_ref().map(|f| f.value) else {
-            problems.push(reject(&self.at, format!("provider {:?} has no protocol (rfc7009, keycloak-logout, bearer-logout or oidc)", self.id)));
-            return None;
+        let protocol = match (&self.protocol, &self.step) {
+            (Some(f), _) => f.value,
+            (None, Some(_)) => Protocol::Steps,
+            (None, None) => {
+                problems.push(reject(&self.at, format!("provider {:?} has no protocol (rfc7009, keycloak-logout, bearer-logout or oidc) and no steps", self.id)));
+                return None;
+            }
         };
         let mut missing: Vec<String> = Vec::new();
         // `for_sign_in`: an endpoint only used to add accounts; its unfilled params leave that
@@ -311,6 +351,8 @@ impl Merged {
                 true,
             ),
             (&self.check_endpoint, "check_endpoint", true),
+            (&self.base_url, "base_url", false),
+            (&self.manage_url, "manage_url", true),
         ]
         .map(|(field, name, for_sign_in)| url(field, name, for_sign_in, problems));
         if endpoints.iter().any(|e| e.is_err()) {
@@ -324,6 +366,8 @@ impl Merged {
             token_endpoint,
             anonymous_registration_endpoint,
             check_endpoint,
+            base_url,
+            manage_url,
         ] = endpoints.map(|e| e.unwrap_or_default());
         if let (Some(f), None) = (&self.anonymous_registration_endpoint, &self.token_endpoint) {
             problems.push(reject(
@@ -339,6 +383,7 @@ impl Merged {
                 ("logout_endpoint", self.logout_endpoint.is_some())
             }
             Protocol::Oidc => ("issuer", self.issuer.is_some()),
+            Protocol::Steps => ("step", true),
         };
         if !present {
             let at = self.protocol.as_ref().map(|f| &f.at).unwrap_or(&self.at);
@@ -357,7 +402,85 @@ impl Merged {
             .as_ref()
             .map(|f| f.value.trim().to_owned())
             .filter(|s| !s.is_empty());
-        if client_id.is_none() && protocol != Protocol::BearerLogout {
+        let client_auth = self
+            .client_auth
+            .as_ref()
+            .map(|f| f.value)
+            .unwrap_or_default();
+        let params: BTreeMap<String, String> = self
+            .params
+            .iter()
+            .map(|(k, v)| (k.clone(), v.value.clone()))
+            .collect();
+        let cx = Context {
+            base_url: base_url.as_ref(),
+            base_pending: base_url.is_none() && self.base_url.is_some(),
+            params: &params,
+            client_id: client_id.as_deref(),
+            client_auth,
+        };
+        // Steps are checked once the URLs they hang from are; `{param}`s not set yet leave the
+        // profile incomplete, like an endpoint's.
+        let mut resolve = |raw: &RawStep,
+                           at: &Origin,
+                           what: String,
+                           problems: &mut Vec<ProfileProblem>| {
+            match raw.clone().resolve(&what, &cx) {
+                Err(reason) => {
+                    problems.push(reject(at, format!("provider {:?}: {reason}", self.id)));
+                    Err(())
+                }
+                Ok(Err(unfilled)) => {
+                    missing.extend(unfilled);
+                    Ok(None)
+                }
+                Ok(Ok(step)) => Ok(Some(step)),
+            }
+        };
+        let mut steps: Vec<Step> = Vec::new();
+        if let Some(f) = &self.step {
+            if f.value.is_empty() {
+                problems.push(reject(
+                    &f.at,
+                    format!("provider {:?} has an empty step list", self.id),
+                ));
+                return None;
+            }
+            for (i, raw) in f.value.iter().enumerate() {
+                let what = format!("step {}", i + 1);
+                match resolve(raw, &f.at, what, problems) {
+                    Err(()) => return None,
+                    Ok(Some(step)) => steps.push(step),
+                    Ok(None) => {}
+                }
+            }
+        }
+        let probe = match &self.probe {
+            Some(f) => match resolve(&f.value, &f.at, "the probe".into(), problems) {
+                Err(()) => return None,
+                Ok(p) => p,
+            },
+            None => None,
+        };
+        let asks_probe = steps.iter().any(|s| {
+            s.answers
+                .iter()
+                .any(|a| a.then == super::vocab::Then::Probe)
+        });
+        if asks_probe && self.probe.is_none() {
+            let at = self.step.as_ref().map(|f| &f.at).unwrap_or(&self.at);
+            problems.push(reject(at, format!("provider {:?}: an answer says then = \"probe\" but the profile has no [provider.probe]", self.id)));
+            return None;
+        }
+        let needs_client_id = match protocol {
+            Protocol::BearerLogout => false,
+            Protocol::Steps => self
+                .step
+                .as_ref()
+                .is_some_and(|f| f.value.iter().any(|s| s.needs_client_id(client_auth))),
+            _ => true,
+        };
+        if client_id.is_none() && needs_client_id {
             missing.push("client_id".into());
         }
         let incomplete = (!missing.is_empty()).then(|| {
@@ -385,11 +508,12 @@ impl Merged {
             check_endpoint,
             client_id,
             token_type_hint: self.token_type_hint.as_ref().map(|f| f.value),
-            client_auth: self
-                .client_auth
-                .as_ref()
-                .map(|f| f.value)
-                .unwrap_or_default(),
+            client_auth,
+            base_url,
+            steps,
+            probe,
+            ends: self.ends.as_ref().map(|f| f.value),
+            manage_url,
             signout: self.signout.as_ref().map(|f| f.value).unwrap_or_default(),
             scopes: self
                 .scopes

@@ -15,6 +15,8 @@ named!(
         BearerLogout,
         /// Any OpenID provider: endpoints from discovery at the issuer.
         Oidc,
+        /// The profile's own `[[provider.step]]`s.
+        Steps,
     }
 );
 
@@ -43,9 +45,65 @@ pub enum SignoutMode {
 }
 
 named!(
-    /// The kinds of token a hint can name.
+    /// The kinds of token an account holds (and a hint or a step can name).
     pub enum TokenKind {
         RefreshToken,
         AccessToken,
+        IdToken,
+    }
+);
+
+named!(
+    "UPPERCASE";
+    /// The HTTP method of a sign-out step.
+    pub enum Method {
+        Post,
+        Delete,
+        Get,
+    }
+);
+
+named!(
+    /// How a step's request body is encoded.
+    pub enum BodyEncoding {
+        /// `application/x-www-form-urlencoded`.
+        Form,
+        /// `application/json`.
+        Json,
+        /// No body.
+        None,
+    }
+);
+
+named!(
+    /// What an answer rule concludes.
+    pub enum Then {
+        /// The provider ended the token or session.
+        Revoked,
+        /// It was already gone; that counts as ended.
+        AlreadyRevoked,
+        /// Try again later (a rate limit or outage the provider signals its own way).
+        Retry,
+        /// A permanent error: the token is kept and the account needs attention.
+        Failed,
+        /// The answer is ambiguous: ask the profile's probe.
+        Probe,
+    }
+);
+
+named!(
+    /// What a profile's sign-out ends at the provider.
+    #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+    pub enum WhatEnds {
+        /// The one token sent.
+        Token,
+        /// The whole grant: every token of this app's authorization.
+        Grant,
+        /// Every session of the user at the provider.
+        AllSessions,
+        /// The app's consent (the person must authorize it again).
+        Consent,
+        /// Nothing at the provider: the tokens are only deleted here.
+        Nothing,
     }
 );

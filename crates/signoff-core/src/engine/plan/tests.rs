@@ -70,14 +70,17 @@ fn calls(plan: Plan) -> Vec<(CallKind, String, TokenKind, SendAs)> {
     match plan {
         Plan::Calls { calls, .. } => calls
             .into_iter()
-            .map(|c| (c.kind, c.url.to_string(), c.token, c.send_as))
+            .map(|c| (c.kind, c.url().to_string(), c.token_kind(), c.send_as()))
             .collect(),
         other => panic!("expected calls, got {other:?}"),
     }
 }
 
 fn form(field: &'static str, hint: Option<TokenKind>) -> SendAs {
-    SendAs::Form { field, hint }
+    SendAs::Form {
+        field: field.into(),
+        hint,
+    }
 }
 
 #[test]

@@ -1,0 +1,520 @@
+//! A sign-out as data: the steps a profile writes in TOML (`[[provider.step]]`, and the
+//! `[provider.probe]` that settles an ambiguous answer), checked into [`Step`]s with every URL
+//! resolved against the profile's `base_url`.
+//!
+//! ```toml
+//! [[provider]]
+//! id = "github"
+//! base_url = "https://api.github.com"
+//! client_auth = "basic"
+//!
+//! [[provider.step]]
+//! method = "DELETE"
+//! path = "/applications/{client_id}/token"   # each {param} becomes one encoded path segment
+//! token = "access_token"                     # refresh_token | access_token | id_token
+//! send = "json:access_token"                 # form:F | json:F | bearer | header:NAME | path | query:NAME
+//! headers = { Accept = "application/vnd.github+json" }
+//! answer = [
+//!   { status = 204, then = "revoked" },
+//!   { status = 404, then = "probe" },         # gone, or not this app's token: ask the probe
+//! ]
+//!
+//! [provider.probe]
+//! method = "GET"
+//! path = "/user"
+//! token = "access_token"
+//! send = "bearer"
+//! answer = [
+//!   { status = 401, then = "already_revoked" },
+//!   { status = "2xx", then = "failed", reason = "client_mismatch" },
+//! ]
+//! ```
+//!
+//! An answer rule matches a status (`204`, `"4xx"`, or a list), optionally JSON fields by JSON
+//! Pointer (`json = { "/ok" = false, "/error" = "token_revoked" }`) and description text
+//! (`says = ["not active"]`, any of them, case-insensitive); the first rule that matches decides,
+//! and an answer no rule matches is read as the defaults say (2xx revoked, 429/503 and 5xx
+//! retried, other 4xx failed). A step whose token the account does not hold is skipped.
+//! `{token}` is only allowed as a whole path segment of a step that sends `path`.
+
+use std::collections::BTreeMap;
+
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+use serde::Deserialize;
+use url::Url;
+
+use super::vocab::{BodyEncoding, ClientAuth, Method, Then, TokenKind};
+use super::{is_allowed_endpoint, raw::URL_LIMIT};
+use crate::outcome::ReasonKind;
+
+/// One HTTP call of a sign-out (or the probe), checked.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Step {
+    /// For logs and receipts ("revoke", "global sign-out").
+    pub name: String,
+    pub method: Method,
+    /// Where; a path segment `{token}` is replaced by the token when sending `path`.
+    pub url: Url,
+    /// Which of the account's tokens it sends (and ends).
+    pub token: TokenKind,
+    pub send: Placement,
+    pub body: BodyEncoding,
+    pub client_auth: ClientAuth,
+    /// Fixed fields of the body (form or JSON), such as `token_type_hint`.
+    pub fields: Vec<(String, String)>,
+    /// Fixed headers, such as GitHub's `Accept`.
+    pub headers: Vec<(String, String)>,
+    /// Checked in order before the defaults.
+    pub answers: Vec<AnswerRule>,
+    /// A rate-limit header read besides `Retry-After`.
+    pub rate_limit_reset: Option<ResetHeader>,
+}
+
+/// Where a step puts its token.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "in", content = "name", rename_all = "snake_case")]
+pub enum Placement {
+    /// A form field of that name.
+    Form(String),
+    /// A top-level field of a JSON body.
+    Json(String),
+    /// `Authorization: Bearer`.
+    Bearer,
+    /// A header of that name (GitLab's `PRIVATE-TOKEN`, Vault's `X-Vault-Token`).
+    Header(String),
+    /// The `{token}` segment of the URL's path (npm).
+    Path,
+    /// A query parameter (only where the provider offers nothing else).
+    Query(String),
+}
+
+/// A rule for reading an answer.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AnswerRule {
+    pub status: StatusPattern,
+    /// JSON Pointer → the value the body must hold there.
+    pub json: Vec<(String, serde_json::Value)>,
+    /// Any of these in the error description (or the body text), case-insensitive.
+    pub says: Vec<String>,
+    pub then: Then,
+    /// With `then = "failed"`: Signoff's reason instead of the provider's error.
+    pub reason: Option<ReasonKind>,
+}
+
+/// Which statuses a rule matches.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub enum StatusPattern {
+    /// Any of these.
+    Exact(Vec<u16>),
+    /// A class: `4` for `4xx`.
+    Class(u16),
+}
+
+impl StatusPattern {
+    pub fn matches(&self, status: u16) -> bool {
+        match self {
+            Self::Exact(list) => list.contains(&status),
+            Self::Class(c) => status / 100 == *c,
+        }
+    }
+}
+
+/// A header that says when a rate limit resets.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ResetHeader {
+    pub name: String,
+    pub unit: ResetUnit,
+}
+
+named!(
+    /// How a rate-limit reset header counts.
+    pub enum ResetUnit {
+        /// Unix time in seconds (Okta's `X-Rate-Limit-Reset`, GitHub's `X-RateLimit-Reset`).
+        Epoch,
+        /// Seconds from now.
+        Seconds,
+    }
+);
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawStep {
+    name: Option<String>,
+    method: Option<Method>,
+    path: Option<String>,
+    url: Option<String>,
+    token: TokenKind,
+    send: String,
+    body: Option<BodyEncoding>,
+    client_auth: Option<ClientAuth>,
+    #[serde(default)]
+    fields: BTreeMap<String, String>,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
+    #[serde(default)]
+    answer: Vec<RawAnswer>,
+    rate_limit_reset: Option<String>,
+    rate_limit_unit: Option<ResetUnit>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAnswer {
+    status: RawStatus,
+    #[serde(default)]
+    json: BTreeMap<String, toml::Value>,
+    #[serde(default)]
+    says: Says,
+    then: Then,
+    reason: Option<ReasonKind>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum RawStatus {
+    One(u16),
+    Many(Vec<u16>),
+    Class(String),
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(untagged)]
+enum Says {
+    #[default]
+    Nothing,
+    One(String),
+    Many(Vec<String>),
+}
+
+/// What a step's URL and `{param}`s are resolved with.
+pub(super) struct Context<'a> {
+    pub base_url: Option<&'a Url>,
+    /// `base_url` is written but waits for a param (the profile is incomplete already).
+    pub base_pending: bool,
+    pub params: &'a BTreeMap<String, String>,
+    pub client_id: Option<&'a str>,
+    pub client_auth: ClientAuth,
+}
+
+/// Characters escaped in a path segment: everything but unreserved and sub-delims minus `/`,
+/// `?`, `#` (RFC 3986 §3.3), so a value stays one segment.
+pub(crate) const SEGMENT: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'/')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'[')
+    .add(b'\\')
+    .add(b']')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
+
+/// The placeholder a `path`-sending step's URL holds where the token goes.
+pub const TOKEN_SEGMENT: &str = "%7Btoken%7D";
+
+/// Headers a profile may not set: Signoff sets them itself, or they could carry credentials
+/// elsewhere.
+const RESERVED_HEADERS: [&str; 6] = [
+    "authorization",
+    "content-type",
+    "content-length",
+    "host",
+    "cookie",
+    "proxy-authorization",
+];
+
+impl RawStep {
+    /// True when the step names the client: it authenticates it, or `{client_id}` is in its URL.
+    pub(super) fn needs_client_id(&self, default_auth: ClientAuth) -> bool {
+        let in_url = |t: &Option<String>| t.as_deref().is_some_and(|p| p.contains("{client_id}"));
+        self.client_auth.unwrap_or(default_auth) != ClientAuth::None
+            || in_url(&self.path)
+            || in_url(&self.url)
+    }
+
+    /// Checks the step; `Err` is the reason, for the problem list. `Ok(Err(names))`: params
+    /// not set yet (the profile is incomplete until they are).
+    pub(super) fn resolve(
+        self,
+        what: &str,
+        cx: &Context<'_>,
+    ) -> Result<Result<Step, Vec<String>>, String> {
+        let send = parse_placement(&self.send)?;
+        let (url, unfilled) = match (&self.path, &self.url) {
+            (Some(_), Some(_)) => return Err(format!("{what} has both path and url; give one")),
+            (None, None) => return Err(format!("{what} needs a path (under base_url) or a url")),
+            (Some(path), None) => {
+                let Some(base) = cx.base_url else {
+                    if cx.base_pending {
+                        return Ok(Err(Vec::new()));
+                    }
+                    return Err(format!(
+                        "{what} has a path, but the profile has no base_url"
+                    ));
+                };
+                let (path, unfilled) = fill_path(path, cx, &send)?;
+                let mut text = base.as_str().trim_end_matches('/').to_owned();
+                if !path.starts_with('/') {
+                    text.push('/');
+                }
+                text.push_str(&path);
+                (text, unfilled)
+            }
+            (None, Some(url)) => {
+                let (url, unfilled) = fill_path(url, cx, &send)?;
+                (url, unfilled)
+            }
+        };
+        if url.len() > URL_LIMIT {
+            return Err(format!("{what}'s URL is longer than {URL_LIMIT} bytes"));
+        }
+        let url =
+            Url::parse(&url).map_err(|e| format!("{what}'s URL {url:?} is not a URL: {e}"))?;
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(format!(
+                "{what}'s URL must not contain a user name or password"
+            ));
+        }
+        if !is_allowed_endpoint(&url) {
+            return Err(format!(
+                "{what}'s URL {} must be https:// (or http:// to 127.0.0.1, ::1, localhost)",
+                url.origin().ascii_serialization()
+            ));
+        }
+        if let Some(base) = cx.base_url
+            && self.path.is_some()
+            && url.origin() != base.origin()
+        {
+            return Err(format!("{what}'s path leaves base_url's host"));
+        }
+        let has_token_segment = url
+            .path_segments()
+            .is_some_and(|mut s| s.any(|seg| seg == TOKEN_SEGMENT));
+        if (send == Placement::Path) != has_token_segment {
+            return Err(format!(
+                "{what}: `send = \"path\"` and a `{{token}}` path segment go together"
+            ));
+        }
+        for name in self.headers.keys() {
+            if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err()
+                || RESERVED_HEADERS.contains(&name.to_ascii_lowercase().as_str())
+            {
+                return Err(format!("{what} may not set the header {name:?}"));
+            }
+        }
+        for (name, value) in &self.headers {
+            if reqwest::header::HeaderValue::from_str(value).is_err() {
+                return Err(format!("{what}: the value of header {name:?} is not valid"));
+            }
+        }
+        if let Placement::Header(name) = &send
+            && (reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err()
+                || RESERVED_HEADERS.contains(&name.to_ascii_lowercase().as_str()))
+        {
+            return Err(format!(
+                "{what} cannot send the token in the header {name:?}"
+            ));
+        }
+        let body = match (self.body, &send) {
+            (Some(b), _) => b,
+            (None, Placement::Form(_)) => BodyEncoding::Form,
+            (None, Placement::Json(_)) => BodyEncoding::Json,
+            (None, _) if !self.fields.is_empty() => BodyEncoding::Form,
+            (None, _) => BodyEncoding::None,
+        };
+        match (&send, body) {
+            (Placement::Form(_), BodyEncoding::Form) | (Placement::Json(_), BodyEncoding::Json) => {
+            }
+            (Placement::Form(_) | Placement::Json(_), _) => {
+                return Err(format!(
+                    "{what}: `send` and `body` name different encodings"
+                ));
+            }
+            _ => {}
+        }
+        let client_auth = self.client_auth.unwrap_or(cx.client_auth);
+        if body == BodyEncoding::None && client_auth == ClientAuth::Post {
+            return Err(format!(
+                "{what} authenticates the client in the body (client_auth = \"post\") but has no body"
+            ));
+        }
+        let rate_limit_reset = match (self.rate_limit_reset, self.rate_limit_unit) {
+            (Some(name), unit) => {
+                if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
+                    return Err(format!(
+                        "{what}: rate_limit_reset {name:?} is not a header name"
+                    ));
+                }
+                Some(ResetHeader {
+                    name,
+                    unit: unit.unwrap_or(ResetUnit::Epoch),
+                })
+            }
+            (None, Some(_)) => {
+                return Err(format!("{what}: rate_limit_unit needs rate_limit_reset"));
+            }
+            (None, None) => None,
+        };
+        let answers = self
+            .answer
+            .into_iter()
+            .enumerate()
+            .map(|(i, a)| a.resolve(&format!("{what}, answer {}", i + 1)))
+            .collect::<Result<Vec<_>, _>>()?;
+        if !unfilled.is_empty() {
+            return Ok(Err(unfilled));
+        }
+        Ok(Ok(Step {
+            name: self.name.unwrap_or_else(|| "sign-out".into()),
+            method: self.method.unwrap_or(Method::Post),
+            url,
+            token: self.token,
+            send,
+            body,
+            client_auth,
+            fields: self.fields.into_iter().collect(),
+            headers: self.headers.into_iter().collect(),
+            answers,
+            rate_limit_reset,
+        }))
+    }
+}
+
+impl RawAnswer {
+    fn resolve(self, what: &str) -> Result<AnswerRule, String> {
+        let status = match self.status {
+            RawStatus::One(s) => StatusPattern::Exact(vec![s]),
+            RawStatus::Many(list) if !list.is_empty() => StatusPattern::Exact(list),
+            RawStatus::Many(_) => return Err(format!("{what}: an empty status list")),
+            RawStatus::Class(c) => match c.as_bytes() {
+                [d @ b'1'..=b'5', b'x' | b'X', b'x' | b'X'] => {
+                    StatusPattern::Class(u16::from(d - b'0'))
+                }
+                _ => {
+                    return Err(format!(
+                        "{what}: status {c:?} is not a code or a class like \"4xx\""
+                    ));
+                }
+            },
+        };
+        if let StatusPattern::Exact(list) = &status
+            && let Some(bad) = list.iter().find(|s| !(100..=599).contains(*s))
+        {
+            return Err(format!("{what}: {bad} is not an HTTP status"));
+        }
+        let json = self
+            .json
+            .into_iter()
+            .map(|(pointer, value)| {
+                if !pointer.is_empty() && !pointer.starts_with('/') {
+                    return Err(format!(
+                        "{what}: json key {pointer:?} is not a JSON Pointer (write \"/{pointer}\")"
+                    ));
+                }
+                let value = serde_json::to_value(&value)
+                    .map_err(|e| format!("{what}: json value for {pointer:?}: {e}"))?;
+                Ok((pointer, value))
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        let says = match self.says {
+            Says::Nothing => Vec::new(),
+            Says::One(s) => vec![s],
+            Says::Many(v) => v,
+        };
+        if says.iter().any(|s| s.trim().is_empty()) {
+            return Err(format!("{what}: says holds an empty text"));
+        }
+        if self.reason.is_some() && self.then != Then::Failed {
+            return Err(format!("{what}: reason only goes with then = \"failed\""));
+        }
+        Ok(AnswerRule {
+            status,
+            json,
+            says: says.into_iter().map(|s| s.to_lowercase()).collect(),
+            then: self.then,
+            reason: self.reason,
+        })
+    }
+}
+
+/// `form:F`, `json:F`, `bearer`, `header:NAME`, `path`, `query:NAME`.
+fn parse_placement(text: &str) -> Result<Placement, String> {
+    let (kind, name) = match text.split_once(':') {
+        Some((k, n)) => (k, Some(n.trim())),
+        None => (text, None),
+    };
+    let named = |n: Option<&str>| {
+        n.filter(|n| !n.is_empty())
+            .map(str::to_owned)
+            .ok_or_else(|| format!("send = {text:?} needs a name after the colon"))
+    };
+    match (kind.trim(), name) {
+        ("form", n) => Ok(Placement::Form(named(n)?)),
+        ("json", n) => Ok(Placement::Json(named(n)?)),
+        ("header", n) => Ok(Placement::Header(named(n)?)),
+        ("query", n) => Ok(Placement::Query(named(n)?)),
+        ("bearer", None) => Ok(Placement::Bearer),
+        ("path", None) => Ok(Placement::Path),
+        _ => Err(format!(
+            "send = {text:?}: use form:FIELD, json:FIELD, bearer, header:NAME, path or query:NAME"
+        )),
+    }
+}
+
+/// Fills `{param}`s of a URL's path: each value percent-encoded as one path segment (so a value
+/// can add no segment, query or host), `{client_id}` from the profile, `{token}` kept for the
+/// call. Returns the text and the names left unfilled.
+fn fill_path(
+    template: &str,
+    cx: &Context<'_>,
+    send: &Placement,
+) -> Result<(String, Vec<String>), String> {
+    let mut out = String::with_capacity(template.len());
+    let mut unfilled = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else {
+            return Err(format!("{template:?} has a `{{` without its `}}`"));
+        };
+        let name = &after[..close];
+        let value = match name {
+            "token" if *send == Placement::Path => Some(TOKEN_SEGMENT.to_owned()),
+            "token" => return Err("`{token}` in a URL needs send = \"path\"".into()),
+            "client_id" => cx
+                .client_id
+                .map(|c| utf8_percent_encode(c, SEGMENT).to_string()),
+            other => cx
+                .params
+                .get(other)
+                .map(|v| utf8_percent_encode(v, SEGMENT).to_string()),
+        };
+        match value {
+            Some(v) => out.push_str(&v),
+            None => unfilled.push(if name == "client_id" {
+                "client_id".to_owned()
+            } else {
+                format!("params.{name}")
+            }),
+        }
+        rest = &after[close + 1..];
+        if out.len() > URL_LIMIT {
+            return Err(format!(
+                "{template:?} is longer than {URL_LIMIT} bytes once filled in"
+            ));
+        }
+    }
+    out.push_str(rest);
+    Ok((out, unfilled))
+}
+
+#[cfg(test)]
+mod tests;
