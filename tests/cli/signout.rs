@@ -573,7 +573,27 @@ async fn providers_lists_profiles_and_names_problems_with_file_and_line() {
     );
     let doc = json(&signoff_async(home.path(), &["--json", "providers"], "").await);
     assert_eq!(doc["problems"][0]["line"], 5);
-    assert_eq!(doc["profiles"].as_array().unwrap().len(), 3);
+    let ids: Vec<&str> = doc["profiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        !ids.contains(&"corp"),
+        "the rejected profile is not listed: {ids:?}"
+    );
+    for id in [
+        "meshydb", "hyperid", "matar", "github", "google", "slack", "spotify",
+    ] {
+        assert!(ids.contains(&id), "{ids:?}");
+    }
+    // Sign-out and sign-in readiness, each with what to set.
+    assert!(text.contains("local only"), "Spotify has no revoke: {text}");
+    assert!(
+        text.contains("to sign in"),
+        "Google signs out without a client id: {text}"
+    );
 
     let unknown = signoff_async(home.path(), &["provider", "secret", "nope"], "s3cret\n").await;
     assert_eq!(unknown.status.code(), Some(1));

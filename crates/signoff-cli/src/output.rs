@@ -15,7 +15,7 @@ use signoff_core::audit::AuditEntry;
 use signoff_core::engine::Receipt;
 use signoff_core::error::ErrorReport;
 use signoff_core::outcome::Outcome;
-use signoff_core::profile::ProfileSet;
+use signoff_core::profile::{ProfileSet, SignInMethod};
 
 #[derive(Debug)]
 pub struct Output {
@@ -88,16 +88,22 @@ impl Output {
                     signoff_core::profile::Source::System { path } => path.display().to_string(),
                     signoff_core::profile::Source::User { path } => path.display().to_string(),
                 };
-                let status = match &p.incomplete {
+                let locked = if p.locked { " (locked)" } else { "" };
+                let sign_out = match &p.incomplete {
                     Some(why) => format!("incomplete: {why}"),
-                    None if p.locked => "ready (locked)".into(),
-                    None => "ready".into(),
+                    None if !p.can_revoke_on_server() => format!("local only{locked}"),
+                    None => format!("ready{locked}"),
                 };
-                let protocol = p.protocol.as_str().to_owned();
-                [p.id.clone(), p.label.clone(), protocol, source, status]
+                let sign_in = match (p.sign_in_method(), p.sign_in_needs()) {
+                    (_, Some(needs)) if p.incomplete.is_none() => needs,
+                    (SignInMethod::Browser, _) => "browser".into(),
+                    (SignInMethod::Password, _) => "user name and password".into(),
+                    (SignInMethod::Paste, _) => "paste tokens".into(),
+                };
+                [p.id.clone(), p.label.clone(), sign_out, sign_in, source]
             })
             .collect();
-        print_table(&["ID", "LABEL", "PROTOCOL", "SOURCE", "STATUS"], &rows);
+        print_table(&["ID", "LABEL", "SIGN-OUT", "SIGN-IN", "SOURCE"], &rows);
         for problem in &set.problems {
             aeprintln!(
                 "{}warning:{} {problem}",

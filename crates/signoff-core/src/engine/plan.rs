@@ -113,6 +113,12 @@ impl PlannedCall {
             _ => Cow::Borrowed(&s.url),
         };
         let mut call = Call::new(s.method, url, s.body);
+        if let Some(ct) = &s.content_type {
+            call = call.content_type(ct);
+        }
+        if s.bearer_too {
+            call = call.bearer(token);
+        }
         call = match &s.send {
             Placement::Path | Placement::Query(_) => call.url_holds_secret(),
             Placement::Form(field) | Placement::Json(field) => call.secret_field(field, token),
@@ -191,6 +197,13 @@ pub fn plan(
                 }
             }
         }
+        (Protocol::Steps, _) if p.steps.is_empty() => {
+            return local_only(format!(
+                "{} offers no way to end a session from here; the tokens were deleted on this computer, and the session lives on until it expires{}",
+                p.label,
+                finish_at(p)
+            ));
+        }
         (Protocol::Steps, _) => p
             .steps
             .iter()
@@ -220,8 +233,9 @@ pub fn plan(
                     .map(|m| format!(" ({})", m.describe_sources()))
                     .unwrap_or_default();
                 return local_only(format!(
-                    "{} publishes no revocation endpoint{read}; the tokens were deleted here, and the server session lives on until it expires",
-                    p.label
+                    "{} publishes no revocation endpoint{read}; the tokens were deleted here, and the server session lives on until it expires{}",
+                    p.label,
+                    finish_at(p)
                 ));
             }
         },
@@ -235,6 +249,14 @@ pub fn plan(
         calls,
         introspection,
     })
+}
+
+/// Where a person finishes what Signoff could not, for a `local_only` note.
+fn finish_at(p: &Profile) -> String {
+    p.manage_url
+        .as_ref()
+        .map(|u| format!(" (end it at {u})"))
+        .unwrap_or_default()
 }
 
 /// Keycloak ends a session only for the client the refresh token was issued to, in its realm:

@@ -154,6 +154,7 @@ pub struct Call<'a> {
     basic_auth: Option<(String, SecretString)>,
     bearer: Option<SecretString>,
     reset_header: Option<String>,
+    content_type: Option<String>,
 }
 
 impl<'a> Call<'a> {
@@ -174,7 +175,14 @@ impl<'a> Call<'a> {
             basic_auth: None,
             bearer: None,
             reset_header: None,
+            content_type: None,
         }
+    }
+
+    /// Sends a JSON body under this content type (AWS: `application/x-amz-json-1.1`).
+    pub fn content_type(mut self, value: impl Into<String>) -> Self {
+        self.content_type = Some(value.into());
+        self
     }
 
     /// Marks the URL as carrying a secret (a token in its path or query).
@@ -227,8 +235,8 @@ impl<'a> Call<'a> {
     }
 
     /// Adds the client's authentication: HTTP Basic (id and secret form-encoded first,
-    /// RFC 6749 §2.3.1), both in the body, or a public client's id alone in the body (none
-    /// when the call has no body).
+    /// RFC 6749 §2.3.1), both in the body, or a public client's id alone in a form body (as
+    /// RFC 7009 public clients send it; a JSON or empty body gets nothing).
     pub fn authenticate_as(
         mut self,
         auth: ClientAuth,
@@ -246,7 +254,7 @@ impl<'a> Call<'a> {
             (ClientAuth::Post, Some(secret)) => self
                 .field("client_id", client_id)
                 .secret_field("client_secret", secret),
-            _ if self.body == BodyEncoding::None => self,
+            _ if self.body != BodyEncoding::Form => self,
             _ => self.field("client_id", client_id),
         }
     }
@@ -282,8 +290,9 @@ impl<'a> Call<'a> {
                         .collect();
                     SecretString::new(serde_json::Value::Object(object).to_string())
                 };
+                let content_type = self.content_type.as_deref().unwrap_or("application/json");
                 req = req
-                    .header(CONTENT_TYPE, "application/json")
+                    .header(CONTENT_TYPE, content_type)
                     .body(body.expose_secret().to_owned());
             }
             _ => {}

@@ -88,15 +88,23 @@ pub struct Profile {
     /// The provider's page where a person finishes what Signoff cannot (removes the app's
     /// access, ends other sessions).
     pub manage_url: Option<Url>,
+    /// What a person should know that `ends` does not say (AWS: role credentials already
+    /// issued live until they expire).
+    pub caveat: Option<String>,
 }
 
 impl Profile {
     /// True when signing out can reach the server: some endpoint (or an issuer) is known.
     pub fn can_revoke_on_server(&self) -> bool {
         self.incomplete.is_none()
-            && (self.revocation_endpoint.is_some()
-                || self.logout_endpoint.is_some()
-                || self.issuer.is_some())
+            && match self.protocol {
+                Protocol::Steps => !self.steps.is_empty(),
+                _ => {
+                    self.revocation_endpoint.is_some()
+                        || self.logout_endpoint.is_some()
+                        || self.issuer.is_some()
+                }
+            }
     }
 }
 
@@ -114,12 +122,32 @@ pub enum SignInMethod {
 }
 
 impl Profile {
+    /// What signing in (through the browser or on another device) still needs, when the
+    /// profile has an issuer but not everything for it (a registered client id); `None` when
+    /// it is ready or offers no such sign-in. Signing out may be ready all the same: Google,
+    /// Slack and Dropbox revoke with the token alone.
+    pub fn sign_in_needs(&self) -> Option<String> {
+        self.issuer.as_ref()?;
+        if let Some(why) = &self.incomplete {
+            return Some(why.clone());
+        }
+        self.client_id.is_none().then(|| {
+            format!(
+                "set client_id for provider {:?} in providers.toml (the id of an app registered with {}) to sign in",
+                self.id, self.label
+            )
+        })
+    }
+
     /// How accounts of this provider are added; `Paste` when the profile is incomplete.
     pub fn sign_in_method(&self) -> SignInMethod {
-        let oidc = matches!(self.protocol, Protocol::Oidc | Protocol::KeycloakLogout);
+        let oidc = matches!(
+            self.protocol,
+            Protocol::Oidc | Protocol::KeycloakLogout | Protocol::Steps
+        );
         match (&self.incomplete, &self.issuer, &self.token_endpoint) {
             (Some(_), _, _) => SignInMethod::Paste,
-            (None, Some(_), _) if oidc => SignInMethod::Browser,
+            (None, Some(_), _) if oidc && self.client_id.is_some() => SignInMethod::Browser,
             (None, _, Some(_)) => SignInMethod::Password,
             _ => SignInMethod::Paste,
         }

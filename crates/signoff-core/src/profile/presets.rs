@@ -24,6 +24,8 @@ pub fn revoke(url: Url, token: TokenKind, client_auth: ClientAuth) -> Step {
         headers: Vec::new(),
         answers: Vec::new(),
         rate_limit_reset: None,
+        content_type: None,
+        bearer_too: false,
     }
 }
 
@@ -44,6 +46,8 @@ pub fn keycloak_logout(url: Url, client_auth: ClientAuth) -> Step {
         headers: Vec::new(),
         answers: keycloak_logout_answers(),
         rate_limit_reset: None,
+        content_type: None,
+        bearer_too: false,
     }
 }
 
@@ -73,6 +77,8 @@ pub fn bearer_logout(url: Url) -> Step {
         headers: Vec::new(),
         answers: bearer_logout_answers(),
         rate_limit_reset: None,
+        content_type: None,
+        bearer_too: false,
     }
 }
 

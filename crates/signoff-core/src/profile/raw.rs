@@ -44,6 +44,8 @@ struct RawProfile {
     probe: Option<Spanned<RawStep>>,
     ends: Option<Spanned<WhatEnds>>,
     manage_url: Option<Spanned<String>>,
+    hosts: Option<Spanned<BTreeMap<String, String>>>,
+    caveat: Option<Spanned<String>>,
 }
 
 /// The layer a file belongs to.
@@ -95,6 +97,8 @@ pub(super) struct Merged {
     probe: Option<Field<RawStep>>,
     ends: Option<Field<WhatEnds>>,
     manage_url: Option<Field<String>>,
+    hosts: Option<Field<BTreeMap<String, String>>>,
+    caveat: Option<Field<String>>,
 }
 
 /// The longest endpoint URL accepted, after `{name}`s are filled in.
@@ -180,6 +184,11 @@ pub(super) fn merge_file(
         if raw.step.is_some() {
             slot.protocol = None;
         }
+        // A layer that points base_url elsewhere points every call there: the other hosts of
+        // the layers below go too.
+        if raw.base_url.is_some() {
+            slot.hosts = None;
+        }
         slot.at = entry_at;
         slot.layer = layer;
         macro_rules! set {
@@ -210,7 +219,9 @@ pub(super) fn merge_file(
             step,
             probe,
             ends,
-            manage_url
+            manage_url,
+            hosts,
+            caveat
         );
         if let Some(params) = raw.params {
             let origin = at(params.span());
@@ -265,6 +276,8 @@ impl Merged {
             probe: None,
             ends: None,
             manage_url: None,
+            hosts: None,
+            caveat: None,
         }
     }
 
@@ -279,6 +292,15 @@ impl Merged {
         let protocol = match (&self.protocol, &self.step) {
             (Some(f), _) => f.value,
             (None, Some(_)) => Protocol::Steps,
+            // A provider with no server-side sign-out: only the local copy goes.
+            (None, None)
+                if self
+                    .ends
+                    .as_ref()
+                    .is_some_and(|f| f.value == WhatEnds::Nothing) =>
+            {
+                Protocol::Steps
+            }
             (None, None) => {
                 problems.push(reject(&self.at, format!("provider {:?} has no protocol (rfc7009, keycloak-logout, bearer-logout or oidc) and no steps", self.id)));
                 return None;
@@ -412,9 +434,27 @@ impl Merged {
             .iter()
             .map(|(k, v)| (k.clone(), v.value.clone()))
             .collect();
+        let mut hosts = BTreeMap::new();
+        let mut hosts_pending = false;
+        if let Some(f) = &self.hosts {
+            for (name, template) in &f.value {
+                let field = Some(Field {
+                    value: template.clone(),
+                    at: f.at.clone(),
+                });
+                match url(&field, &format!("hosts.{name}"), false, problems) {
+                    Err(()) => return None,
+                    Ok(Some(u)) => {
+                        hosts.insert(name.clone(), u);
+                    }
+                    Ok(None) => hosts_pending = true,
+                }
+            }
+        }
         let cx = Context {
             base_url: base_url.as_ref(),
-            base_pending: base_url.is_none() && self.base_url.is_some(),
+            hosts: &hosts,
+            base_pending: (base_url.is_none() && self.base_url.is_some()) || hosts_pending,
             params: &params,
             client_id: client_id.as_deref(),
             client_auth,
@@ -484,7 +524,8 @@ impl Merged {
             missing.push("client_id".into());
         }
         let incomplete = (!missing.is_empty()).then(|| {
-            missing.dedup();
+            let mut seen = std::collections::BTreeSet::new();
+            missing.retain(|m| seen.insert(m.clone()));
             format!(
                 "set {} for provider {:?} in providers.toml",
                 missing.join(" and "),
@@ -514,6 +555,7 @@ impl Merged {
             probe,
             ends: self.ends.as_ref().map(|f| f.value),
             manage_url,
+            caveat: self.caveat.as_ref().map(|f| f.value.clone()),
             signout: self.signout.as_ref().map(|f| f.value).unwrap_or_default(),
             scopes: self
                 .scopes

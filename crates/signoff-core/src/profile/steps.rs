@@ -68,6 +68,10 @@ pub struct Step {
     pub answers: Vec<AnswerRule>,
     /// A rate-limit header read besides `Retry-After`.
     pub rate_limit_reset: Option<ResetHeader>,
+    /// The body's content type, when not the encoding's own.
+    pub content_type: Option<String>,
+    /// Also send the token as `Authorization: Bearer`.
+    pub bearer_too: bool,
 }
 
 /// Where a step puts its token.
@@ -141,6 +145,9 @@ named!(
 pub(super) struct RawStep {
     name: Option<String>,
     method: Option<Method>,
+    /// One of the profile's `hosts` the path is under (`base_url` when not given, or when a
+    /// layer above pointed `base_url` elsewhere).
+    host: Option<String>,
     path: Option<String>,
     url: Option<String>,
     token: TokenKind,
@@ -155,6 +162,11 @@ pub(super) struct RawStep {
     answer: Vec<RawAnswer>,
     rate_limit_reset: Option<String>,
     rate_limit_unit: Option<ResetUnit>,
+    /// The body's content type when not the encoding's own (AWS: `application/x-amz-json-1.1`).
+    content_type: Option<String>,
+    /// Also send the token as `Authorization: Bearer` (npm's `path` call).
+    #[serde(default)]
+    bearer: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -189,6 +201,8 @@ enum Says {
 /// What a step's URL and `{param}`s are resolved with.
 pub(super) struct Context<'a> {
     pub base_url: Option<&'a Url>,
+    /// The profile's other hosts, by name (already dropped when a layer above moved base_url).
+    pub hosts: &'a BTreeMap<String, Url>,
     /// `base_url` is written but waits for a param (the profile is incomplete already).
     pub base_pending: bool,
     pub params: &'a BTreeMap<String, String>,
@@ -237,6 +251,7 @@ impl RawStep {
         self.client_auth.unwrap_or(default_auth) != ClientAuth::None
             || in_url(&self.path)
             || in_url(&self.url)
+            || self.fields.values().any(|v| v.contains("{client_id}"))
     }
 
     /// Checks the step; `Err` is the reason, for the problem list. `Ok(Err(names))`: params
@@ -247,11 +262,12 @@ impl RawStep {
         cx: &Context<'_>,
     ) -> Result<Result<Step, Vec<String>>, String> {
         let send = parse_placement(&self.send)?;
-        let (url, unfilled) = match (&self.path, &self.url) {
+        let (url, mut unfilled) = match (&self.path, &self.url) {
             (Some(_), Some(_)) => return Err(format!("{what} has both path and url; give one")),
             (None, None) => return Err(format!("{what} needs a path (under base_url) or a url")),
             (Some(path), None) => {
-                let Some(base) = cx.base_url else {
+                let host = self.host.as_ref().and_then(|h| cx.hosts.get(h));
+                let Some(base) = host.or(cx.base_url) else {
                     if cx.base_pending {
                         return Ok(Err(Vec::new()));
                     }
@@ -288,11 +304,21 @@ impl RawStep {
                 url.origin().ascii_serialization()
             ));
         }
-        if let Some(base) = cx.base_url
+        let base = self
+            .host
+            .as_ref()
+            .and_then(|h| cx.hosts.get(h))
+            .or(cx.base_url);
+        if let Some(base) = base
             && self.path.is_some()
             && url.origin() != base.origin()
         {
-            return Err(format!("{what}'s path leaves base_url's host"));
+            return Err(format!("{what}'s path leaves its host"));
+        }
+        if let Some(h) = &self.host
+            && self.path.is_none()
+        {
+            return Err(format!("{what}: host {h:?} goes with a path, not a url"));
         }
         let has_token_segment = url
             .path_segments()
@@ -339,6 +365,31 @@ impl RawStep {
             }
             _ => {}
         }
+        if let Some(ct) = &self.content_type
+            && (body != BodyEncoding::Json
+                || reqwest::header::HeaderValue::from_str(ct).is_err()
+                || !ct.to_ascii_lowercase().contains("json"))
+        {
+            return Err(format!(
+                "{what}: content_type {ct:?} only names a JSON body's type (body = \"json\")"
+            ));
+        }
+        if self.bearer && send == Placement::Bearer {
+            return Err(format!(
+                "{what}: bearer = true with send = \"bearer\" says it twice"
+            ));
+        }
+        let mut fields = Vec::with_capacity(self.fields.len());
+        for (k, v) in self.fields {
+            if v.contains("{client_id}") {
+                match cx.client_id {
+                    Some(id) => fields.push((k, v.replace("{client_id}", id))),
+                    None => unfilled.push("client_id".into()),
+                }
+            } else {
+                fields.push((k, v));
+            }
+        }
         let client_auth = self.client_auth.unwrap_or(cx.client_auth);
         if body == BodyEncoding::None && client_auth == ClientAuth::Post {
             return Err(format!(
@@ -379,10 +430,12 @@ impl RawStep {
             send,
             body,
             client_auth,
-            fields: self.fields.into_iter().collect(),
+            fields,
             headers: self.headers.into_iter().collect(),
             answers,
             rate_limit_reset,
+            content_type: self.content_type,
+            bearer_too: self.bearer,
         }))
     }
 }

@@ -6,6 +6,8 @@ use std::path::Path;
 use super::*;
 use crate::profile::ProfileSet;
 
+mod catalogue;
+
 const PROFILES: &str = r#"
 [[provider]]
 id = "corp"
