@@ -113,7 +113,7 @@ pub fn verify(jwt: &str, jwks: &Jwks, offered: &[String]) -> Result<Vec<u8>, Jws
     let offered_ok = if offered.is_empty() {
         header.alg == "RS256"
     } else {
-        offered.iter().any(|a| *a == header.alg)
+        offered.contains(&header.alg)
     };
     if !offered_ok {
         return Err(JwsError::AlgorithmNotOffered(header.alg));
