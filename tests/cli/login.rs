@@ -454,30 +454,46 @@ async fn an_idle_connection_and_forged_callbacks_do_not_stop_the_sign_in() {
     drop((idle, half));
 }
 
+/// Runs `account login corp` for `home` (its profile written), plays the browser as ada, passes
+/// the callback through `change` and delivers it: the page must say the sign-in did not work and
+/// the CLI fail with `sign_in_failed`. Returns the error's message.
+async fn refused_login(
+    op: &OidcProvider,
+    home: &std::path::Path,
+    change: impl FnOnce(url::Url) -> url::Url,
+) -> String {
+    let (child, start) = start_login(home, &[]).await;
+    let callback = op.authorize(&start, "ada").await;
+    let (status, page) = op.deliver(&change(callback)).await;
+    assert_eq!(status, 400, "{page}");
+    assert!(page.contains("did not work"), "{page}");
+    let out = wait_output(child).await;
+    assert_eq!(out.status.code(), Some(1));
+    let err = json(&out)["error"].clone();
+    assert_eq!(err["code"], "sign_in_failed");
+    err["message"].as_str().unwrap().to_owned()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_callback_from_another_issuer_or_without_iss_is_refused_before_any_exchange() {
     let op = OidcProvider::start().await;
     let home = tempfile::tempdir().unwrap();
     write_public_corp(home.path(), &op, "");
-    for (iss, why) in [(Some("https://evil.example"), "not"), (None, "has no iss")] {
-        let (child, start) = start_login(home.path(), &[]).await;
-        let callback = op.authorize(&start, "ada").await;
-        assert!(
-            callback.query_pairs().any(|(k, _)| k == "iss"),
-            "oidc-provider sends iss"
-        );
-        let (status, page) = op.deliver(&with_param(&callback, "iss", iss)).await;
-        assert_eq!(status, 400, "{page}");
-        assert!(page.contains("did not work"), "{page}");
-        let out = wait_output(child).await;
-        assert_eq!(out.status.code(), Some(1));
-        let err = json(&out)["error"].clone();
-        assert_eq!(err["code"], "sign_in_failed");
-        let message = err["message"].as_str().unwrap();
-        assert!(
-            message.contains("issuer") || message.contains("iss"),
-            "{message}"
-        );
+    for (iss, why) in [
+        (
+            Some("https://evil.example"),
+            "comes from issuer \"https://evil.example\"",
+        ),
+        (None, "has no iss"),
+    ] {
+        let message = refused_login(&op, home.path(), |callback| {
+            assert!(
+                callback.query_pairs().any(|(k, _)| k == "iss"),
+                "oidc-provider sends iss"
+            );
+            with_param(&callback, "iss", iss)
+        })
+        .await;
         assert!(message.contains(why), "{message}");
     }
     assert!(op.issued().await.is_empty(), "no code was exchanged");
@@ -489,17 +505,13 @@ async fn the_providers_error_with_the_right_state_ends_the_sign_in_in_its_words(
     let op = OidcProvider::start().await;
     let home = tempfile::tempdir().unwrap();
     write_public_corp(home.path(), &op, "");
-    let (child, start) = start_login(home.path(), &[]).await;
-    let callback = op.authorize(&start, "ada").await;
-    let refused = with_param(&callback, "code", None);
-    let refused = with_param(&refused, "error", Some("access_denied"));
     let long = format!("The user said no\r\n\u{1b}[31m{}", "x".repeat(1000));
-    let refused = with_param(&refused, "error_description", Some(&long));
-    let (status, _) = op.deliver(&refused).await;
-    assert_eq!(status, 400);
-    let out = wait_output(child).await;
-    assert_eq!(out.status.code(), Some(1));
-    let message = json(&out)["error"]["message"].as_str().unwrap().to_owned();
+    let message = refused_login(&op, home.path(), |callback| {
+        let refused = with_param(&callback, "code", None);
+        let refused = with_param(&refused, "error", Some("access_denied"));
+        with_param(&refused, "error_description", Some(&long))
+    })
+    .await;
     assert!(
         message.contains("\"access_denied: The user said no[31mxxx"),
         "{message}"
@@ -517,15 +529,7 @@ async fn an_id_token_with_a_bad_signature_is_refused_and_its_tokens_revoked() {
     let op = OidcProvider::start_with_wrong_jwks().await;
     let home = tempfile::tempdir().unwrap();
     write_public_corp(home.path(), &op, "offline_access = true\n");
-    let (child, start) = start_login(home.path(), &[]).await;
-    let callback = op.authorize(&start, "ada").await;
-    let (status, page) = op.deliver(&callback).await;
-    assert_eq!(status, 400, "{page}");
-    let out = wait_output(child).await;
-    assert_eq!(out.status.code(), Some(1));
-    let err = json(&out)["error"].clone();
-    assert_eq!(err["code"], "sign_in_failed");
-    let message = err["message"].as_str().unwrap();
+    let message = refused_login(&op, home.path(), |callback| callback).await;
     assert!(
         message.contains("ID token") && message.contains("signature does not match"),
         "{message}"

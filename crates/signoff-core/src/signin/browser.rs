@@ -89,6 +89,9 @@ impl Flow<'_> {
         let result = self.finish(&prepared, &arrival.params).await;
         let text = match &result {
             Ok(_) => "Signed in. You can close this tab and return to Signoff.".to_owned(),
+            Err(Error::SignIn { reason }) => {
+                format!("Signing in did not work: {reason}. Return to Signoff to try again.")
+            }
             Err(e) => format!("Signing in did not work: {e}. Return to Signoff to try again."),
         };
         let status = if result.is_ok() { 200 } else { 400 };
