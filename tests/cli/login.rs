@@ -36,24 +36,14 @@ async fn login_as(
     args: &[&str],
     user: &str,
 ) -> (url::Url, std::process::Output) {
-    let mut child = signoff_cmd(home, args)
-        .env("SIGNOFF_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = url::Url::parse(&sign_in_url(&mut child).await).unwrap();
+    let (child, start) = spawn_login(home, args).await;
     let authorize = authorization_url(op, &start).await;
     let callback = op.complete_login(&authorize, user).await;
     assert!(
         callback.query_pairs().any(|(k, _)| k == "code"),
         "the provider sent a code"
     );
-    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
-        .await
-        .unwrap()
-        .unwrap();
-    (authorize, out)
+    (authorize, wait_output(child).await)
 }
 
 /// What the `/start` address redirects to (it answers once: go on from the URL returned).
@@ -372,12 +362,25 @@ fn write_public_corp(home: &std::path::Path, op: &OidcProvider, extra: &str) {
     );
 }
 
+/// A data folder with the `corp` profile of [`write_public_corp`].
+fn corp_home(op: &OidcProvider, extra: &str) -> tempfile::TempDir {
+    let home = tempfile::tempdir().unwrap();
+    write_public_corp(home.path(), op, extra);
+    home
+}
+
 /// Starts `signoff account login corp --no-browser` (with `extra` arguments) and returns the
 /// child and the `/start` address it printed.
 async fn start_login(home: &std::path::Path, extra: &[&str]) -> (std::process::Child, url::Url) {
     let mut args = vec!["--json", "account", "login", "corp", "--no-browser"];
     args.extend_from_slice(extra);
-    let mut child = signoff_cmd(home, &args)
+    spawn_login(home, &args).await
+}
+
+/// Starts `signoff --home HOME args` (an `account login`) and returns the child and the
+/// `/start` address it printed.
+async fn spawn_login(home: &std::path::Path, args: &[&str]) -> (std::process::Child, url::Url) {
+    let mut child = signoff_cmd(home, args)
         .env("SIGNOFF_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -421,8 +424,7 @@ async fn no_accounts(home: &std::path::Path) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idle_connection_and_forged_callbacks_do_not_stop_the_sign_in() {
     let op = OidcProvider::start().await;
-    let home = tempfile::tempdir().unwrap();
-    write_public_corp(home.path(), &op, "");
+    let home = corp_home(&op, "");
     let (child, start) = start_login(home.path(), &[]).await;
     let port = start.port().unwrap();
     // Held open, silent, for the whole sign-in (a browser's preconnect, another local user).
@@ -477,8 +479,7 @@ async fn refused_login(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_callback_from_another_issuer_or_without_iss_is_refused_before_any_exchange() {
     let op = OidcProvider::start().await;
-    let home = tempfile::tempdir().unwrap();
-    write_public_corp(home.path(), &op, "");
+    let home = corp_home(&op, "");
     for (iss, why) in [
         (
             Some("https://evil.example"),
@@ -503,8 +504,7 @@ async fn a_callback_from_another_issuer_or_without_iss_is_refused_before_any_exc
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_providers_error_with_the_right_state_ends_the_sign_in_in_its_words() {
     let op = OidcProvider::start().await;
-    let home = tempfile::tempdir().unwrap();
-    write_public_corp(home.path(), &op, "");
+    let home = corp_home(&op, "");
     let long = format!("The user said no\r\n\u{1b}[31m{}", "x".repeat(1000));
     let message = refused_login(&op, home.path(), |callback| {
         let refused = with_param(&callback, "code", None);
@@ -527,8 +527,7 @@ async fn the_providers_error_with_the_right_state_ends_the_sign_in_in_its_words(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_id_token_with_a_bad_signature_is_refused_and_its_tokens_revoked() {
     let op = OidcProvider::start_with_wrong_jwks().await;
-    let home = tempfile::tempdir().unwrap();
-    write_public_corp(home.path(), &op, "offline_access = true\n");
+    let home = corp_home(&op, "offline_access = true\n");
     let message = refused_login(&op, home.path(), |callback| callback).await;
     assert!(
         message.contains("ID token") && message.contains("signature does not match"),
@@ -549,8 +548,7 @@ async fn an_id_token_with_a_bad_signature_is_refused_and_its_tokens_revoked() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_browser_from_dollar_browser_gets_only_the_start_address_and_is_not_waited_for() {
     let op = OidcProvider::start().await;
-    let home = tempfile::tempdir().unwrap();
-    write_public_corp(home.path(), &op, "");
+    let home = corp_home(&op, "");
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("browser.sh");
     let (args, pid) = (dir.path().join("args"), dir.path().join("pid"));
@@ -623,8 +621,7 @@ async fn the_browser_from_dollar_browser_gets_only_the_start_address_and_is_not_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_cancels_the_login_and_stores_nothing() {
     let op = OidcProvider::start().await;
-    let home = tempfile::tempdir().unwrap();
-    write_public_corp(home.path(), &op, "");
+    let home = corp_home(&op, "");
     let (child, start) = start_login(home.path(), &[]).await;
     let status = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
