@@ -14,6 +14,7 @@ use signoff_core::api::{
 };
 use signoff_core::audit::{Actor, AuditEntry};
 use signoff_core::error::ErrorReport;
+use signoff_core::signin::{self, CancellationToken};
 use signoff_core::{Account, AccountId, NewAccount, SecretString, Signoff, TokenBundle};
 use tauri::{AppHandle, Runtime, State};
 
@@ -162,14 +163,21 @@ pub async fn add_account(
         .map_err(report)
 }
 
-/// The sign-in in progress, so the page can cancel it.
+/// The sign-in in progress, so the page can cancel it. Starting one cancels any other.
 #[derive(Debug, Default)]
 pub struct SignInState {
-    cancel: std::sync::Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
+    cancel: std::sync::Mutex<Option<CancellationToken>>,
 }
 
-/// Signs in through the system browser (OpenID Connect with PKCE). The address is sent to the
-/// page as a `signin-url` event (to copy when no browser opens); the tokens never are.
+impl SignInState {
+    fn current(&self) -> std::sync::MutexGuard<'_, Option<CancellationToken>> {
+        self.cancel.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Signs in through the system browser (OpenID Connect with PKCE). The short loopback address
+/// the browser starts at is sent to the page as a `signin-url` event (to copy when no browser
+/// opens); the tokens never are.
 #[tauri::command]
 pub async fn sign_in<R: Runtime>(
     app: AppHandle<R>,
@@ -178,27 +186,23 @@ pub async fn sign_in<R: Runtime>(
     provider: String,
     label: Option<String>,
 ) -> Reply<Account> {
-    let pending = core.begin_sign_in(&provider).await.map_err(report)?;
-    let url = pending.url.to_string();
-    let opened = signoff_core::signin::open_in_browser(&url);
-    ui::sign_in_url(&app, &url, opened);
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    *state.cancel.lock().unwrap_or_else(|p| p.into_inner()) = Some(tx);
-    let finish = core.finish_sign_in(
-        pending,
-        label,
-        std::time::Duration::from_secs(300),
-        Actor::User,
-    );
-    let result = tokio::select! {
-        r = finish => r.map_err(report),
-        _ = rx => Err(ErrorReport::from(&signoff_core::Error::SignInCancelled)),
+    let cancel = CancellationToken::new();
+    if let Some(other) = state.current().replace(cancel.clone()) {
+        other.cancel();
+    }
+    let opener = |address: &url::Url| {
+        let opened = signin::open_in_browser(address.as_str());
+        ui::sign_in_url(&app, address.as_str(), opened);
     };
-    state
-        .cancel
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .take();
+    let timeout = std::time::Duration::from_secs(300);
+    let result = core
+        .sign_in_with_browser(&provider, label, &opener, &cancel, timeout, Actor::User)
+        .await
+        .map_err(report);
+    // Not cancelled: nobody replaced or took it, so the one stored is this one.
+    if !cancel.is_cancelled() {
+        state.current().take();
+    }
     result
 }
 
@@ -233,13 +237,8 @@ pub async fn sign_in_anonymous(
 /// Cancels the sign-in in progress, if any.
 #[tauri::command]
 pub async fn cancel_sign_in(state: State<'_, SignInState>) -> Reply<()> {
-    if let Some(tx) = state
-        .cancel
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .take()
-    {
-        let _ = tx.send(());
+    if let Some(cancel) = state.current().take() {
+        cancel.cancel();
     }
     Ok(())
 }

@@ -452,10 +452,23 @@ async fn sign_in_from_the_window_with_the_browser_step_driven_by_the_test() {
     app.click("#add-account-btn").await;
     app.wait_for("#add-dialog[open]").await;
     app.click("#signin-submit").await;
-    signin_url(&app).await;
+    let start = signin_url(&app).await;
+    assert!(
+        start.path().starts_with("/start/") && start.query().is_none(),
+        "the window shows the short loopback address: {start}"
+    );
     app.click("#signin-cancel").await;
     app.wait_text("#signin-result", "Sign-in cancelled").await;
-    assert_eq!(core.list_accounts().unwrap().len(), 1);
+    assert_eq!(core.list_accounts().unwrap().len(), 1, "nothing stored");
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", start.port().unwrap())).is_err(),
+        "the cancelled sign-in's listener is closed"
+    );
+    assert_eq!(
+        op.issued().await.len(),
+        1,
+        "only the first sign-in exchanged a code"
+    );
     app.close().await;
 }
 

@@ -11,8 +11,9 @@
 // Everything else goes to stderr. It exits when stdin closes (spawn it with a
 // piped stdin so it dies with the test) and on SIGTERM/SIGINT.
 //
-// Static clients (grants authorization_code + refresh_token,
-// redirect_uri http://127.0.0.1/callback):
+// Static clients (grants authorization_code + refresh_token, redirect_uris
+// http://127.0.0.1/callback/<profile id> for the profile ids the tests sign in
+// with, REDIRECT_PROFILES below: Signoff gives each provider its own path):
 //   signoff-basic / basic-secret  (client_secret_basic)
 //   signoff-post  / post-secret   (client_secret_post)
 //   signoff-native                (public native client, auth method none;
@@ -41,11 +42,17 @@
 // /.well-known/openid-configuration without revocation_endpoint and
 // introspection_endpoint, and the whole document (same issuer) as RFC 8414
 // authorization-server metadata at /.well-known/oauth-authorization-server.
+// With SIGNOFF_OIDC_JWKS=wrong the provider publishes at its jwks_uri another
+// RSA key under the same kid than the one it signs ID tokens with: every ID
+// token's signature then fails to verify (the tokens themselves are real).
 // Admin endpoint (test only, no browser needed):
 //   GET  /__test/health -> {"ok":true}
 //   POST /__test/mint {"client_id":"signoff-basic","sub":"ada"}
 //        -> {"refresh_token":"...","access_token":"..."} (real tokens saved
 //           through the provider's models; revocable and introspectable)
+//   GET  /__test/issued -> [{"access_token":"...","refresh_token":"..."}, ...]
+//        what the token endpoint issued for authorization codes, oldest first
+//        (to check that tokens of a refused sign-in were revoked)
 
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -79,6 +86,8 @@ if (process.env.SIGNOFF_OIDC_STORE === 'unbounded') {
   });
 }
 
+const REDIRECT_PROFILES = ['corp', 'hyperid', 'work'];
+const REDIRECT_URIS = REDIRECT_PROFILES.map((id) => `http://127.0.0.1/callback/${id}`);
 const CLIENTS = [
   ['signoff-basic', 'basic-secret', 'client_secret_basic'],
   ['signoff-post', 'post-secret', 'client_secret_post'],
@@ -88,7 +97,7 @@ const CLIENTS = [
   token_endpoint_auth_method,
   grant_types: ['authorization_code', 'refresh_token'],
   response_types: ['code'],
-  redirect_uris: ['http://127.0.0.1/callback'],
+  redirect_uris: REDIRECT_URIS,
 }));
 CLIENTS.push({
   client_id: 'signoff-native',
@@ -97,8 +106,9 @@ CLIENTS.push({
   grant_types: ['authorization_code', 'refresh_token'],
   response_types: ['code'],
   // For native clients oidc-provider matches http loopback redirect URIs
-  // ignoring the port (RFC 8252 section 7.3), so any port works at runtime.
-  redirect_uris: ['http://127.0.0.1/callback'],
+  // ignoring the port (RFC 8252 section 7.3), so any port works at runtime;
+  // the path must match.
+  redirect_uris: REDIRECT_URIS,
 });
 const MINT_SCOPE = 'openid offline_access';
 
@@ -167,6 +177,24 @@ const provider = new Provider(issuer, {
   },
 });
 provider.on('server_error', (ctx, err) => console.error('server_error:', err));
+
+// What the token endpoint issued for authorization codes (GET /__test/issued).
+const issued = [];
+provider.on('grant.success', (ctx) => {
+  if (ctx.oidc.params.grant_type === 'authorization_code' && ctx.body) {
+    issued.push({ access_token: ctx.body.access_token, refresh_token: ctx.body.refresh_token });
+  }
+});
+
+// SIGNOFF_OIDC_JWKS=wrong: another public key under the signing key's kid.
+const wrongJwks = process.env.SIGNOFF_OIDC_JWKS === 'wrong'
+  ? {
+    keys: [{
+      ...generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'jwk' }),
+      kid: 'test-rs256', use: 'sig', alg: 'RS256',
+    }],
+  }
+  : undefined;
 
 function send(res, status, body) {
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
@@ -322,6 +350,10 @@ handler = async (req, res) => {
     await splitMetadata(res, pathname);
     return;
   }
+  if (wrongJwks && req.method === 'GET' && pathname === '/jwks') {
+    send(res, 200, wrongJwks);
+    return;
+  }
   if (pathname.startsWith('/interaction/')) {
     await interaction(req, res, pathname);
     return;
@@ -333,6 +365,8 @@ handler = async (req, res) => {
   try {
     if (req.method === 'GET' && pathname === '/__test/health') {
       send(res, 200, { ok: true });
+    } else if (req.method === 'GET' && pathname === '/__test/issued') {
+      send(res, 200, issued);
     } else if (req.method === 'POST' && pathname === '/__test/mint') {
       const [status, body] = await mint(await readJson(req));
       send(res, status, body);

@@ -149,10 +149,57 @@ impl OidcProvider {
 }
 
 impl OidcProvider {
-    /// Plays the browser for a sign-in: follows redirects from `start` with a cookie jar, logs in
-    /// as `login` on the provider's login form, approves the consent form, and stops once the
-    /// redirect to the app's loopback `/callback` has been delivered. Returns that callback URL.
+    /// Starts the provider publishing another key at its `jwks_uri` than the one it signs ID
+    /// tokens with (`SIGNOFF_OIDC_JWKS=wrong`): every ID token's signature fails.
+    pub async fn start_with_wrong_jwks() -> Self {
+        Self::start_with(&[("SIGNOFF_OIDC_JWKS", "wrong")]).await
+    }
+
+    /// The tokens the token endpoint issued for authorization codes, oldest first.
+    pub async fn issued(&self) -> Vec<Minted> {
+        let resp = self
+            .http
+            .get(self.admin.join("issued").unwrap())
+            .send()
+            .await
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap();
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|t| Minted {
+                refresh_token: t["refresh_token"].as_str().unwrap_or_default().to_owned(),
+                access_token: t["access_token"].as_str().unwrap_or_default().to_owned(),
+            })
+            .collect()
+    }
+
+    /// Plays the browser for a sign-in and delivers the provider's redirect to the app's loopback
+    /// callback, which must answer 200. Returns that callback URL.
     pub async fn complete_login(&self, start: &Url, login: &str) -> Url {
+        let callback = self.authorize(start, login).await;
+        let (status, page) = self.deliver(&callback).await;
+        assert_eq!(status, 200, "the app's loopback page answered: {page}");
+        callback
+    }
+
+    /// GETs `url` as the browser would (the app's callback): its status and page.
+    pub async fn deliver(&self, url: &Url) -> (u16, String) {
+        let resp = self
+            .http
+            .get(url.clone())
+            .send()
+            .await
+            .expect("app answers");
+        let status = resp.status().as_u16();
+        (status, resp.text().await.unwrap_or_default())
+    }
+
+    /// Plays the browser from `start` (the app's `/start` address): follows redirects with a
+    /// cookie jar, logs in as `login` on the provider's login form, approves the consent form,
+    /// and stops at the provider's redirect to the app's loopback `/callback/...`, returning that
+    /// URL without requesting it.
+    pub async fn authorize(&self, start: &Url, login: &str) -> Url {
         let mut cookies: std::collections::BTreeMap<String, String> = Default::default();
         let mut url = start.clone();
         let mut form: Option<Vec<(&str, String)>> = None;
@@ -187,14 +234,13 @@ impl OidcProvider {
                 }
             }
             let status = resp.status().as_u16();
-            if url.path() == "/callback" && url.port() != self.issuer.port() {
-                assert_eq!(status, 200, "the app's loopback page answered");
-                return url;
-            }
             match status {
                 300..=399 => {
                     let location = resp.headers()["location"].to_str().unwrap().to_owned();
                     url = url.join(&location).unwrap();
+                    if url.path().starts_with("/callback/") && url.port() != self.issuer.port() {
+                        return url;
+                    }
                 }
                 200 => {
                     let html = resp.text().await.unwrap();

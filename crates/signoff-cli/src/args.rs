@@ -100,7 +100,8 @@ pub enum AccountCmd {
         /// Give up after this many seconds.
         #[arg(long, default_value_t = 300)]
         timeout: u64,
-        /// Do not try to open a browser; only print the URL.
+        /// Do not start a browser ($BROWSER, else xdg-open); only print the short loopback
+        /// address to open.
         #[arg(long)]
         no_browser: bool,
     },

@@ -14,6 +14,7 @@ use clap::{CommandFactory, Parser};
 use signoff_core::api::{AccountFilter, SignOutOptions, SignOutSummary};
 use signoff_core::audit::Actor;
 use signoff_core::profile::{SignInMethod, TokenKind};
+use signoff_core::signin;
 use signoff_core::{AccountId, Error, NewAccount, Paths, SecretString, Signoff, TokenBundle};
 
 use args::{AccountCmd, Cli, Command, Hint, PendingCmd, ProviderCmd};
@@ -146,21 +147,7 @@ async fn run(command: Command, paths: Paths, out: &Output) -> signoff_core::Resu
                     ),
                 });
             } else {
-                let pending = core.begin_sign_in(&provider).await?;
-                let url = pending.url.to_string();
-                if !no_browser && signoff_core::signin::open_in_browser(&url) {
-                    eprintln!("Continue in your browser. If nothing opened, visit:\n  {url}");
-                } else {
-                    eprintln!("Open this address in a browser to sign in:\n  {url}");
-                }
-                eprintln!("Waiting up to {timeout} s (Ctrl-C to cancel)...");
-                core.finish_sign_in(
-                    pending,
-                    label,
-                    std::time::Duration::from_secs(timeout),
-                    actor,
-                )
-                .await?
+                browser_login(&core, &provider, label, no_browser, timeout, actor).await?
             };
             out.added(&account);
         }
@@ -317,6 +304,46 @@ async fn run(command: Command, paths: Paths, out: &Output) -> signoff_core::Resu
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A browser sign-in: the `/start` address opened ($BROWSER, else the desktop's opener) and
+/// printed, or only printed with `--no-browser`; Ctrl-C cancels it (`sign_in_cancelled`).
+async fn browser_login(
+    core: &Arc<Signoff>,
+    provider: &str,
+    label: Option<String>,
+    no_browser: bool,
+    timeout: u64,
+    actor: Actor,
+) -> signoff_core::Result<signoff_core::Account> {
+    let opener = move |address: &url::Url| {
+        if !no_browser && signin::open_in_browser(address.as_str()) {
+            eprintln!("Continue in your browser. If nothing opened, visit:\n  {address}");
+        } else {
+            eprintln!("Open this address in a browser to sign in:\n  {address}");
+        }
+        eprintln!("Waiting up to {timeout} s (Ctrl-C to cancel)...");
+    };
+    let cancel = signin::CancellationToken::new();
+    let on_ctrl_c = cancel.clone();
+    // Registered now, before the address is shown: a Ctrl-C from then on cancels.
+    let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+        .map_err(|source| Error::Io {
+            action: "cannot catch Ctrl-C for",
+            path: "the sign-in".into(),
+            source,
+        })?;
+    let ctrl_c = tokio::spawn(async move {
+        if sigint.recv().await.is_some() {
+            on_ctrl_c.cancel();
+        }
+    });
+    let timeout = std::time::Duration::from_secs(timeout);
+    let result = core
+        .sign_in_with_browser(provider, label, &opener, &cancel, timeout, actor)
+        .await;
+    ctrl_c.abort();
+    result
 }
 
 fn exit_for(summary: &SignOutSummary) -> ExitCode {

@@ -1,5 +1,7 @@
 //! Finding an OpenID provider's endpoints from its issuer: OpenID Connect Discovery 1.0, then
-//! RFC 8414 authorization-server metadata.
+//! RFC 8414 authorization-server metadata. Besides the endpoints, a sign-in needs what checks the
+//! provider's answers: the issuer exactly as the provider spells it, whether the authorization
+//! response carries `iss` (RFC 9207), and the ID token's keys and algorithms.
 
 use std::time::SystemTime;
 
@@ -24,6 +26,23 @@ pub struct Metadata {
     pub sources: Vec<Url>,
     /// The well-known locations looked at that hold no metadata document (404 and the like).
     pub absent: Vec<Url>,
+    /// What a sign-in checks the provider's answers against.
+    pub sign_in: SignInMetadata,
+}
+
+/// The metadata a sign-in checks answers with (OpenID Connect Discovery §3, RFC 9207 §3).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SignInMetadata {
+    /// The issuer exactly as the first document spells it: an authorization response's `iss`
+    /// and an ID token's `iss` must equal it (empty when built by hand).
+    pub issuer: String,
+    /// Where the keys that sign ID tokens are published.
+    pub jwks_uri: Option<Url>,
+    /// The algorithms the provider signs ID tokens with (empty: not said, RS256 by default).
+    pub id_token_signing_alg_values_supported: Vec<String>,
+    /// The provider puts `iss` in every authorization response (RFC 9207), so one without it is
+    /// refused.
+    pub authorization_response_iss_parameter_supported: bool,
 }
 
 impl Metadata {
@@ -50,6 +69,17 @@ impl Metadata {
             later.authorization_endpoint,
         );
         fill(&mut self.token_endpoint, later.token_endpoint);
+        fill(&mut self.sign_in.jwks_uri, later.sign_in.jwks_uri);
+        if self
+            .sign_in
+            .id_token_signing_alg_values_supported
+            .is_empty()
+        {
+            self.sign_in.id_token_signing_alg_values_supported =
+                later.sign_in.id_token_signing_alg_values_supported;
+        }
+        self.sign_in.authorization_response_iss_parameter_supported |=
+            later.sign_in.authorization_response_iss_parameter_supported;
         self.sources.extend(later.sources);
     }
 
@@ -72,6 +102,11 @@ struct RawMetadata {
     end_session_endpoint: Option<String>,
     authorization_endpoint: Option<String>,
     token_endpoint: Option<String>,
+    jwks_uri: Option<String>,
+    #[serde(default)]
+    id_token_signing_alg_values_supported: Vec<String>,
+    #[serde(default)]
+    authorization_response_iss_parameter_supported: bool,
 }
 
 /// The well-known locations for `issuer`, in the order they are read: the OpenID
@@ -221,6 +256,13 @@ fn parse(issuer: &Url, body: &[u8]) -> Result<Metadata, Verdict> {
         token_endpoint: endpoint("token_endpoint", raw.token_endpoint)?,
         sources: Vec::new(),
         absent: Vec::new(),
+        sign_in: SignInMetadata {
+            jwks_uri: endpoint("jwks_uri", raw.jwks_uri)?,
+            id_token_signing_alg_values_supported: raw.id_token_signing_alg_values_supported,
+            authorization_response_iss_parameter_supported: raw
+                .authorization_response_iss_parameter_supported,
+            issuer: raw.issuer,
+        },
     })
 }
 

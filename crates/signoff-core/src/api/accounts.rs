@@ -181,7 +181,7 @@ impl Signoff {
                     format!("{} needs the access_token to check it", profile.label),
                 )
             })?;
-            crate::signin::check::check_live(&profile, check, access).await?;
+            crate::signin::check::check_live(self.http(), &profile, check, access).await?;
         }
         self.blocking(move |core| core.add_account(new, tokens, actor))
             .await

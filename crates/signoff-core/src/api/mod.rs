@@ -46,6 +46,9 @@ pub struct Signoff {
     engine: OnceLock<Arc<Engine>>,
     engine_config: EngineConfig,
     system_profiles: Option<std::path::PathBuf>,
+    /// The HTTP client of sign-in, refresh and token checks (the engine has its own, with its
+    /// own timeouts), made on first use.
+    http: OnceLock<reqwest::Client>,
 }
 
 impl Signoff {
@@ -61,6 +64,7 @@ impl Signoff {
             engine: OnceLock::new(),
             engine_config: EngineConfig::default(),
             system_profiles: Some(crate::profile::system_profiles_path()),
+            http: OnceLock::new(),
         })
     }
 
@@ -96,6 +100,12 @@ impl Signoff {
             self.engine
                 .get_or_init(|| Arc::new(Engine::new(self.engine_config))),
         )
+    }
+
+    /// The one HTTP client of sign-in, refresh and token checks, made on first use.
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        self.http
+            .get_or_init(|| crate::http::client(crate::http::Timeouts::default()))
     }
 
     /// Runs blocking work (keychain, database) with the core on tokio's blocking pool; a panic

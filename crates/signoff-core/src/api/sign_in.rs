@@ -10,27 +10,32 @@ use crate::audit::Actor;
 use crate::error::Result;
 use crate::profile::Profile;
 use crate::secret::SecretString;
-use crate::signin::{PendingSignIn, SignedIn, password};
+use crate::signin::browser::Flow;
+use crate::signin::{CancellationToken, Opener, SignedIn, password};
 
 impl Signoff {
-    /// Starts signing in to `provider`: returns the URL to open in the browser.
-    pub async fn begin_sign_in(&self, provider: &str) -> Result<PendingSignIn> {
-        let profile = self.providers().get(provider)?.clone();
-        crate::signin::begin(&profile).await
-    }
-
-    /// Waits for the browser to come back (up to `timeout`), then adds the account with its
-    /// tokens in the keychain. `label` overrides the name taken from the ID token.
-    pub async fn finish_sign_in(
+    /// Signs in to `provider` through the browser and adds the account, its tokens in the
+    /// keychain. The shell's `opener` gets the short loopback `/start` address once the listener
+    /// is ready (to open and/or show); `cancel` stops the sign-in (`sign_in_cancelled`), and so
+    /// does `timeout` (`sign_in_timed_out`). Nothing is stored unless every check passed. `label`
+    /// overrides the name taken from the ID token.
+    pub async fn sign_in_with_browser(
         self: &Arc<Self>,
-        pending: PendingSignIn,
+        provider: &str,
         label: Option<String>,
+        opener: &dyn Opener,
+        cancel: &CancellationToken,
         timeout: Duration,
         actor: Actor,
     ) -> Result<Account> {
-        let profile = self.providers().get(pending.provider())?.clone();
+        let profile = self.providers().get(provider)?.clone();
         let secret = self.client_secret_blocking(&profile.id).await?;
-        let signed_in = crate::signin::finish(pending, &profile, secret.as_ref(), timeout).await?;
+        let flow = Flow {
+            client: self.http(),
+            profile: &profile,
+            secret: secret.as_ref(),
+        };
+        let signed_in = flow.run(opener, cancel, timeout).await?;
         self.store_signed_in(profile, signed_in, label, actor).await
     }
 
@@ -47,7 +52,8 @@ impl Signoff {
         let profile = self.providers().get(provider)?.clone();
         password::token_endpoint(&profile)?;
         let secret = self.client_secret_blocking(&profile.id).await?;
-        let signed_in = password::login(&profile, username, password, secret.as_ref()).await?;
+        let signed_in =
+            password::login(self.http(), &profile, username, password, secret.as_ref()).await?;
         self.store_signed_in(profile, signed_in, label, actor).await
     }
 
@@ -63,9 +69,10 @@ impl Signoff {
         let profile = self.providers().get(provider)?.clone();
         let secret = self.client_secret_blocking(&profile.id).await?;
         let username = non_blank(username).unwrap_or_else(password::new_anonymous_name);
-        password::register_anonymous(&profile, &username).await?;
+        password::register_anonymous(self.http(), &profile, &username).await?;
         let fixed = SecretString::new(password::ANONYMOUS_PASSWORD.to_owned());
-        let signed_in = password::login(&profile, &username, &fixed, secret.as_ref()).await?;
+        let signed_in =
+            password::login(self.http(), &profile, &username, &fixed, secret.as_ref()).await?;
         let label = non_blank(label).or_else(|| Some(format!("{username} (anonymous)")));
         self.store_signed_in(profile, signed_in, label, actor).await
     }

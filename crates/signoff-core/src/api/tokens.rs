@@ -88,7 +88,7 @@ impl Signoff {
                     continue;
                 }
             };
-            let (result, error, fresh) = check_one(&due).await;
+            let (result, error, fresh) = check_one(self.http(), &due).await;
             let recorded = self
                 .blocking(move |core| core.record_check(due, actor, result, error, fresh))
                 .await;
@@ -231,6 +231,7 @@ fn can_refresh(profile: &Profile, tokens: &TokenBundle) -> bool {
 
 /// The network part of one check: a refresh where possible.
 async fn check_one(
+    client: &reqwest::Client,
     due: &Due,
 ) -> (
     TokenCheckResult,
@@ -239,7 +240,8 @@ async fn check_one(
 ) {
     let profile = &due.profile;
     if can_refresh(profile, &due.tokens) {
-        return match crate::signin::refresh(profile, &due.tokens, due.secret.as_ref()).await {
+        return match crate::signin::refresh(client, profile, &due.tokens, due.secret.as_ref()).await
+        {
             Refresh::Refreshed {
                 tokens,
                 access_expires_at,

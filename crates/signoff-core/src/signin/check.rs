@@ -4,7 +4,6 @@
 use url::Url;
 
 use crate::error::{Error, Result};
-use crate::http::Timeouts;
 use crate::outcome::provider_error;
 use crate::profile::Profile;
 use crate::secret::SecretString;
@@ -12,12 +11,12 @@ use crate::secret::SecretString;
 /// Asks `endpoint` whether `access_token` is live. Refused → `token_rejected`; no answer (down,
 /// 5xx, 429) → `check_unavailable`, so nothing is stored on a guess.
 pub async fn check_live(
+    client: &reqwest::Client,
     profile: &Profile,
     endpoint: &Url,
     access_token: &SecretString,
 ) -> Result<()> {
-    let client = crate::http::client(Timeouts::default());
-    let answer = crate::http::get(&client, endpoint, Some(access_token))
+    let answer = crate::http::get(client, endpoint, Some(access_token))
         .await
         .map_err(|e| Error::CheckUnavailable {
             provider: profile.label.clone(),

@@ -1,73 +1,36 @@
 //! Signing in with OpenID Connect: authorization code with PKCE (RFC 7636) through the system
-//! browser and a loopback redirect on 127.0.0.1 with a random port (RFC 8252). `state` and
-//! `nonce` are checked; the tokens go straight to the keychain; subject and label come from the
-//! ID token. Providers without OpenID Connect sign in with a user name and password
-//! ([`password`]). Refreshing tokens lives here too.
+//! browser and a loopback redirect on 127.0.0.1 with a random port (RFC 8252), in [`browser`]:
+//! the browser gets a short `/start` address ([`opener`]), the listener ([`loopback`]) trusts
+//! no one, the answer's `state` and `iss` are checked before the code exchange and the ID token's
+//! signature and claims after it ([`id_token`]). The tokens go straight to the keychain. Providers
+//! without OpenID Connect sign in with a user name and password ([`password`]). Refreshing tokens
+//! lives here too ([`refresh`]).
 
+pub(crate) mod browser;
 pub mod check;
+pub mod id_token;
+pub mod jws;
+mod loopback;
+mod opener;
+pub mod password;
+mod refresh;
 mod token_answer;
+
+pub use browser::{PROVIDER_TEXT_MAX, callback_path, clean};
+pub use opener::{Opener, browser_commands, open_in_browser};
+pub use refresh::{Refresh, refresh};
 pub(crate) use token_answer::TokenResponse;
 pub use token_answer::{LIFETIME_MAX, expiry, jwt_exp, parse_token_answer};
-mod loopback;
-pub mod password;
-
-use std::time::Duration;
+/// The handle a shell cancels a sign-in with.
+pub use tokio_util::sync::CancellationToken;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde::Deserialize;
-use sha2::{Digest, Sha256};
-use tokio::net::TcpListener;
-use url::Url;
 
-use crate::discovery::{self, Metadata};
 use crate::error::{Error, Result};
-use crate::http::{Call, Timeouts};
-use crate::outcome::{Verdict, provider_error};
-use crate::profile::{Profile, Protocol};
-use crate::secret::SecretString;
+use crate::outcome::Verdict;
+use crate::profile::Profile;
 use crate::tokens::TokenBundle;
-
-/// A sign-in waiting for the browser to come back.
-#[derive(Debug)]
-pub struct PendingSignIn {
-    /// Open this in the browser (or let the person copy it).
-    pub url: Url,
-    pub(crate) provider: String,
-    listener: TcpListener,
-    redirect_uri: String,
-    state: String,
-    nonce: String,
-    verifier: SecretString,
-    meta: Metadata,
-}
-
-impl PendingSignIn {
-    /// The provider profile this sign-in is for.
-    pub fn provider(&self) -> &str {
-        &self.provider
-    }
-}
-
-/// Opens `url` in the desktop's browser (xdg-open, or `open` on macOS); false when there is no
-/// display or that did not work, so the caller shows the address to copy instead.
-pub fn open_in_browser(url: &str) -> bool {
-    let has_display = cfg!(not(target_os = "linux"))
-        || std::env::var_os("DISPLAY").is_some()
-        || std::env::var_os("WAYLAND_DISPLAY").is_some();
-    let opener = if cfg!(target_os = "macos") {
-        "open"
-    } else {
-        "xdg-open"
-    };
-    has_display
-        && std::process::Command::new(opener)
-            .arg(url)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-}
 
 /// What a finished sign-in yields.
 #[derive(Debug)]
@@ -103,294 +66,6 @@ fn with_offline_access(profile: &Profile, mut scopes: Vec<String>) -> Vec<String
         scopes.push("offline_access".into());
     }
     scopes
-}
-
-/// Starts a sign-in: discovers the endpoints, opens the loopback listener, builds the URL.
-pub async fn begin(profile: &Profile) -> Result<PendingSignIn> {
-    let issuer = match profile.protocol {
-        Protocol::Oidc | Protocol::KeycloakLogout => profile.issuer.clone(),
-        _ => None,
-    }
-    .ok_or_else(|| {
-        signin_error(format!(
-            "{} has no issuer to sign in with; add its tokens instead",
-            profile.label
-        ))
-    })?;
-    let client_id = profile.client_id.clone().ok_or_else(|| {
-        signin_error(format!(
-            "set client_id for {} in providers.toml",
-            profile.id
-        ))
-    })?;
-    let client = crate::http::client(Timeouts::default());
-    let meta = discovery::discover(&client, &issuer)
-        .await
-        .map_err(verdict_error)?;
-    let authorize = meta
-        .authorization_endpoint
-        .clone()
-        .ok_or_else(|| signin_error("the provider publishes no authorization endpoint"))?;
-    let listener = TcpListener::bind(("127.0.0.1", 0))
-        .await
-        .map_err(|source| Error::Io {
-            action: "cannot listen on",
-            path: "127.0.0.1".into(),
-            source,
-        })?;
-    let port = listener
-        .local_addr()
-        .map_err(|source| Error::Io {
-            action: "cannot listen on",
-            path: "127.0.0.1".into(),
-            source,
-        })?
-        .port();
-    let redirect_uri = format!("http://127.0.0.1:{port}/callback");
-    let (state, nonce) = (random_text(24)?, random_text(24)?);
-    let verifier = SecretString::new(random_text(48)?);
-    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.expose_secret().as_bytes()));
-    let mut scopes = vec!["openid".to_owned()];
-    scopes.extend(profile.scopes.iter().filter(|s| *s != "openid").cloned());
-    let scopes = with_offline_access(profile, scopes);
-    let mut url = authorize;
-    {
-        let mut q = url.query_pairs_mut();
-        q.append_pair("response_type", "code")
-            .append_pair("client_id", &client_id)
-            .append_pair("redirect_uri", &redirect_uri)
-            .append_pair("scope", &scopes.join(" "))
-            .append_pair("state", &state)
-            .append_pair("nonce", &nonce)
-            .append_pair("code_challenge", &challenge)
-            .append_pair("code_challenge_method", "S256");
-        if profile.offline_access {
-            q.append_pair("prompt", "consent");
-        }
-    }
-    Ok(PendingSignIn {
-        url,
-        provider: profile.id.clone(),
-        listener,
-        redirect_uri,
-        state,
-        nonce,
-        verifier,
-        meta,
-    })
-}
-
-#[derive(Deserialize)]
-struct IdClaims {
-    iss: String,
-    sub: String,
-    aud: serde_json::Value,
-    nonce: Option<String>,
-    exp: i64,
-    email: Option<String>,
-    preferred_username: Option<String>,
-    name: Option<String>,
-}
-
-/// Waits (up to `timeout`) for the browser to come back, then exchanges the code for tokens.
-pub async fn finish(
-    pending: PendingSignIn,
-    profile: &Profile,
-    secret: Option<&SecretString>,
-    timeout: Duration,
-) -> Result<SignedIn> {
-    let params = tokio::time::timeout(timeout, loopback::wait_for_redirect(&pending.listener))
-        .await
-        .map_err(|_| Error::SignInTimedOut {
-            secs: timeout.as_secs(),
-        })??;
-    if let Some(err) = params
-        .iter()
-        .find(|(k, _)| k == "error")
-        .map(|(_, v)| v.clone())
-    {
-        let desc = params
-            .iter()
-            .find(|(k, _)| k == "error_description")
-            .map(|(_, v)| v.clone());
-        return Err(signin_error(format!(
-            "the provider refused: {err}{}",
-            desc.map(|d| format!(": {d}")).unwrap_or_default()
-        )));
-    }
-    let get = |name: &str| {
-        params
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
-    if get("state").as_deref() != Some(pending.state.as_str()) {
-        return Err(signin_error(
-            "the answer's state does not match this sign-in (ignored)",
-        ));
-    }
-    let code =
-        SecretString::new(get("code").ok_or_else(|| signin_error("the answer has no code"))?);
-    let token_endpoint = pending
-        .meta
-        .token_endpoint
-        .clone()
-        .ok_or_else(|| signin_error("the provider publishes no token endpoint"))?;
-    let client_id = profile.client_id.clone().unwrap_or_default();
-    let call = Call::post(&token_endpoint)
-        .field("grant_type", "authorization_code")
-        .secret_field("code", &code)
-        .field("redirect_uri", pending.redirect_uri.clone())
-        .secret_field("code_verifier", &pending.verifier)
-        .authenticate(profile, secret);
-    let client = crate::http::client(Timeouts::default());
-    let answer = call
-        .send(&client)
-        .await
-        .map_err(|e| signin_error(format!("token request failed: {}", e.into_error())))?;
-    let (status, body) = (answer.status, answer.body.as_slice());
-    if status != 200 {
-        return Err(signin_error(format!(
-            "the token endpoint refused: {}",
-            provider_error(
-                status,
-                body,
-                &[code.expose_secret(), pending.verifier.expose_secret()]
-                    .into_iter()
-                    .chain(secret.map(SecretString::expose_secret))
-                    .collect::<Vec<_>>()
-            )
-        )));
-    }
-    let tokens: TokenResponse =
-        serde_json::from_slice(body).map_err(|_| signin_error("the token response is not JSON"))?;
-    let id_token = tokens
-        .id_token
-        .as_ref()
-        .map(SecretString::expose_secret)
-        .ok_or_else(|| signin_error("the provider returned no ID token"))?;
-    let claims = id_claims(id_token)?;
-    let issuer_ok =
-        claims.iss.trim_end_matches('/') == pending.meta.issuer.as_str().trim_end_matches('/');
-    let aud_ok = match &claims.aud {
-        serde_json::Value::String(a) => a == &client_id,
-        serde_json::Value::Array(v) => v.iter().any(|a| a.as_str() == Some(client_id.as_str())),
-        _ => false,
-    };
-    if !issuer_ok || !aud_ok {
-        return Err(signin_error("the ID token is for another issuer or client"));
-    }
-    if claims.nonce.as_deref() != Some(pending.nonce.as_str()) {
-        return Err(signin_error(
-            "the ID token's nonce does not match this sign-in",
-        ));
-    }
-    if claims.exp < time::OffsetDateTime::now_utc().unix_timestamp() {
-        return Err(signin_error("the ID token has already expired"));
-    }
-    let label = claims
-        .email
-        .clone()
-        .or(claims.preferred_username.clone())
-        .or(claims.name.clone());
-    let (tokens, access_expires_at) = tokens.into_tokens();
-    Ok(SignedIn {
-        tokens,
-        access_expires_at,
-        subject: claims.sub,
-        label,
-    })
-}
-
-/// The claims of an ID token received straight from the token endpoint over TLS (OpenID
-/// Connect Core §3.1.3.7 lets a client rely on TLS there instead of the signature).
-fn id_claims(jwt: &str) -> Result<IdClaims> {
-    let payload = jwt
-        .split('.')
-        .nth(1)
-        .ok_or_else(|| signin_error("the ID token is not a JWT"))?;
-    let bytes = URL_SAFE_NO_PAD
-        .decode(payload.trim_end_matches('='))
-        .map_err(|_| signin_error("the ID token is not a JWT"))?;
-    serde_json::from_slice(&bytes).map_err(|_| signin_error("the ID token's claims are unreadable"))
-}
-
-/// What a refresh attempt gave.
-#[derive(Debug)]
-pub enum Refresh {
-    /// New tokens (the refresh token is the new one when the provider rotated it).
-    Refreshed {
-        tokens: TokenBundle,
-        access_expires_at: Option<time::OffsetDateTime>,
-    },
-    /// The provider refused the refresh token for good (e.g. `invalid_grant`).
-    Refused(crate::outcome::Reason),
-    /// Could not ask now (network, 5xx); try again later.
-    Unavailable(crate::outcome::Reason),
-}
-
-/// Uses the refresh token at the provider's token endpoint (the profile's, or found by
-/// discovery at its issuer).
-pub async fn refresh(
-    profile: &Profile,
-    current: &TokenBundle,
-    secret: Option<&SecretString>,
-) -> Refresh {
-    use crate::outcome::{Reason, ReasonKind};
-    let unavailable =
-        |why: String| Refresh::Unavailable(Reason::new(ReasonKind::RefreshUnavailable, why));
-    let Some(rt) = current.refresh_token.as_ref() else {
-        return unavailable("no refresh token".into());
-    };
-    let client = crate::http::client(Timeouts::default());
-    let token_endpoint = match (&profile.token_endpoint, &profile.issuer) {
-        (Some(endpoint), _) => endpoint.clone(),
-        (None, Some(issuer)) => match discovery::discover(&client, issuer).await {
-            Ok(Metadata {
-                token_endpoint: Some(endpoint),
-                ..
-            }) => endpoint,
-            Ok(_) => return unavailable("the provider publishes no token endpoint".into()),
-            Err(Verdict::Permanent(e)) | Err(Verdict::Retry { error: e, .. }) => {
-                return Refresh::Unavailable(e);
-            }
-            Err(Verdict::Ended(_)) => return unavailable("unexpected discovery answer".into()),
-        },
-        (None, None) => return unavailable("no token endpoint and no issuer".into()),
-    };
-    let call = Call::post(&token_endpoint)
-        .field("grant_type", "refresh_token")
-        .secret_field("refresh_token", rt)
-        .authenticate(profile, secret);
-    let answer = match call.send(&client).await {
-        Ok(a) => a,
-        Err(e) => return Refresh::Unavailable(e.into_error()),
-    };
-    let (status, body) = (answer.status, answer.body.as_slice());
-    let secrets: Vec<&str> = [Some(rt), current.access_token.as_ref(), secret]
-        .into_iter()
-        .flatten()
-        .map(SecretString::expose_secret)
-        .collect();
-    match status {
-        200 => match serde_json::from_slice::<TokenResponse>(body) {
-            Ok(t) => {
-                // A provider that does not rotate them keeps the refresh and ID tokens we hold.
-                let (mut tokens, access_expires_at) = t.into_tokens();
-                tokens.refresh_token = tokens
-                    .refresh_token
-                    .or_else(|| current.refresh_token.clone());
-                tokens.id_token = tokens.id_token.or_else(|| current.id_token.clone());
-                Refresh::Refreshed {
-                    tokens,
-                    access_expires_at,
-                }
-            }
-            Err(_) => unavailable("the token response is not JSON".into()),
-        },
-        400 | 401 => Refresh::Refused(provider_error(status, body, &secrets)),
-        _ => Refresh::Unavailable(provider_error(status, body, &secrets)),
-    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use url::Url;
 
 use super::{SignedIn, TokenResponse, signin_error, with_offline_access};
 use crate::error::Result;
-use crate::http::{Call, CallError, Timeouts};
+use crate::http::{Call, CallError};
 use crate::outcome::provider_error;
 use crate::profile::Profile;
 use crate::secret::SecretString;
@@ -36,7 +36,11 @@ pub fn new_anonymous_name() -> String {
 }
 
 /// Registers an anonymous user called `username` at the profile's registration endpoint.
-pub async fn register_anonymous(profile: &Profile, username: &str) -> Result<()> {
+pub async fn register_anonymous(
+    client: &reqwest::Client,
+    profile: &Profile,
+    username: &str,
+) -> Result<()> {
     token_endpoint(profile)?;
     let endpoint = profile
         .anonymous_registration_endpoint
@@ -47,9 +51,8 @@ pub async fn register_anonymous(profile: &Profile, username: &str) -> Result<()>
                 profile.label
             ))
         })?;
-    let client = crate::http::client(Timeouts::default());
     let body = serde_json::json!({ "username": username });
-    let answer = crate::http::post_json(&client, endpoint, &body)
+    let answer = crate::http::post_json(client, endpoint, &body)
         .await
         .map_err(|e| unreachable(profile, e))?;
     match answer.status {
@@ -64,6 +67,7 @@ pub async fn register_anonymous(profile: &Profile, username: &str) -> Result<()>
 
 /// Logs `username` in with `password` (password grant) and returns the tokens, ready to store.
 pub async fn login(
+    client: &reqwest::Client,
     profile: &Profile,
     username: &str,
     password: &SecretString,
@@ -83,9 +87,8 @@ pub async fn login(
         call = call.field("scope", scopes.join(" "));
     }
     let call = call.authenticate(profile, client_secret);
-    let client = crate::http::client(Timeouts::default());
     let answer = call
-        .send(&client)
+        .send(client)
         .await
         .map_err(|e| unreachable(profile, e))?;
     let secrets: Vec<&str> = [password.expose_secret()]

@@ -188,6 +188,7 @@ fn oidc_uses_the_discovered_revocation_endpoint_or_is_local_only_without_one() {
         absent: vec![url(
             "https://id.example/.well-known/oauth-authorization-server",
         )],
+        sign_in: Default::default(),
     };
     let planned = calls(plan(&p, &tokens(true, false), Some(&meta)).unwrap());
     assert_eq!(planned.len(), 1);
