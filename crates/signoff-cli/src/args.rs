@@ -152,8 +152,12 @@ pub struct SignoutArgs {
     #[arg(long, requires = "all")]
     pub provider: Option<String>,
     /// Afterwards, ask the provider's introspection endpoint whether the tokens are inactive.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "dry_run")]
     pub verify: bool,
+    /// Call nothing: show, per account, what would be called and what would end (OpenID
+    /// providers' public metadata is read to know their endpoints).
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Subcommand)]

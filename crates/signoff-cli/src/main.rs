@@ -219,6 +219,30 @@ async fn run(command: Command, paths: Paths, out: &Output) -> signoff_core::Resu
             }
             out.orphans_forgotten(&orphans);
         }
+        Command::Signout(args) if args.dry_run => {
+            let filter = AccountFilter {
+                provider: args.provider,
+                ids: args
+                    .ids
+                    .iter()
+                    .map(|s| AccountId::parse(s))
+                    .collect::<signoff_core::Result<Vec<_>>>()?,
+            };
+            let preview = core.sign_out_preview(&filter).await?;
+            if !args.all && preview.covered.len() < filter.ids.len() {
+                let missing = filter
+                    .ids
+                    .iter()
+                    .find(|id| !preview.covered.iter().any(|a| &a.id == *id))
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
+                return Err(Error::NotFound {
+                    what: "account to sign out",
+                    id: missing,
+                });
+            }
+            out.dry_run(&preview);
+        }
         Command::Signout(args) => {
             if let Err(e) = core.resume_adding() {
                 tracing::warn!(error = %e, "half-added accounts not resumed this time");
@@ -231,6 +255,7 @@ async fn run(command: Command, paths: Paths, out: &Output) -> signoff_core::Resu
             let summary = if args.all {
                 let filter = AccountFilter {
                     provider: args.provider,
+                    ..AccountFilter::default()
                 };
                 core.sign_out_all(&filter, options, |r| progress.receipt(r))
                     .await?

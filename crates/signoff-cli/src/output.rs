@@ -10,12 +10,12 @@ use anstyle::{AnsiColor, Style};
 use serde_json::json;
 use signoff_core::Account;
 use signoff_core::api::orphans::Orphan;
-use signoff_core::api::{BulkResult, BulkSummary, SignOutSummary};
+use signoff_core::api::{BulkResult, BulkSummary, Ends, SignOutPreview, SignOutSummary};
 use signoff_core::audit::AuditEntry;
 use signoff_core::engine::Receipt;
 use signoff_core::error::ErrorReport;
 use signoff_core::outcome::Outcome;
-use signoff_core::profile::{ProfileSet, SignInMethod};
+use signoff_core::profile::{ProfileSet, SignInMethod, WhatEnds};
 
 #[derive(Debug)]
 pub struct Output {
@@ -72,6 +72,44 @@ impl Output {
             self.print_json(value)
         } else {
             println!("{text}");
+        }
+    }
+
+    /// `signout --dry-run`: per account, what would be called and what would end.
+    pub fn dry_run(&self, preview: &SignOutPreview) {
+        if self.json {
+            return self.print_json(&serde_json::to_value(preview).unwrap_or_default());
+        }
+        let n = preview.accounts;
+        println!(
+            "Dry run: nothing was called. Signing out would cover {n} account{}.",
+            if n == 1 { "" } else { "s" }
+        );
+        for a in &preview.covered {
+            let Some(p) = preview.providers.iter().find(|p| p.id == a.provider) else {
+                continue;
+            };
+            let ends = match (p.ends, p.what_ends) {
+                (Ends::OnlyHere, _) | (_, Some(WhatEnds::Nothing)) => {
+                    format!("only the copy here; the session at {} lives on", p.label)
+                }
+                (Ends::Unknown, _) => "not known before trying".into(),
+                (Ends::AtProvider, Some(w)) => format!("{} at {}", ends_words(w), p.label),
+                (Ends::AtProvider, None) => format!("the session at {}", p.label),
+            };
+            println!("\n{} ({}, {})\n  ends: {ends}", a.label, p.label, a.id);
+            for c in &p.calls {
+                println!(
+                    "  {} {}  ({}, {} as {})",
+                    c.method, c.url, c.name, c.token, c.sends
+                );
+            }
+            for extra in [&p.note, &p.caveat].into_iter().flatten() {
+                println!("  {extra}");
+            }
+            if let Some(page) = &p.manage_url {
+                println!("  finish at: {page}");
+            }
         }
     }
 
@@ -643,5 +681,16 @@ mod tests {
             ["OUTCOME  DETAIL", "pending  a", "         b", "revoked  c"]
         );
         assert!(lines[3].starts_with("\u{1b}[32mrevoked"), "{lines:?}");
+    }
+}
+
+/// What a sign-out ends, in words.
+fn ends_words(w: WhatEnds) -> &'static str {
+    match w {
+        WhatEnds::Token => "the token",
+        WhatEnds::Grant => "every token of this app's authorization",
+        WhatEnds::AllSessions => "every session of the user",
+        WhatEnds::Consent => "the app's consent",
+        WhatEnds::Nothing => "nothing",
     }
 }

@@ -33,7 +33,8 @@ pub use accounts::AccountView;
 pub use bulk::{BulkResult, BulkSummary, InputLine, Invalid, MAX_LINE, read_tokens};
 pub use providers::{ProviderView, Providers};
 pub use sign_out::{
-    AccountFilter, Ends, PreviewProvider, SignOutOptions, SignOutPreview, SignOutSummary, Skipped,
+    AccountFilter, CallView, Ends, PreviewAccount, PreviewProvider, SignOutOptions, SignOutPreview,
+    SignOutSummary, Skipped,
 };
 pub use tokens::{TokenCheck, TokenCheckResult};
 

@@ -26,7 +26,7 @@ use crate::store::SignOutState;
 use crate::tokens::TokenBundle;
 
 mod preview;
-pub use preview::{Ends, PreviewProvider, SignOutPreview};
+pub use preview::{CallView, Ends, PreviewAccount, PreviewProvider, SignOutPreview};
 
 /// Statuses a sign-out may start from (`signing_out` is a sign-out a crash interrupted).
 const SIGN_OUT_FROM: &[AccountStatus] = &[
@@ -87,13 +87,17 @@ impl SignOutSummary {
 #[derive(Debug, Clone, Default)]
 pub struct AccountFilter {
     pub provider: Option<String>,
+    /// Only these accounts (none: every account).
+    pub ids: Vec<AccountId>,
 }
 
 impl AccountFilter {
     fn covers(&self, account: &Account) -> bool {
-        self.provider
-            .as_ref()
-            .is_none_or(|p| &account.provider_id == p)
+        (self.ids.is_empty() || self.ids.contains(&account.id))
+            && self
+                .provider
+                .as_ref()
+                .is_none_or(|p| &account.provider_id == p)
     }
 }
 

@@ -1,15 +1,19 @@
-//! The preview the sign-out confirmation shows: how many accounts, and for each provider
-//! whether signing out ends the session there or only deletes the copy here. For `oidc`
-//! profiles that depends on the provider's metadata, so it is discovered (and cached for the
-//! sign-out that follows) instead of guessed.
+//! The preview the sign-out confirmation and `signoff signout --dry-run` show: which accounts,
+//! and for each provider whether signing out ends the session there or only deletes the copy
+//! here, which calls it makes (method, URL, which token where: never a token's value), what
+//! dies at the provider, and where a person finishes what Signoff cannot. Nothing is called;
+//! for `oidc` profiles the provider's public metadata is read (and cached for the sign-out that
+//! follows) instead of guessed.
 
 use std::sync::Arc;
 
 use serde::Serialize;
 
 use super::{AccountFilter, Signoff};
-use crate::engine::{Plan, plan};
+use crate::account::AccountId;
+use crate::engine::{Plan, PlannedCall, plan};
 use crate::error::Result;
+use crate::profile::{Placement, Profile, WhatEnds};
 use crate::secret::SecretString;
 use crate::tokens::TokenBundle;
 
@@ -36,6 +40,63 @@ pub struct PreviewProvider {
     pub label: String,
     pub accounts: usize,
     pub ends: Ends,
+    /// What the sign-out ends at the provider, when its profile says.
+    pub what_ends: Option<WhatEnds>,
+    /// The calls an account holding a refresh and an access token gets, in order.
+    pub calls: Vec<CallView>,
+    /// Why nothing is called, or what is not known yet.
+    pub note: Option<String>,
+    /// The provider's page where a person finishes the job.
+    pub manage_url: Option<String>,
+    /// What else a person should know (AWS: issued role credentials live on).
+    pub caveat: Option<String>,
+}
+
+/// One call a sign-out would make, without any token's value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct CallView {
+    pub name: String,
+    pub method: String,
+    /// Where; `{token}` stands for a token sent in the path.
+    pub url: String,
+    /// `refresh_token`, `access_token` or `id_token`.
+    pub token: String,
+    /// Where the token goes, in words ("form field token", "Authorization: Bearer").
+    pub sends: String,
+}
+
+impl From<&PlannedCall> for CallView {
+    fn from(c: &PlannedCall) -> Self {
+        let s = &c.step;
+        let sends = match &s.send {
+            Placement::Form(f) => format!("form field {f}"),
+            Placement::Json(f) => format!("JSON field {f}"),
+            Placement::Bearer => "Authorization: Bearer".into(),
+            Placement::Header(h) => format!("header {h}"),
+            Placement::Path => "the URL's path".into(),
+            Placement::Query(q) => format!("query parameter {q}"),
+        };
+        Self {
+            name: s.name.clone(),
+            method: s.method.as_str().into(),
+            url: s
+                .url
+                .as_str()
+                .replace(crate::profile::steps::TOKEN_SEGMENT, "{token}"),
+            token: s.token.as_str().into(),
+            sends,
+        }
+    }
+}
+
+/// One account a sign-out covers.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct PreviewAccount {
+    pub id: AccountId,
+    pub label: String,
+    pub provider: String,
 }
 
 /// What signing out these accounts will do.
@@ -45,6 +106,8 @@ pub struct SignOutPreview {
     pub accounts: usize,
     /// In the order their first account is listed.
     pub providers: Vec<PreviewProvider>,
+    /// Each account covered, oldest first.
+    pub covered: Vec<PreviewAccount>,
 }
 
 impl Signoff {
@@ -66,28 +129,50 @@ impl Signoff {
                         .map_or_else(|_| a.provider_id.clone(), |p| p.label.clone()),
                     accounts: 1,
                     ends: Ends::Unknown,
+                    what_ends: None,
+                    calls: Vec::new(),
+                    note: Some("no provider profile has this id".into()),
+                    manage_url: None,
+                    caveat: None,
                 }),
             }
         }
         for p in &mut providers {
             if let Ok(profile) = profiles.get(&p.id) {
-                p.ends = self.ends(profile).await;
+                self.plan_preview(profile, p).await;
             }
         }
         Ok(SignOutPreview {
             accounts: accounts.len(),
             providers,
+            covered: accounts
+                .iter()
+                .map(|a| PreviewAccount {
+                    id: a.id.clone(),
+                    label: a.label.clone(),
+                    provider: a.provider_id.clone(),
+                })
+                .collect(),
         })
     }
 
-    /// Where a sign-out at `profile` ends, planned for an account holding both tokens.
-    async fn ends(&self, profile: &crate::profile::Profile) -> Ends {
+    /// Fills in where a sign-out at `profile` ends and what it calls, planned for an account
+    /// holding both tokens.
+    async fn plan_preview(&self, profile: &Profile, view: &mut PreviewProvider) {
+        view.what_ends = profile.ends;
+        view.manage_url = profile.manage_url.as_ref().map(|u| u.to_string());
+        view.caveat = profile.caveat.clone();
+        view.note = None;
         let engine = self.engine();
         let metadata = match (&profile.issuer, profile.protocol) {
             (Some(issuer), crate::profile::Protocol::Oidc) if profile.incomplete.is_none() => {
                 match engine.discover(issuer).await {
                     Ok(m) => Some(m),
-                    Err(_) => return Ends::Unknown,
+                    Err(v) => {
+                        view.ends = Ends::Unknown;
+                        view.note = Some(verdict_text(&v));
+                        return;
+                    }
                 }
             }
             _ => None,
@@ -99,9 +184,28 @@ impl Signoff {
             id_token: None,
         };
         match plan(profile, &tokens, metadata.as_ref()) {
-            Ok(Plan::Calls { .. }) => Ends::AtProvider,
-            Ok(Plan::Done { .. }) => Ends::OnlyHere,
-            Err(_) => Ends::Unknown,
+            Ok(Plan::Calls { calls, .. }) => {
+                view.ends = Ends::AtProvider;
+                view.calls = calls.iter().map(CallView::from).collect();
+            }
+            Ok(Plan::Done { note, .. }) => {
+                view.ends = Ends::OnlyHere;
+                view.what_ends = Some(WhatEnds::Nothing);
+                view.note = Some(note);
+            }
+            Err(v) => {
+                view.ends = Ends::Unknown;
+                view.note = Some(verdict_text(&v));
+            }
         }
+    }
+}
+
+/// A verdict reached without calling, in words.
+fn verdict_text(v: &crate::outcome::Verdict) -> String {
+    use crate::outcome::Verdict;
+    match v {
+        Verdict::Permanent(e) | Verdict::Retry { error: e, .. } => e.to_string(),
+        Verdict::Ended(o) => o.as_str().to_owned(),
     }
 }
