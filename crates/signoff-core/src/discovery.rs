@@ -20,6 +20,8 @@ pub struct Metadata {
     /// For signing in.
     pub authorization_endpoint: Option<Url>,
     pub token_endpoint: Option<Url>,
+    /// For signing in on another device (RFC 8628 §4).
+    pub device_authorization_endpoint: Option<Url>,
     /// The documents these endpoints come from, in the order they were read.
     pub sources: Vec<Url>,
     /// The well-known locations looked at that hold no metadata document (404 and the like).
@@ -50,6 +52,10 @@ impl Metadata {
             later.authorization_endpoint,
         );
         fill(&mut self.token_endpoint, later.token_endpoint);
+        fill(
+            &mut self.device_authorization_endpoint,
+            later.device_authorization_endpoint,
+        );
         self.sources.extend(later.sources);
     }
 
@@ -72,6 +78,7 @@ struct RawMetadata {
     end_session_endpoint: Option<String>,
     authorization_endpoint: Option<String>,
     token_endpoint: Option<String>,
+    device_authorization_endpoint: Option<String>,
 }
 
 /// The well-known locations for `issuer`, in the order they are read: the OpenID
@@ -219,6 +226,10 @@ fn parse(issuer: &Url, body: &[u8]) -> Result<Metadata, Verdict> {
         end_session_endpoint: endpoint("end_session_endpoint", raw.end_session_endpoint)?,
         authorization_endpoint: endpoint("authorization_endpoint", raw.authorization_endpoint)?,
         token_endpoint: endpoint("token_endpoint", raw.token_endpoint)?,
+        device_authorization_endpoint: endpoint(
+            "device_authorization_endpoint",
+            raw.device_authorization_endpoint,
+        )?,
         sources: Vec::new(),
         absent: Vec::new(),
     })

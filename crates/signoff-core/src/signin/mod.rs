@@ -1,13 +1,15 @@
 //! Signing in with OpenID Connect: authorization code with PKCE (RFC 7636) through the system
 //! browser and a loopback redirect on 127.0.0.1 with a random port (RFC 8252). `state` and
 //! `nonce` are checked; the tokens go straight to the keychain; subject and label come from the
-//! ID token. Providers without OpenID Connect sign in with a user name and password
-//! ([`password`]). Refreshing tokens lives here too.
+//! ID token. Where no browser runs, the device authorization grant (RFC 8628, [`device`]) shows
+//! a code to enter on another device. Providers without OpenID Connect sign in with a user name
+//! and password ([`password`]). Refreshing tokens lives here too.
 
 pub mod check;
 mod token_answer;
 pub(crate) use token_answer::TokenResponse;
 pub use token_answer::{LIFETIME_MAX, expiry, jwt_exp, parse_token_answer};
+pub mod device;
 mod loopback;
 pub mod password;
 
@@ -90,6 +92,15 @@ fn signin_error(why: impl Into<String>) -> Error {
     Error::SignIn { reason: why.into() }
 }
 
+/// A provider that could not be reached, in the words of every sign-in.
+fn unreachable(profile: &Profile, e: crate::http::CallError) -> Error {
+    signin_error(format!(
+        "could not reach {}: {}",
+        profile.label,
+        e.into_error()
+    ))
+}
+
 fn verdict_error(v: Verdict) -> Error {
     match v {
         Verdict::Permanent(e) | Verdict::Retry { error: e, .. } => signin_error(e.to_string()),
@@ -105,8 +116,9 @@ fn with_offline_access(profile: &Profile, mut scopes: Vec<String>) -> Vec<String
     scopes
 }
 
-/// Starts a sign-in: discovers the endpoints, opens the loopback listener, builds the URL.
-pub async fn begin(profile: &Profile) -> Result<PendingSignIn> {
+/// The issuer to sign in at and the client id to sign in as, or why `profile` cannot sign in
+/// with OpenID Connect (the browser and the device flow alike).
+fn oidc_client(profile: &Profile) -> Result<(Url, String)> {
     let issuer = match profile.protocol {
         Protocol::Oidc | Protocol::KeycloakLogout => profile.issuer.clone(),
         _ => None,
@@ -123,6 +135,20 @@ pub async fn begin(profile: &Profile) -> Result<PendingSignIn> {
             profile.id
         ))
     })?;
+    Ok((issuer, client_id))
+}
+
+/// The scopes a sign-in asks for: `openid`, the profile's, and `offline_access` when it wants
+/// a refresh token.
+fn sign_in_scopes(profile: &Profile) -> Vec<String> {
+    let mut scopes = vec!["openid".to_owned()];
+    scopes.extend(profile.scopes.iter().filter(|s| *s != "openid").cloned());
+    with_offline_access(profile, scopes)
+}
+
+/// Starts a sign-in: discovers the endpoints, opens the loopback listener, builds the URL.
+pub async fn begin(profile: &Profile) -> Result<PendingSignIn> {
+    let (issuer, client_id) = oidc_client(profile)?;
     let client = crate::http::client(Timeouts::default());
     let meta = discovery::discover(&client, &issuer)
         .await
@@ -150,9 +176,7 @@ pub async fn begin(profile: &Profile) -> Result<PendingSignIn> {
     let (state, nonce) = (random_text(24)?, random_text(24)?);
     let verifier = SecretString::new(random_text(48)?);
     let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.expose_secret().as_bytes()));
-    let mut scopes = vec!["openid".to_owned()];
-    scopes.extend(profile.scopes.iter().filter(|s| *s != "openid").cloned());
-    let scopes = with_offline_access(profile, scopes);
+    let scopes = sign_in_scopes(profile);
     let mut url = authorize;
     {
         let mut q = url.query_pairs_mut();
@@ -180,11 +204,13 @@ pub async fn begin(profile: &Profile) -> Result<PendingSignIn> {
     })
 }
 
+/// The claims of an ID token that Signoff reads.
 #[derive(Deserialize)]
-struct IdClaims {
+pub(crate) struct IdClaims {
     iss: String,
     sub: String,
     aud: serde_json::Value,
+    azp: Option<String>,
     nonce: Option<String>,
     exp: i64,
     email: Option<String>,
@@ -264,23 +290,50 @@ pub async fn finish(
     }
     let tokens: TokenResponse =
         serde_json::from_slice(body).map_err(|_| signin_error("the token response is not JSON"))?;
+    let claims = check_id_token(
+        &tokens,
+        &pending.meta.issuer,
+        &client_id,
+        Some(&pending.nonce),
+    )?;
+    Ok(signed_in(tokens, claims))
+}
+
+/// Checks the ID token of a token answer for this sign-in: issued by `issuer` to `client_id`
+/// (`aud`, and `azp` when there are several audiences or it is given), not expired, and, when
+/// the sign-in sent one, carrying its `nonce`. Both the browser and the device flow call this.
+pub(crate) fn check_id_token(
+    tokens: &TokenResponse,
+    issuer: &Url,
+    client_id: &str,
+    nonce: Option<&str>,
+) -> Result<IdClaims> {
     let id_token = tokens
         .id_token
         .as_ref()
         .map(SecretString::expose_secret)
         .ok_or_else(|| signin_error("the provider returned no ID token"))?;
     let claims = id_claims(id_token)?;
-    let issuer_ok =
-        claims.iss.trim_end_matches('/') == pending.meta.issuer.as_str().trim_end_matches('/');
-    let aud_ok = match &claims.aud {
-        serde_json::Value::String(a) => a == &client_id,
-        serde_json::Value::Array(v) => v.iter().any(|a| a.as_str() == Some(client_id.as_str())),
-        _ => false,
+    let issuer_ok = claims.iss.trim_end_matches('/') == issuer.as_str().trim_end_matches('/');
+    let (aud_ok, several) = match &claims.aud {
+        serde_json::Value::String(a) => (a == client_id, false),
+        serde_json::Value::Array(v) => {
+            (v.iter().any(|a| a.as_str() == Some(client_id)), v.len() > 1)
+        }
+        _ => (false, false),
     };
-    if !issuer_ok || !aud_ok {
+    // OpenID Connect Core §3.1.3.7 (4, 5): with several audiences `azp` must be there, and
+    // when it is there it must be this client.
+    let azp_ok = match claims.azp.as_deref() {
+        Some(azp) => azp == client_id,
+        None => !several,
+    };
+    if !issuer_ok || !aud_ok || !azp_ok {
         return Err(signin_error("the ID token is for another issuer or client"));
     }
-    if claims.nonce.as_deref() != Some(pending.nonce.as_str()) {
+    if let Some(nonce) = nonce
+        && claims.nonce.as_deref() != Some(nonce)
+    {
         return Err(signin_error(
             "the ID token's nonce does not match this sign-in",
         ));
@@ -288,18 +341,23 @@ pub async fn finish(
     if claims.exp < time::OffsetDateTime::now_utc().unix_timestamp() {
         return Err(signin_error("the ID token has already expired"));
     }
+    Ok(claims)
+}
+
+/// A finished sign-in: the tokens, and who signed in (from the checked ID token's claims).
+fn signed_in(tokens: TokenResponse, claims: IdClaims) -> SignedIn {
     let label = claims
         .email
         .clone()
         .or(claims.preferred_username.clone())
         .or(claims.name.clone());
     let (tokens, access_expires_at) = tokens.into_tokens();
-    Ok(SignedIn {
+    SignedIn {
         tokens,
         access_expires_at,
         subject: claims.sub,
         label,
-    })
+    }
 }
 
 /// The claims of an ID token received straight from the token endpoint over TLS (OpenID
