@@ -13,6 +13,7 @@ use signoff_core::api::{
 };
 use signoff_core::audit::{Actor, AuditEntry};
 use signoff_core::error::ErrorReport;
+use signoff_core::signin::device::DeviceCode;
 use signoff_core::{Account, AccountId, NewAccount, SecretString, Signoff, TokenBundle};
 use tauri::{AppHandle, Runtime, State};
 
@@ -38,6 +39,7 @@ macro_rules! handler {
             crate::commands::set_client_secret,
             crate::commands::activity,
             crate::commands::sign_in,
+            crate::commands::sign_in_device,
             crate::commands::cancel_sign_in,
             crate::commands::sign_in_password,
             crate::commands::sign_in_anonymous,
@@ -142,6 +144,23 @@ pub struct SignInState {
     cancel: std::sync::Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
 }
 
+impl SignInState {
+    /// Makes the sign-in starting now the one `cancel_sign_in` cancels: the future completes
+    /// when it does (or when another sign-in takes its place).
+    fn arm(&self) -> impl std::future::Future<Output = ()> + use<> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        *self.cancel.lock().unwrap_or_else(|p| p.into_inner()) = Some(tx);
+        async move {
+            let _ = rx.await;
+        }
+    }
+
+    /// The sign-in has ended: nothing left to cancel.
+    fn disarm(&self) {
+        self.cancel.lock().unwrap_or_else(|p| p.into_inner()).take();
+    }
+}
+
 /// Signs in through the system browser (OpenID Connect with PKCE). The address is sent to the
 /// page as a `signin-url` event (to copy when no browser opens); the tokens never are.
 #[tauri::command]
@@ -156,8 +175,7 @@ pub async fn sign_in<R: Runtime>(
     let url = pending.url.to_string();
     let opened = signoff_core::signin::open_in_browser(&url);
     ui::sign_in_url(&app, &url, opened);
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    *state.cancel.lock().unwrap_or_else(|p| p.into_inner()) = Some(tx);
+    let cancel = state.arm();
     let finish = core.finish_sign_in(
         pending,
         label,
@@ -166,13 +184,29 @@ pub async fn sign_in<R: Runtime>(
     );
     let result = tokio::select! {
         r = finish => r.map_err(report),
-        _ = rx => Err(ErrorReport::from(&signoff_core::Error::SignInCancelled)),
+        () = cancel => Err(ErrorReport::from(&signoff_core::Error::SignInCancelled)),
     };
-    state
-        .cancel
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .take();
+    state.disarm();
+    result
+}
+
+/// Signs in on another device (RFC 8628): the code and the address to enter it at reach the
+/// page as a `signin-device-code` event; the device code and the tokens never do.
+/// `cancel_sign_in` cancels it.
+#[tauri::command]
+pub async fn sign_in_device<R: Runtime>(
+    app: AppHandle<R>,
+    core: Core<'_>,
+    state: State<'_, SignInState>,
+    provider: String,
+    label: Option<String>,
+) -> Reply<Account> {
+    let show = |code: &DeviceCode| ui::device_code(&app, code);
+    let result = core
+        .sign_in_on_another_device(&provider, label, show, state.arm(), Actor::User)
+        .await
+        .map_err(report);
+    state.disarm();
     result
 }
 

@@ -274,7 +274,7 @@ impl Output {
             code.verification_uri, code.user_code
         );
         if let Some(complete) = &code.verification_uri_complete {
-            eprintln!("(or open this address, which holds the code:\n  {complete} )");
+            eprintln!("Or open this address, which holds the code:\n  {complete}");
         }
         eprintln!(
             "The code expires in {} s. Waiting (Ctrl-C to cancel)...",

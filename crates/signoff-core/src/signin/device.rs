@@ -56,7 +56,8 @@ pub struct DeviceCode {
     pub verification_uri: String,
     /// An address that already holds the code (to open or scan), when the provider gives one.
     pub verification_uri_complete: Option<String>,
-    /// Seconds until the code expires.
+    /// Seconds until the code expires (at most [`MAX_EXPIRES_IN`]).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub expires_in: u64,
 }
 
