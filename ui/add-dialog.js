@@ -150,16 +150,18 @@ export function mount(root, { notices, accounts }) {
     }
   }
 
-  /** @param {SubmitEvent} ev */
-  async function submitSignIn(ev) {
-    ev.preventDefault();
+  /**
+   * Runs an OpenID Connect sign-in (`command`) for the provider and label chosen, with `wait`
+   * shown and both sign-in buttons disabled meanwhile.
+   * @param {"sign_in" | "sign_in_device"} command
+   * @param {HTMLElement} wait
+   */
+  async function openIdSignIn(command, wait) {
     signIn.result.textContent = "";
-    signIn.url.value = "";
-    signIn.waitText.textContent = "Opening your browser…";
-    signIn.wait.hidden = false;
-    signIn.submit.disabled = true;
+    wait.hidden = false;
+    signIn.submit.disabled = device.start.disabled = true;
     try {
-      const account = await invoke("sign_in", {
+      const account = await invoke(command, {
         provider: signIn.provider.value,
         label: signIn.label.value.trim() || null,
       });
@@ -168,9 +170,17 @@ export function mount(root, { notices, accounts }) {
     } catch (err) {
       signIn.result.textContent = signInFailed(err);
     } finally {
-      signIn.wait.hidden = true;
-      signIn.submit.disabled = false;
+      wait.hidden = true;
+      signIn.submit.disabled = device.start.disabled = false;
     }
+  }
+
+  /** @param {SubmitEvent} ev */
+  function submitSignIn(ev) {
+    ev.preventDefault();
+    signIn.url.value = "";
+    signIn.waitText.textContent = "Opening your browser…";
+    return openIdSignIn("sign_in", signIn.wait);
   }
 
   // "Sign in on another device" is offered for providers that sign in with OpenID Connect;
@@ -180,27 +190,12 @@ export function mount(root, { notices, accounts }) {
     device.start.hidden = !(p && p.device_sign_in);
   }
 
-  async function deviceSignIn() {
-    signIn.result.textContent = "";
+  function deviceSignIn() {
     device.uri.value = device.complete.value = "";
     device.code.textContent = "";
     device.completeRow.hidden = true;
     device.waitText.textContent = "Asking the provider for a code…";
-    device.wait.hidden = false;
-    signIn.submit.disabled = device.start.disabled = true;
-    try {
-      const account = await invoke("sign_in_device", {
-        provider: signIn.provider.value,
-        label: signIn.label.value.trim() || null,
-      });
-      signIn.label.value = "";
-      await accountAdded(`Signed in as ${account.label}.`);
-    } catch (err) {
-      signIn.result.textContent = signInFailed(err);
-    } finally {
-      device.wait.hidden = true;
-      signIn.submit.disabled = device.start.disabled = false;
-    }
+    return openIdSignIn("sign_in_device", device.wait);
   }
 
   /** @param {DeviceCode} payload */

@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use signoff_tests::oidc::OidcProvider;
 
-use crate::{json, keychain_lookup, signoff_async, signoff_cmd, write_providers};
+use crate::login::write_public_corp;
+use crate::{json, keychain_lookup, signoff_async, signoff_cmd};
 
 /// A provider polled every second (oidc-provider names no interval: the default is 5 s).
 async fn provider(extra_env: &[(&str, &str)]) -> OidcProvider {
@@ -19,17 +20,21 @@ async fn provider(extra_env: &[(&str, &str)]) -> OidcProvider {
     OidcProvider::start_with(&env).await
 }
 
-/// A profile `corp` for the provider's public client, asking for a refresh token.
-fn corp(home: &std::path::Path, op: &OidcProvider) {
-    write_providers(
-        home,
-        &format!(
-            "[[provider]]\nid = \"corp\"\nlabel = \"Corp ID\"\nprotocol = \"oidc\"\nissuer = \"{}\"\n\
-             client_id = \"signoff-native\"\nclient_auth = \"none\"\noffline_access = true\n\
-             scopes = [\"email\"]\n",
-            op.issuer.as_str().trim_end_matches('/')
-        ),
+/// A provider (with `env` too), a data folder whose profile `corp` is its public client asking
+/// for a refresh token, and `signoff account login corp --device` running there.
+async fn started(
+    env: &[(&str, &str)],
+    json: bool,
+) -> (OidcProvider, tempfile::TempDir, DeviceLogin) {
+    let op = provider(env).await;
+    let home = tempfile::tempdir().unwrap();
+    write_public_corp(
+        home.path(),
+        &op,
+        "offline_access = true\nscopes = [\"email\"]\n",
     );
+    let login = DeviceLogin::start(home.path(), json);
+    (op, home, login)
 }
 
 /// A running `signoff account login corp --device`, its stderr read line by line.
@@ -126,6 +131,17 @@ fn url(v: &serde_json::Value) -> url::Url {
     url::Url::parse(v.as_str().unwrap()).unwrap()
 }
 
+/// The login ends with exit 1 and the `--json` error `code` whose message says `says`, and
+/// nothing is stored.
+async fn failed_with(login: DeviceLogin, home: &std::path::Path, code: &str, says: &str) {
+    let out = login.wait().await;
+    assert_eq!(out.status.code(), Some(1));
+    let err = &json(&out)["error"];
+    assert_eq!(err["code"], code, "{err}");
+    assert!(err["message"].as_str().unwrap().contains(says), "{err}");
+    no_accounts(home).await;
+}
+
 async fn no_accounts(home: &std::path::Path) {
     let list = signoff_async(home, &["--json", "account", "list"], "").await;
     assert_eq!(
@@ -137,10 +153,7 @@ async fn no_accounts(home: &std::path::Path) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn device_login_waits_while_pending_then_stores_the_account_which_signs_out() {
-    let op = provider(&[]).await;
-    let home = tempfile::tempdir().unwrap();
-    corp(home.path(), &op);
-    let mut login = DeviceLogin::start(home.path(), true);
+    let (op, home, mut login) = started(&[], true).await;
     let code = login.code();
     let fields: Vec<&str> = code
         .as_object()
@@ -219,10 +232,7 @@ async fn device_login_waits_while_pending_then_stores_the_account_which_signs_ou
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_down_adds_five_seconds_to_the_interval() {
-    let op = provider(&[("SIGNOFF_OIDC_DEVICE_SLOW_DOWN", "1")]).await;
-    let home = tempfile::tempdir().unwrap();
-    corp(home.path(), &op);
-    let mut login = DeviceLogin::start(home.path(), true);
+    let (op, _home, mut login) = started(&[("SIGNOFF_OIDC_DEVICE_SLOW_DOWN", "1")], true).await;
     let code = login.code();
     // The first poll is told to slow down; the next comes 1 + 5 s later, and the next after
     // that no sooner.
@@ -257,10 +267,7 @@ async fn slow_down_adds_five_seconds_to_the_interval() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refused_on_the_phone_is_sign_in_denied_and_stores_nothing() {
-    let op = provider(&[]).await;
-    let home = tempfile::tempdir().unwrap();
-    corp(home.path(), &op);
-    let mut login = DeviceLogin::start(home.path(), true);
+    let (op, home, mut login) = started(&[], true).await;
     let code = login.code();
     // The verification_uri_complete address already holds the code.
     let page = op
@@ -270,48 +277,29 @@ async fn refused_on_the_phone_is_sign_in_denied_and_stores_nothing() {
         page.contains("interrupted"),
         "oidc-provider's abort page: {page}"
     );
-    let out = login.wait().await;
-    assert_eq!(out.status.code(), Some(1));
-    let err = &json(&out)["error"];
-    assert_eq!(err["code"], "sign_in_denied", "{err}");
-    assert!(
-        err["message"].as_str().unwrap().contains("access_denied"),
-        "{err}"
-    );
-    no_accounts(home.path()).await;
+    failed_with(login, home.path(), "sign_in_denied", "access_denied").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_code_nobody_approves_expires_as_sign_in_timed_out() {
-    let op = provider(&[("SIGNOFF_OIDC_DEVICE_TTL", "3")]).await;
-    let home = tempfile::tempdir().unwrap();
-    corp(home.path(), &op);
-    let mut login = DeviceLogin::start(home.path(), true);
+    let (_op, home, mut login) = started(&[("SIGNOFF_OIDC_DEVICE_TTL", "3")], true).await;
     assert_eq!(
         login.code()["expires_in"],
         3,
         "expires_in as the provider said"
     );
-    let out = login.wait().await;
-    assert_eq!(out.status.code(), Some(1));
-    let err = &json(&out)["error"];
-    assert_eq!(err["code"], "sign_in_timed_out", "{err}");
-    assert!(
-        err["message"]
-            .as_str()
-            .unwrap()
-            .contains("not approved within 3 s"),
-        "{err}"
-    );
-    no_accounts(home.path()).await;
+    failed_with(
+        login,
+        home.path(),
+        "sign_in_timed_out",
+        "not approved within 3 s",
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_cancels_the_wait_and_stores_nothing() {
-    let op = provider(&[]).await;
-    let home = tempfile::tempdir().unwrap();
-    corp(home.path(), &op);
-    let mut login = DeviceLogin::start(home.path(), false);
+    let (op, home, mut login) = started(&[], false).await;
     let address = login.line(|l| l.trim().starts_with("http").then(|| l.trim().to_owned()));
     assert_eq!(address, format!("{}device", op.issuer));
     login.line(|l| l.contains("enter the code").then_some(()));
