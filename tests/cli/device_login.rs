@@ -326,3 +326,43 @@ async fn ctrl_c_cancels_the_wait_and_stores_nothing() {
     assert!(err.contains("[sign_in_cancelled]"), "{err}");
     no_accounts(home.path()).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_confidential_client_authenticates_both_requests_and_a_wrong_secret_is_refused() {
+    let op = provider(&[]).await;
+    let home = tempfile::tempdir().unwrap();
+    let (client_id, secret) = signoff_tests::oidc::BASIC_CLIENT;
+    crate::write_providers(
+        home.path(),
+        &format!(
+            "[[provider]]\nid = \"corp\"\nprotocol = \"oidc\"\nissuer = \"{}\"\n\
+             client_id = \"{client_id}\"\nclient_auth = \"basic\"\n",
+            op.issuer.as_str().trim_end_matches('/')
+        ),
+    );
+    let stored = signoff_async(home.path(), &["provider", "secret", "corp"], "wrong-secret").await;
+    assert!(stored.status.success());
+    let login = DeviceLogin::start(home.path(), true);
+    failed_with(login, home.path(), "sign_in_failed", "invalid_client").await;
+
+    let stored = signoff_async(home.path(), &["provider", "secret", "corp"], secret).await;
+    assert!(stored.status.success());
+    let mut login = DeviceLogin::start(home.path(), true);
+    let code = login.code();
+    op.answer_device_code(
+        &url(&code["verification_uri"]),
+        code["user_code"].as_str().unwrap(),
+        "cy",
+        true,
+    )
+    .await;
+    let out = login.wait().await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(json(&out)["subject"], "cy");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains(secret), "the client secret is never printed");
+}
