@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
 use std::time::Duration;
 
-use signoff_tests::oidc::OidcProvider;
+use signoff_tests::oidc::{DevicePoll, OidcProvider};
 
 use crate::login::write_public_corp;
 use crate::{json, keychain_lookup, signoff_async, signoff_cmd};
@@ -113,10 +113,10 @@ impl DeviceLogin {
 }
 
 /// Waits (up to 20 s) until the provider has answered a poll with `error`.
-async fn until_polled(op: &OidcProvider, error: &str) -> Vec<(u64, Option<String>)> {
+async fn until_polled(op: &OidcProvider, error: &str) -> Vec<DevicePoll> {
     for _ in 0..200 {
         let polls = op.device_polls().await;
-        if polls.iter().any(|(_, e)| e.as_deref() == Some(error)) {
+        if polls.iter().any(|p| p.error.as_deref() == Some(error)) {
             return polls;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -203,7 +203,7 @@ async fn device_login_waits_while_pending_then_stores_the_account_which_signs_ou
     );
     let polls = op.device_polls().await;
     assert_eq!(
-        polls.last().unwrap().1,
+        polls.last().unwrap().error,
         None,
         "the last poll got the tokens: {polls:?}"
     );
@@ -239,9 +239,9 @@ async fn slow_down_adds_five_seconds_to_the_interval() {
     let polls = until_polled(&op, "authorization_pending").await;
     let slow = polls
         .iter()
-        .position(|(_, e)| e.as_deref() == Some("slow_down"))
+        .position(|p| p.error.as_deref() == Some("slow_down"))
         .expect("slow_down answered");
-    let gap = polls[slow + 1].0 - polls[slow].0;
+    let gap = polls[slow + 1].at_ms - polls[slow].at_ms;
     assert!(
         (5_800..9_000).contains(&gap),
         "after slow_down the CLI waited {gap} ms: {polls:?}"
@@ -259,7 +259,7 @@ async fn slow_down_adds_five_seconds_to_the_interval() {
     let polls = op.device_polls().await;
     for pair in polls[slow + 1..].windows(2) {
         assert!(
-            pair[1].0 - pair[0].0 >= 5_800,
+            pair[1].at_ms - pair[0].at_ms >= 5_800,
             "the interval stays longer: {polls:?}"
         );
     }

@@ -459,6 +459,7 @@ async fn sign_in_on_another_device_from_the_window_with_the_code_approved_by_the
     let home = corp_home(&op);
     let app = AppSession::start(home.path()).await;
     app.wait_for("#empty:not([hidden])").await;
+    assert_eq!(app.js(crate::secrets::RECORDER).await, true);
     app.click("#add-account-btn").await;
     app.wait_for("#add-dialog[open]").await;
     app.click("#signin-device:not([hidden])").await;
@@ -480,6 +481,26 @@ async fn sign_in_on_another_device_from_the_window_with_the_code_approved_by_the
     let core = signoff_core::Signoff::open(signoff_core::Paths::under(home.path())).unwrap();
     let accounts = core.list_accounts().unwrap();
     assert_eq!(accounts[0].subject.as_deref(), Some("ada"));
+    // Neither the device code nor a token reached the page; the code shown did, as an event.
+    let tokens = core.tokens(&accounts[0].id).unwrap().unwrap();
+    let device_code = op.device_polls().await.remove(0).device_code;
+    let mut secrets = vec![device_code.as_str()];
+    secrets.extend(
+        [
+            &tokens.refresh_token,
+            &tokens.access_token,
+            &tokens.id_token,
+        ]
+        .into_iter()
+        .flatten()
+        .map(signoff_core::SecretString::expose_secret),
+    );
+    assert_eq!(secrets.len(), 4, "a device code and three tokens");
+    let log = crate::secrets::recorded(&app, &secrets).await;
+    assert!(
+        log.contains("signin-device-code") && log.contains(&code),
+        "the recorder saw the code arrive: {log}"
+    );
 
     // Cancel while the code is shown: nothing is added and the dialog says so.
     app.click("#add-account-btn").await;

@@ -73,8 +73,10 @@
 //        -> {"refresh_token":"...","access_token":"..."} (real tokens saved
 //           through the provider's models; revocable and introspectable)
 //   GET  /__test/device-polls -> [{"at": <ms since epoch>, "status": 400,
-//        "error": "authorization_pending"}, ...]: every device-code poll of the
-//        token endpoint, in order, as answered (error null for the tokens)
+//        "error": "authorization_pending", "device_code": "..."}, ...]: every
+//        device-code poll of the token endpoint, in order, as answered (error
+//        null for the tokens); the device code so tests can look for it in places
+//        it must never be
 
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -222,7 +224,9 @@ provider.use(async (ctx, next) => {
     slowDowns.set(code, given + 1);
     ctx.body = { error: 'slow_down', error_description: 'you are polling too quickly' };
   }
-  devicePolls.push({ at: Date.now(), status: ctx.status, error: ctx.body?.error ?? null });
+  devicePolls.push({
+    at: Date.now(), status: ctx.status, error: ctx.body?.error ?? null, device_code: code,
+  });
 });
 
 function send(res, status, body) {

@@ -326,9 +326,8 @@ impl OidcProvider {
         panic!("the device sign-in did not finish within 20 steps");
     }
 
-    /// Every device-code poll the token endpoint answered, in order: (milliseconds since the
-    /// epoch, the `error` answered, or `None` for the tokens).
-    pub async fn device_polls(&self) -> Vec<(u64, Option<String>)> {
+    /// Every device-code poll the token endpoint answered, in order.
+    pub async fn device_polls(&self) -> Vec<DevicePoll> {
         let resp = self
             .http
             .get(self.admin.join("device-polls").unwrap())
@@ -339,12 +338,22 @@ impl OidcProvider {
         v.as_array()
             .unwrap()
             .iter()
-            .map(|p| {
-                (
-                    p["at"].as_u64().unwrap(),
-                    p["error"].as_str().map(str::to_owned),
-                )
+            .map(|p| DevicePoll {
+                at_ms: p["at"].as_u64().unwrap(),
+                error: p["error"].as_str().map(str::to_owned),
+                device_code: p["device_code"].as_str().unwrap_or_default().to_owned(),
             })
             .collect()
     }
+}
+
+/// One device-code poll of the provider's token endpoint, as it answered.
+#[derive(Debug, Clone)]
+pub struct DevicePoll {
+    /// When it was answered, in milliseconds since the epoch.
+    pub at_ms: u64,
+    /// The `error` answered (`authorization_pending`, `slow_down`, …), `None` for the tokens.
+    pub error: Option<String>,
+    /// The device code polled with (a secret of the sign-in: for tests that look for it).
+    pub device_code: String,
 }
