@@ -131,6 +131,32 @@ fn url(v: &serde_json::Value) -> url::Url {
     url::Url::parse(v.as_str().unwrap()).unwrap()
 }
 
+/// Approves the `code` shown as `user` through the provider's pages (oidc-provider's success
+/// page says so), and returns what the login printed once it ended, with exit 0.
+async fn approve(
+    op: &OidcProvider,
+    code: &serde_json::Value,
+    user: &str,
+    login: DeviceLogin,
+) -> std::process::Output {
+    let page = op
+        .answer_device_code(
+            &url(&code["verification_uri"]),
+            code["user_code"].as_str().unwrap(),
+            user,
+            true,
+        )
+        .await;
+    assert!(page.contains("Sign-in Success"), "{page}");
+    let out = login.wait().await;
+    assert!(
+        out.status.success(),
+        "login exits 0: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// The login ends with exit 1 and the `--json` error `code` whose message says `says`, and
 /// nothing is stored.
 async fn failed_with(login: DeviceLogin, home: &std::path::Path, code: &str, says: &str) {
@@ -180,21 +206,7 @@ async fn device_login_waits_while_pending_then_stores_the_account_which_signs_ou
 
     // At least one poll is answered authorization_pending before the person approves.
     until_polled(&op, "authorization_pending").await;
-    let page = op
-        .answer_device_code(
-            &url(&code["verification_uri"]),
-            code["user_code"].as_str().unwrap(),
-            "ada",
-            true,
-        )
-        .await;
-    assert!(page.contains("Sign-in Success"), "{page}");
-    let out = login.wait().await;
-    assert!(
-        out.status.success(),
-        "login exits 0: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = approve(&op, &code, "ada", login).await;
     let account = json(&out);
     assert_eq!(
         (account["subject"].as_str(), account["label"].as_str()),
@@ -246,15 +258,7 @@ async fn slow_down_adds_five_seconds_to_the_interval() {
         (5_800..9_000).contains(&gap),
         "after slow_down the CLI waited {gap} ms: {polls:?}"
     );
-    op.answer_device_code(
-        &url(&code["verification_uri"]),
-        code["user_code"].as_str().unwrap(),
-        "bea",
-        true,
-    )
-    .await;
-    let out = login.wait().await;
-    assert!(out.status.success());
+    let out = approve(&op, &code, "bea", login).await;
     assert_eq!(json(&out)["subject"], "bea");
     let polls = op.device_polls().await;
     for pair in polls[slow + 1..].windows(2) {
@@ -349,19 +353,7 @@ async fn a_confidential_client_authenticates_both_requests_and_a_wrong_secret_is
     assert!(stored.status.success());
     let mut login = DeviceLogin::start(home.path(), true);
     let code = login.code();
-    op.answer_device_code(
-        &url(&code["verification_uri"]),
-        code["user_code"].as_str().unwrap(),
-        "cy",
-        true,
-    )
-    .await;
-    let out = login.wait().await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = approve(&op, &code, "cy", login).await;
     assert_eq!(json(&out)["subject"], "cy");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!err.contains(secret), "the client secret is never printed");
