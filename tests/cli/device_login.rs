@@ -358,3 +358,19 @@ async fn a_confidential_client_authenticates_both_requests_and_a_wrong_secret_is
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!err.contains(secret), "the client secret is never printed");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_gone_while_polling_is_waited_for_until_the_code_expires() {
+    let (op, home, mut login) = started(&[("SIGNOFF_OIDC_DEVICE_TTL", "4")], true).await;
+    login.code();
+    until_polled(&op, "authorization_pending").await;
+    // The provider goes away: the polls fail to connect, which is no answer, not a refusal.
+    drop(op);
+    failed_with(
+        login,
+        home.path(),
+        "sign_in_timed_out",
+        "not approved within 4 s (the provider last answered: network: could not connect",
+    )
+    .await;
+}
