@@ -12,6 +12,7 @@ fn main() {
         "set_client_secret",
         "activity",
         "sign_in",
+        "sign_in_device",
         "cancel_sign_in",
         "sign_in_password",
         "sign_in_anonymous",

@@ -1,6 +1,7 @@
 // @ts-check
-// The add-account dialog: sign in with the browser, sign in with a user name and password, paste
-// tokens, or save a provider's client secret. Typed secrets go to the core once and their fields
+// The add-account dialog: sign in with the browser or on another device (a code to enter on a
+// phone), sign in with a user name and password, paste tokens, or save a provider's client
+// secret. Typed secrets go to the core once and their fields
 // are cleared at once.
 
 import { el, part } from "./dom.js";
@@ -11,6 +12,7 @@ import { errorSentence } from "./text.js";
 /** @typedef {import("./types/ProviderView").ProviderView} ProviderView */
 /** @typedef {import("./ipc.js").Tokens} Tokens */
 /** @typedef {import("./ipc.js").Events["signin-url"]} SignInUrl */
+/** @typedef {import("./ipc.js").Events["signin-device-code"]} DeviceCode */
 /** @typedef {import("./dom.js").Notices} Notices */
 /** @typedef {import("./accounts.js").AccountsView} AccountsView */
 
@@ -35,11 +37,25 @@ function fillProviders(select, providers, text = (p) => p.label) {
 }
 
 /**
+ * What a failed sign-in says: "cancelled" when the person cancelled it, else the error.
+ * @param {unknown} err
+ */
+function signInFailed(err) {
+  const cancelled = /** @type {{ code?: unknown } | null} */ (err)?.code === "sign_in_cancelled";
+  return cancelled ? "Sign-in cancelled." : errorSentence(err);
+}
+
+/**
  * Attaches to `root` (#add-dialog): `open` shows it, `showSignInUrl` shows the address a browser
- * sign-in waits at (the core's `signin-url` event).
+ * sign-in waits at (the core's `signin-url` event), `showDeviceCode` the code and address of a
+ * sign-in on another device (`signin-device-code`).
  * @param {HTMLDialogElement} root
  * @param {{ notices: Notices, accounts: AccountsView }} deps
- * @returns {{ open: () => Promise<void>, showSignInUrl: (payload: SignInUrl) => void }}
+ * @returns {{
+ *   open: () => Promise<void>,
+ *   showSignInUrl: (payload: SignInUrl) => void,
+ *   showDeviceCode: (payload: DeviceCode) => void,
+ * }}
  */
 export function mount(root, { notices, accounts }) {
   /** @param {string} id */
@@ -54,6 +70,11 @@ export function mount(root, { notices, accounts }) {
     hint: part(root, "signin-hint"), wait: part(root, "signin-wait"), waitText: part(root, "signin-wait-text"),
     url: input("signin-url"), cancel: button("signin-cancel"), result: part(root, "signin-result"),
     submit: button("signin-submit"),
+  };
+  const device = {
+    start: button("signin-device"), wait: part(root, "device-wait"), waitText: part(root, "device-wait-text"),
+    uri: input("device-uri"), code: part(root, "device-code"), completeRow: part(root, "device-complete"),
+    complete: input("device-uri-complete"), cancel: button("device-cancel"),
   };
   const password = {
     form: part(root, "password-form"), provider: select("password-provider"),
@@ -84,6 +105,8 @@ export function mount(root, { notices, accounts }) {
     if (!byBrowser.length) signIn.hint.textContent = "No provider set up here supports signing in with the browser; paste tokens below.";
     signIn.result.textContent = "";
     signIn.wait.hidden = true;
+    device.wait.hidden = true;
+    updateDeviceButton();
     const byPassword = providers.filter((p) => p.sign_in === "password");
     password.form.hidden = byPassword.length === 0;
     fillProviders(password.provider, byPassword);
@@ -127,28 +150,62 @@ export function mount(root, { notices, accounts }) {
     }
   }
 
-  /** @param {SubmitEvent} ev */
-  async function submitSignIn(ev) {
-    ev.preventDefault();
+  /**
+   * Runs an OpenID Connect sign-in (`command`) for the provider and label chosen, with `wait`
+   * shown and both sign-in buttons disabled meanwhile.
+   * @param {"sign_in" | "sign_in_device"} command
+   * @param {HTMLElement} wait
+   */
+  async function openIdSignIn(command, wait) {
     signIn.result.textContent = "";
-    signIn.url.value = "";
-    signIn.waitText.textContent = "Opening your browser…";
-    signIn.wait.hidden = false;
-    signIn.submit.disabled = true;
+    wait.hidden = false;
+    signIn.submit.disabled = device.start.disabled = true;
     try {
-      const account = await invoke("sign_in", {
+      const account = await invoke(command, {
         provider: signIn.provider.value,
         label: signIn.label.value.trim() || null,
       });
       signIn.label.value = "";
       await accountAdded(`Signed in as ${account.label}.`);
     } catch (err) {
-      const cancelled = /** @type {{ code?: unknown } | null} */ (err)?.code === "sign_in_cancelled";
-      signIn.result.textContent = cancelled ? "Sign-in cancelled." : errorSentence(err);
+      signIn.result.textContent = signInFailed(err);
     } finally {
-      signIn.wait.hidden = true;
-      signIn.submit.disabled = false;
+      wait.hidden = true;
+      signIn.submit.disabled = device.start.disabled = false;
     }
+  }
+
+  /** @param {SubmitEvent} ev */
+  function submitSignIn(ev) {
+    ev.preventDefault();
+    signIn.url.value = "";
+    signIn.waitText.textContent = "Opening your browser…";
+    return openIdSignIn("sign_in", signIn.wait);
+  }
+
+  // "Sign in on another device" is offered for providers that sign in with OpenID Connect;
+  // whether the provider has the device flow is found out when it starts.
+  function updateDeviceButton() {
+    const p = accounts.provider(signIn.provider.value);
+    device.start.hidden = !(p && p.device_sign_in);
+  }
+
+  function deviceSignIn() {
+    device.uri.value = device.complete.value = "";
+    device.code.textContent = "";
+    device.completeRow.hidden = true;
+    device.waitText.textContent = "Asking the provider for a code…";
+    return openIdSignIn("sign_in_device", device.wait);
+  }
+
+  /** @param {DeviceCode} payload */
+  function showDeviceCode(payload) {
+    device.uri.value = payload.verification_uri;
+    device.code.textContent = payload.user_code;
+    device.complete.value = payload.verification_uri_complete || "";
+    device.completeRow.hidden = !payload.verification_uri_complete;
+    const minutes = Math.max(1, Math.round(payload.expires_in / 60));
+    device.waitText.textContent = `On your phone or another computer, open this address and enter the code. It expires in ${minutes} min.`;
   }
 
   /** @param {SignInUrl} payload */
@@ -223,7 +280,10 @@ export function mount(root, { notices, accounts }) {
     passwordSignIn((chosen) => invoke("sign_in_anonymous", { ...chosen, username }));
   });
   signIn.cancel.addEventListener("click", () => invoke("cancel_sign_in"));
+  signIn.provider.addEventListener("change", updateDeviceButton);
+  device.start.addEventListener("click", deviceSignIn);
+  device.cancel.addEventListener("click", () => invoke("cancel_sign_in"));
   root.addEventListener("close", () => invoke("cancel_sign_in"));
 
-  return { open, showSignInUrl };
+  return { open, showSignInUrl, showDeviceCode };
 }

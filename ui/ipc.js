@@ -6,6 +6,7 @@
 /** @typedef {import("./types/Account").Account} Account */
 /** @typedef {import("./types/AccountView").AccountView} AccountView */
 /** @typedef {import("./types/AuditEntry").AuditEntry} AuditEntry */
+/** @typedef {import("./types/DeviceCode").DeviceCode} DeviceCode */
 /** @typedef {import("./types/FirstView").FirstView} FirstView */
 /** @typedef {import("./types/Orphan").Orphan} Orphan */
 /** @typedef {import("./types/Providers").Providers} Providers */
@@ -30,6 +31,7 @@
  *   forget: { args: { id: string }, reply: null },
  *   add_account: { args: { provider: string, label: string, subject: string | null, tokens: Tokens }, reply: Account },
  *   sign_in: { args: { provider: string, label: string | null }, reply: Account },
+ *   sign_in_device: { args: { provider: string, label: string | null }, reply: Account },
  *   sign_in_password: { args: { provider: string, label: string | null, username: string, password: string }, reply: Account },
  *   sign_in_anonymous: { args: { provider: string, label: string | null, username: string | null }, reply: Account },
  *   cancel_sign_in: { args: undefined, reply: null },
@@ -45,6 +47,7 @@
  * What each event from the core carries.
  * @typedef {{
  *   "signin-url": { url: string, opened: boolean },
+ *   "signin-device-code": DeviceCode,
  *   "signout-progress": Receipt,
  *   "accounts-changed": null,
  * }} Events

@@ -48,6 +48,7 @@ const add = addDialog.mount(part(document, "add-dialog", HTMLDialogElement), { n
 signOutAllButton.addEventListener("click", accounts.confirmSignOutAll);
 part(document, "add-account-btn").addEventListener("click", add.open);
 listen("signin-url", add.showSignInUrl);
+listen("signin-device-code", add.showDeviceCode);
 
 // --- Tabs -------------------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ use signoff_core::api::{
 };
 use signoff_core::audit::{Actor, AuditEntry};
 use signoff_core::error::ErrorReport;
+use signoff_core::signin::device::DeviceCode;
 use signoff_core::signin::{self, CancellationToken};
 use signoff_core::{Account, AccountId, NewAccount, SecretString, Signoff, TokenBundle};
 use tauri::{AppHandle, Runtime, State};
@@ -40,6 +41,7 @@ macro_rules! handler {
             crate::commands::set_client_secret,
             crate::commands::activity,
             crate::commands::sign_in,
+            crate::commands::sign_in_device,
             crate::commands::cancel_sign_in,
             crate::commands::sign_in_password,
             crate::commands::sign_in_anonymous,
@@ -200,6 +202,32 @@ pub async fn sign_in<R: Runtime>(
         .await
         .map_err(report);
     // Not cancelled: nobody replaced or took it, so the one stored is this one.
+    if !cancel.is_cancelled() {
+        state.current().take();
+    }
+    result
+}
+
+/// Signs in on another device (RFC 8628): the code and the address to enter it at reach the
+/// page as a `signin-device-code` event; the device code and the tokens never do.
+/// `cancel_sign_in` cancels it.
+#[tauri::command]
+pub async fn sign_in_device<R: Runtime>(
+    app: AppHandle<R>,
+    core: Core<'_>,
+    state: State<'_, SignInState>,
+    provider: String,
+    label: Option<String>,
+) -> Reply<Account> {
+    let cancel = CancellationToken::new();
+    if let Some(other) = state.current().replace(cancel.clone()) {
+        other.cancel();
+    }
+    let show = |code: &DeviceCode| ui::device_code(&app, code);
+    let result = core
+        .sign_in_on_another_device(&provider, label, show, cancel.cancelled(), Actor::User)
+        .await
+        .map_err(report);
     if !cancel.is_cancelled() {
         state.current().take();
     }

@@ -1,8 +1,9 @@
 //! The page and its window: events emitted to the page (`signout-progress`, `signin-url`,
-//! `accounts-changed`) and showing the main window. Imports no other module of the app.
+//! `signin-device-code`, `accounts-changed`) and showing the main window. Imports no other module of the app.
 
 use serde::Serialize;
 use signoff_core::engine::Receipt;
+use signoff_core::signin::device::DeviceCode;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 
 /// Emits to the page; a failure is logged (the page may be gone).
@@ -24,6 +25,11 @@ pub fn sign_in_url<R: Runtime>(app: &AppHandle<R>, url: &str, opened: bool) {
         "signin-url",
         serde_json::json!({ "url": url, "opened": opened }),
     );
+}
+
+/// The code of a sign-in on another device and where to enter it. Never the device code.
+pub fn device_code<R: Runtime>(app: &AppHandle<R>, code: &DeviceCode) {
+    emit(app, "signin-device-code", code.clone());
 }
 
 /// Accounts changed somewhere (this process or another): the page reloads its list.

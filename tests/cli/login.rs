@@ -351,7 +351,7 @@ async fn a_blank_label_keeps_the_name_the_provider_gave() {
 }
 
 /// A profile `corp`: the test provider as a public OpenID Connect client, plus `extra` lines.
-fn write_public_corp(home: &std::path::Path, op: &OidcProvider, extra: &str) {
+pub(crate) fn write_public_corp(home: &std::path::Path, op: &OidcProvider, extra: &str) {
     write_providers(
         home,
         &format!(

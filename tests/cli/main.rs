@@ -6,6 +6,7 @@
 mod accounts;
 mod bulk;
 mod database;
+mod device_login;
 mod honest;
 mod keychain;
 mod login;

@@ -416,16 +416,7 @@ async fn a_thousand_accounts_list_and_sign_out_one() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_in_from_the_window_with_the_browser_step_driven_by_the_test() {
     let op = signoff_tests::oidc::OidcProvider::start().await;
-    let home = tempfile::tempdir().unwrap();
-    std::fs::write(
-        home.path().join("providers.toml"),
-        format!(
-            "[[provider]]\nid = \"corp\"\nlabel = \"Corp ID\"\nprotocol = \"oidc\"\nissuer = \"{}\"\n\
-             client_id = \"signoff-native\"\nclient_auth = \"none\"\noffline_access = true\nscopes = [\"email\"]\n",
-            op.issuer.as_str().trim_end_matches('/')
-        ),
-    )
-    .unwrap();
+    let home = corp_home(&op);
     let app = AppSession::start(home.path()).await;
     app.wait_for("#empty:not([hidden])").await;
     app.click("#add-account-btn").await;
@@ -469,6 +460,74 @@ async fn sign_in_from_the_window_with_the_browser_step_driven_by_the_test() {
         1,
         "only the first sign-in exchanged a code"
     );
+    app.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_on_another_device_from_the_window_with_the_code_approved_by_the_test() {
+    // Polled every second (oidc-provider names no interval; the default is 5 s).
+    let op =
+        signoff_tests::oidc::OidcProvider::start_with(&[("SIGNOFF_OIDC_DEVICE_INTERVAL", "1")])
+            .await;
+    let home = corp_home(&op);
+    let app = AppSession::start(home.path()).await;
+    app.wait_for("#empty:not([hidden])").await;
+    assert_eq!(app.js(crate::secrets::RECORDER).await, true);
+    app.click("#add-account-btn").await;
+    app.wait_for("#add-dialog[open]").await;
+    app.click("#signin-device:not([hidden])").await;
+    let code = shown(
+        &app,
+        "document.getElementById('device-code').textContent",
+        "",
+    )
+    .await;
+    let address = shown(&app, "document.getElementById('device-uri').value", "http").await;
+    assert_eq!(address, format!("{}device", op.issuer));
+    app.screenshot("device-code-shown").await;
+    let page = op
+        .answer_device_code(&url::Url::parse(&address).unwrap(), &code, "ada", true)
+        .await;
+    assert!(page.contains("Sign-in Success"), "{page}");
+    let row = app.wait_text("tr.account", "ada@example.test").await;
+    assert!(row.contains("Signed in"), "{row}");
+    let core = signoff_core::Signoff::open(signoff_core::Paths::under(home.path())).unwrap();
+    let accounts = core.list_accounts().unwrap();
+    assert_eq!(accounts[0].subject.as_deref(), Some("ada"));
+    // Neither the device code nor a token reached the page; the code shown did, as an event.
+    let tokens = core.tokens(&accounts[0].id).unwrap().unwrap();
+    let device_code = op.device_polls().await.remove(0).device_code;
+    let mut secrets = vec![device_code.as_str()];
+    secrets.extend(
+        [
+            &tokens.refresh_token,
+            &tokens.access_token,
+            &tokens.id_token,
+        ]
+        .into_iter()
+        .flatten()
+        .map(signoff_core::SecretString::expose_secret),
+    );
+    assert_eq!(secrets.len(), 4, "a device code and three tokens");
+    let log = crate::secrets::recorded(&app, &secrets).await;
+    assert!(
+        log.contains("signin-device-code") && log.contains(&code),
+        "the recorder saw the code arrive: {log}"
+    );
+
+    // Cancel while the code is shown: nothing is added and the dialog says so.
+    app.click("#add-account-btn").await;
+    app.wait_for("#add-dialog[open]").await;
+    app.click("#signin-device:not([hidden])").await;
+    shown(
+        &app,
+        "document.getElementById('device-code').textContent",
+        "",
+    )
+    .await;
+    app.click("#device-cancel").await;
+    app.wait_text("#signin-result", "Sign-in cancelled").await;
+    assert_eq!(core.list_accounts().unwrap().len(), 1);
     app.close().await;
 }
 
@@ -573,14 +632,36 @@ async fn an_expired_token_shows_needs_attention_before_any_sign_out() {
 
 /// The address the window shows for copying, once the sign-in has started.
 async fn signin_url(app: &AppSession) -> url::Url {
+    let u = shown(app, "document.getElementById('signin-url').value", "http").await;
+    url::Url::parse(&u).unwrap()
+}
+
+/// What `expr` gives in the page once it starts with `prefix` (within 10 s).
+async fn shown(app: &AppSession, expr: &str, prefix: &str) -> String {
     for _ in 0..100 {
-        let v = app
-            .js("return document.getElementById('signin-url').value")
-            .await;
-        if let Some(u) = v.as_str().filter(|u| u.starts_with("http")) {
-            return url::Url::parse(u).unwrap();
+        let v = app.js(&format!("return {expr}")).await;
+        if let Some(text) = v
+            .as_str()
+            .filter(|t| !t.is_empty() && t.starts_with(prefix))
+        {
+            return text.to_owned();
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("the window never showed the sign-in address");
+    panic!("the window never showed {expr}");
+}
+
+/// A data folder whose profile `corp` is `op`'s public client, asking for a refresh token.
+fn corp_home(op: &signoff_tests::oidc::OidcProvider) -> tempfile::TempDir {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join("providers.toml"),
+        format!(
+            "[[provider]]\nid = \"corp\"\nlabel = \"Corp ID\"\nprotocol = \"oidc\"\nissuer = \"{}\"\n\
+             client_id = \"signoff-native\"\nclient_auth = \"none\"\noffline_access = true\nscopes = [\"email\"]\n",
+            op.issuer.as_str().trim_end_matches('/')
+        ),
+    )
+    .unwrap();
+    home
 }

@@ -6,7 +6,8 @@ use signoff_tests::driver::AppSession;
 
 use crate::{Fixture, HYPER_SECRET, receipt, row};
 
-const RECORDER: &str = r#"
+/// Records every IPC call and reply and the events the page hears, in `window.__signoffIpcLog`.
+pub(crate) const RECORDER: &str = r#"
   "use strict";
   const log = (window.__signoffIpcLog = []);
   // Tauri's IPC on this platform travels as fetch() to the ipc:// protocol: record both ways.
@@ -19,11 +20,29 @@ const RECORDER: &str = r#"
     try { log.push(await response.clone().text()); } catch (e) { log.push("unreadable reply"); }
     return response;
   };
-  for (const name of ["signout-progress", "accounts-changed"]) {
+  for (const name of ["signout-progress", "accounts-changed", "signin-url", "signin-device-code"]) {
     window.__TAURI__.event.listen(name, (e) => log.push(JSON.stringify(e)));
   }
   return true;
 "#;
+
+/// What the [`RECORDER`] saw, after checking that none of `secrets` is in it, in the page's DOM
+/// or in its web storage.
+pub(crate) async fn recorded(app: &AppSession, secrets: &[&str]) -> String {
+    let log = app.js("return window.__signoffIpcLog.join('\\n')").await;
+    let log = log.as_str().unwrap().to_owned();
+    let page = app.client.source().await.unwrap();
+    let storage = app
+        .js("return JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage), document.cookie])")
+        .await;
+    let storage = storage.as_str().unwrap().to_owned();
+    for s in secrets {
+        assert!(!page.contains(s), "{s} in the DOM");
+        assert!(!storage.contains(s), "{s} in web storage");
+        assert!(!log.contains(s), "{s} in an IPC payload or event");
+    }
+    log
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_seeded_secret_reaches_the_page_its_storage_or_ipc() {
@@ -80,23 +99,12 @@ async fn no_seeded_secret_reaches_the_page_its_storage_or_ipc() {
     app.click("#tab-activity").await;
     app.wait_text("#activity-rows", "Signed out").await;
 
-    let log = app.js("return window.__signoffIpcLog.join('\\n')").await;
-    let log = log.as_str().unwrap().to_owned();
+    let log = recorded(&app, &secrets).await;
     assert!(
         log.contains("ipc://localhost/sign_out_all")
             && log.contains("ipc://localhost/activity")
             && log.contains("signout-progress"),
         "the recorder saw the session: {log}"
     );
-    let page = app.client.source().await.unwrap();
-    let storage = app
-        .js("return JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage), document.cookie])")
-        .await;
-    let storage = storage.as_str().unwrap().to_owned();
-    for s in secrets {
-        assert!(!page.contains(s), "{s} in the DOM");
-        assert!(!storage.contains(s), "{s} in web storage");
-        assert!(!log.contains(s), "{s} in an IPC payload or event");
-    }
     app.close().await;
 }

@@ -19,6 +19,8 @@
 //   signoff-native                (public native client, auth method none;
 //                                  PKCE S256 required; the loopback redirect
 //                                  URI is accepted with any port, RFC 8252 7.3)
+// signoff-native and signoff-basic may also sign in on another device (grant
+// urn:ietf:params:oauth:grant-type:device_code, features.deviceFlow, RFC 8628).
 // Scopes: openid offline_access profile email. offline_access survives only
 // with prompt=consent; then the code exchange also returns a refresh_token.
 //
@@ -35,6 +37,30 @@
 //   POST /interaction/<uid>/confirm -> 303 /auth/<uid> -> 303 redirect_uri?code=..&state=..
 // Any password works; the account id (sub) is the login value, with claims
 // email=<login>@example.test, email_verified, name, preferred_username=<login>.
+// Device flow (no browser needed; the same cookies as above, _session path /):
+//   POST /device/auth (client_id, scope) -> {device_code, user_code,
+//        verification_uri (= <issuer>/device), verification_uri_complete, expires_in}
+//   GET  /device -> HTML: <form id="op.deviceInputForm" method="post"
+//        action="<issuer>/device"> hidden xsrf, text input user_code
+//   POST /device (xsrf, user_code) -> HTML confirm page: <form
+//        id="op.deviceConfirmForm" ...> hidden xsrf, user_code, confirm=yes; its
+//        [ Abort ] button posts xsrf, user_code, abort=yes instead (the device
+//        code is then answered access_denied)
+//   POST /device (xsrf, user_code, confirm=yes) -> 303 /interaction/<uid>
+//        (login, then consent, as above) -> 303 <issuer>/device/<uid>
+//        -> 200 "Sign-in Success" page; the next poll gets the tokens.
+//   POST /token grant_type=urn:ietf:params:oauth:grant-type:device_code
+//        device_code, client_id -> 400 authorization_pending | access_denied |
+//        expired_token, or the tokens (with offline_access: a refresh token).
+// oidc-provider sends no `interval` (so clients poll every 5 s) and never
+// answers slow_down. Test-only knobs, read at start:
+//   SIGNOFF_OIDC_DEVICE_INTERVAL=<s>  adds "interval": s to /device/auth answers
+//   SIGNOFF_OIDC_DEVICE_SLOW_DOWN=<n> the first n polls of each device code that
+//        would be answered authorization_pending are answered slow_down instead
+//        (RFC 8628 3.5: 400 {"error":"slow_down"}), as a server does to a client
+//        polling too fast
+//   SIGNOFF_OIDC_DEVICE_TTL=<s>       device codes expire after s seconds
+//        (ttl.DeviceCode; expires_in says so)
 // Storage: oidc-provider's in-memory adapter, which keeps the most recent ~1,000
 // entries only. With SIGNOFF_OIDC_STORE=unbounded in the environment it keeps
 // every token until it expires or is revoked (the benchmarks mint 20,000+).
@@ -53,6 +79,11 @@
 //   GET  /__test/issued -> [{"access_token":"...","refresh_token":"..."}, ...]
 //        what the token endpoint issued for authorization codes, oldest first
 //        (to check that tokens of a refused sign-in were revoked)
+//   GET  /__test/device-polls -> [{"at": <ms since epoch>, "status": 400,
+//        "error": "authorization_pending", "device_code": "..."}, ...]: every
+//        device-code poll of the token endpoint, in order, as answered (error
+//        null for the tokens); the device code so tests can look for it in places
+//        it must never be
 
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -88,6 +119,12 @@ if (process.env.SIGNOFF_OIDC_STORE === 'unbounded') {
 
 const REDIRECT_PROFILES = ['corp', 'hyperid', 'work'];
 const REDIRECT_URIS = REDIRECT_PROFILES.map((id) => `http://127.0.0.1/callback/${id}`);
+const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+const knob = (name) => (process.env[name] ? Number(process.env[name]) : undefined);
+const DEVICE_INTERVAL = knob('SIGNOFF_OIDC_DEVICE_INTERVAL');
+const DEVICE_SLOW_DOWN = knob('SIGNOFF_OIDC_DEVICE_SLOW_DOWN') ?? 0;
+const DEVICE_TTL = knob('SIGNOFF_OIDC_DEVICE_TTL') ?? 600;
+
 const CLIENTS = [
   ['signoff-basic', 'basic-secret', 'client_secret_basic'],
   ['signoff-post', 'post-secret', 'client_secret_post'],
@@ -95,7 +132,8 @@ const CLIENTS = [
   client_id,
   client_secret,
   token_endpoint_auth_method,
-  grant_types: ['authorization_code', 'refresh_token'],
+  grant_types: ['authorization_code', 'refresh_token']
+    .concat(client_id === 'signoff-basic' ? [DEVICE_GRANT] : []),
   response_types: ['code'],
   redirect_uris: REDIRECT_URIS,
 }));
@@ -103,7 +141,7 @@ CLIENTS.push({
   client_id: 'signoff-native',
   application_type: 'native',
   token_endpoint_auth_method: 'none',
-  grant_types: ['authorization_code', 'refresh_token'],
+  grant_types: ['authorization_code', 'refresh_token', DEVICE_GRANT],
   response_types: ['code'],
   // For native clients oidc-provider matches http loopback redirect URIs
   // ignoring the port (RFC 8252 section 7.3), so any port works at runtime;
@@ -156,10 +194,12 @@ const provider = new Provider(issuer, {
   ttl: {
     AccessToken: 3600, IdToken: 3600, Interaction: 3600,
     RefreshToken: 14 * 86400, Grant: 14 * 86400, Session: 14 * 86400,
+    DeviceCode: DEVICE_TTL,
   },
   features: {
     devInteractions: { enabled: false }, // replaced by the handlers below
     rpInitiatedLogout: { enabled: true },
+    deviceFlow: { enabled: true },
     // Each client may introspect / revoke only the tokens issued to itself.
     introspection: {
       enabled: true,
@@ -195,6 +235,27 @@ const wrongJwks = process.env.SIGNOFF_OIDC_JWKS === 'wrong'
     }],
   }
   : undefined;
+
+// The device-flow knobs and the poll log, on the answers oidc-provider has made.
+const devicePolls = [];
+const slowDowns = new Map(); // device_code -> slow_down answers given
+provider.use(async (ctx, next) => {
+  await next();
+  const route = ctx.oidc?.route;
+  if (route === 'device_authorization' && ctx.status === 200 && DEVICE_INTERVAL !== undefined) {
+    ctx.body = { ...ctx.body, interval: DEVICE_INTERVAL };
+  }
+  if (route !== 'token' || ctx.oidc.params?.grant_type !== DEVICE_GRANT) return;
+  const code = String(ctx.oidc.params.device_code);
+  const given = slowDowns.get(code) ?? 0;
+  if (ctx.status === 400 && ctx.body?.error === 'authorization_pending' && given < DEVICE_SLOW_DOWN) {
+    slowDowns.set(code, given + 1);
+    ctx.body = { error: 'slow_down', error_description: 'you are polling too quickly' };
+  }
+  devicePolls.push({
+    at: Date.now(), status: ctx.status, error: ctx.body?.error ?? null, device_code: code,
+  });
+});
 
 function send(res, status, body) {
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
@@ -367,6 +428,8 @@ handler = async (req, res) => {
       send(res, 200, { ok: true });
     } else if (req.method === 'GET' && pathname === '/__test/issued') {
       send(res, 200, issued);
+    } else if (req.method === 'GET' && pathname === '/__test/device-polls') {
+      send(res, 200, devicePolls);
     } else if (req.method === 'POST' && pathname === '/__test/mint') {
       const [status, body] = await mint(await readJson(req));
       send(res, status, body);

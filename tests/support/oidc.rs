@@ -47,7 +47,9 @@ impl OidcProvider {
         Self::start_with(&[("SIGNOFF_OIDC_METADATA", "split")]).await
     }
 
-    async fn start_with(env: &[(&str, &str)]) -> Self {
+    /// Starts the provider with `env` set: the knobs its header comment lists (the device
+    /// flow's `SIGNOFF_OIDC_DEVICE_INTERVAL`, `_SLOW_DOWN`, `_TTL`, say).
+    pub async fn start_with(env: &[(&str, &str)]) -> Self {
         let root = crate::workspace_root();
         assert!(
             root.join("node_modules/oidc-provider").is_dir(),
@@ -148,6 +150,102 @@ impl OidcProvider {
     }
 }
 
+/// A browser as far as the provider's pages need one: a cookie jar, no redirects followed.
+struct Browser<'a> {
+    http: &'a reqwest::Client,
+    cookies: std::collections::BTreeMap<String, String>,
+}
+
+/// One page the browser was given.
+struct Page {
+    status: u16,
+    location: Option<String>,
+    html: String,
+}
+
+impl Browser<'_> {
+    /// GETs `url`, or POSTs `form` there, with the cookies so far; keeps those it sets.
+    async fn go(&mut self, url: &Url, form: Option<Vec<(String, String)>>) -> Page {
+        let cookie = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let req = match form {
+            Some(f) => self.http.post(url.clone()).form(&f),
+            None => self.http.get(url.clone()),
+        };
+        let resp = req
+            .header("cookie", cookie)
+            .send()
+            .await
+            .expect("provider answers");
+        for set in resp.headers().get_all("set-cookie") {
+            let pair = set
+                .to_str()
+                .unwrap_or_default()
+                .split(';')
+                .next()
+                .unwrap_or_default();
+            if let Some((name, value)) = pair.split_once('=') {
+                if value.is_empty() {
+                    self.cookies.remove(name);
+                } else {
+                    self.cookies.insert(name.to_owned(), value.to_owned());
+                }
+            }
+        }
+        let status = resp.status().as_u16();
+        let location = resp
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_owned());
+        let html = resp.text().await.unwrap_or_default();
+        Page {
+            status,
+            location,
+            html,
+        }
+    }
+}
+
+/// The `action` of the page's first form.
+fn form_action(html: &str) -> Option<String> {
+    html.split("action=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .map(str::to_owned)
+}
+
+/// The page's hidden inputs, as (name, value).
+fn hidden_fields(html: &str) -> Vec<(String, String)> {
+    let attr = |tag: &str, name: &str| {
+        tag.split(&format!("{name}=\""))
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .map(str::to_owned)
+    };
+    html.split("<input")
+        .skip(1)
+        .map(|t| t.split('>').next().unwrap_or_default())
+        .filter(|t| t.contains("type=\"hidden\""))
+        .filter_map(|t| Some((attr(t, "name")?, attr(t, "value").unwrap_or_default())))
+        .collect()
+}
+
+/// The form fields for the provider's login form (as `login`, any password), else none.
+fn login_fields(html: &str, login: &str) -> Vec<(String, String)> {
+    if html.contains("name=\"login\"") {
+        vec![
+            ("login".into(), login.to_owned()),
+            ("password".into(), "any".into()),
+        ]
+    } else {
+        Vec::new()
+    }
+}
+
 impl OidcProvider {
     /// Starts the provider publishing another key at its `jwks_uri` than the one it signs ID
     /// tokens with (`SIGNOFF_OIDC_JWKS=wrong`): every ID token's signature fails.
@@ -195,74 +293,115 @@ impl OidcProvider {
         (status, resp.text().await.unwrap_or_default())
     }
 
+    fn browser(&self) -> Browser<'_> {
+        Browser {
+            http: &self.http,
+            cookies: Default::default(),
+        }
+    }
+
     /// Plays the browser from `start` (the app's `/start` address): follows redirects with a
     /// cookie jar, logs in as `login` on the provider's login form, approves the consent form,
     /// and stops at the provider's redirect to the app's loopback `/callback/...`, returning that
     /// URL without requesting it.
     pub async fn authorize(&self, start: &Url, login: &str) -> Url {
-        let mut cookies: std::collections::BTreeMap<String, String> = Default::default();
+        let mut browser = self.browser();
         let mut url = start.clone();
-        let mut form: Option<Vec<(&str, String)>> = None;
+        let mut form = None;
         for _ in 0..20 {
-            let cookie = cookies
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join("; ");
-            let req = match form.take() {
-                Some(f) => self.http.post(url.clone()).form(&f),
-                None => self.http.get(url.clone()),
-            };
-            let resp = req
-                .header("cookie", cookie)
-                .send()
-                .await
-                .expect("provider answers");
-            for set in resp.headers().get_all("set-cookie") {
-                let pair = set
-                    .to_str()
-                    .unwrap_or_default()
-                    .split(';')
-                    .next()
-                    .unwrap_or_default();
-                if let Some((name, value)) = pair.split_once('=') {
-                    if value.is_empty() {
-                        cookies.remove(name);
-                    } else {
-                        cookies.insert(name.to_owned(), value.to_owned());
-                    }
-                }
-            }
-            let status = resp.status().as_u16();
-            match status {
-                300..=399 => {
-                    let location = resp.headers()["location"].to_str().unwrap().to_owned();
+            let page = browser.go(&url, form.take()).await;
+            match (page.status, page.location) {
+                (300..=399, Some(location)) => {
                     url = url.join(&location).unwrap();
                     if url.path().starts_with("/callback/") && url.port() != self.issuer.port() {
                         return url;
                     }
                 }
-                200 => {
-                    let html = resp.text().await.unwrap();
-                    let action = html
-                        .split("action=\"")
-                        .nth(1)
-                        .and_then(|r| r.split('"').next())
-                        .unwrap_or_else(|| panic!("no form on {url}: {html}"))
-                        .to_owned();
-                    form = Some(if html.contains("name=\"login\"") {
-                        vec![("login", login.to_owned()), ("password", "any".to_owned())]
-                    } else {
-                        Vec::new()
-                    });
+                (200, _) => {
+                    let action = form_action(&page.html)
+                        .unwrap_or_else(|| panic!("no form on {url}: {}", page.html));
+                    form = Some(login_fields(&page.html, login));
                     url = url.join(&action).unwrap();
                 }
-                other => panic!(
-                    "unexpected {other} from {url}: {}",
-                    resp.text().await.unwrap_or_default()
-                ),
+                (other, _) => panic!("unexpected {other} from {url}: {}", page.html),
             }
         }
         panic!("the sign-in did not reach the app's callback within 20 steps");
     }
+
+    /// Plays the person on their phone for a sign-in on another device: opens
+    /// `verification_uri`, enters `user_code`, and then either approves (logs in as `login`,
+    /// consents) or presses the confirmation page's [ Abort ] (`approve` false). Returns the
+    /// last page (oidc-provider's "Sign-in Success" page when approved).
+    pub async fn answer_device_code(
+        &self,
+        verification_uri: &Url,
+        user_code: &str,
+        login: &str,
+        approve: bool,
+    ) -> String {
+        let mut browser = self.browser();
+        let mut url = verification_uri.clone();
+        let mut form = None;
+        let mut aborted = false;
+        for _ in 0..20 {
+            let page = browser.go(&url, form.take()).await;
+            match (page.status, page.location) {
+                (300..=399, Some(location)) => url = url.join(&location).unwrap(),
+                (200, _) if aborted => return page.html,
+                (200, _) => {
+                    let Some(action) = form_action(&page.html) else {
+                        return page.html;
+                    };
+                    let mut fields = hidden_fields(&page.html);
+                    fields.extend(login_fields(&page.html, login));
+                    if page.html.contains("name=\"user_code\"")
+                        && !fields.iter().any(|(k, _)| k == "user_code")
+                    {
+                        fields.push(("user_code".into(), user_code.to_owned()));
+                    }
+                    if !approve && fields.iter().any(|(k, _)| k == "confirm") {
+                        fields.retain(|(k, _)| k != "confirm");
+                        fields.push(("abort".into(), "yes".into()));
+                        aborted = true;
+                    }
+                    form = Some(fields);
+                    url = url.join(&action).unwrap();
+                }
+                (other, _) => panic!("unexpected {other} from {url}: {}", page.html),
+            }
+        }
+        panic!("the device sign-in did not finish within 20 steps");
+    }
+
+    /// Every device-code poll the token endpoint answered, in order.
+    pub async fn device_polls(&self) -> Vec<DevicePoll> {
+        let resp = self
+            .http
+            .get(self.admin.join("device-polls").unwrap())
+            .send()
+            .await
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap();
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|p| DevicePoll {
+                at_ms: p["at"].as_u64().unwrap(),
+                error: p["error"].as_str().map(str::to_owned),
+                device_code: p["device_code"].as_str().unwrap_or_default().to_owned(),
+            })
+            .collect()
+    }
+}
+
+/// One device-code poll of the provider's token endpoint, as it answered.
+#[derive(Debug, Clone)]
+pub struct DevicePoll {
+    /// When it was answered, in milliseconds since the epoch.
+    pub at_ms: u64,
+    /// The `error` answered (`authorization_pending`, `slow_down`, …), `None` for the tokens.
+    pub error: Option<String>,
+    /// The device code polled with (a secret of the sign-in: for tests that look for it).
+    pub device_code: String,
 }

@@ -14,6 +14,13 @@ revokes_on_server: boolean,
  */
 can_sign_in: boolean, 
 /**
+ * True when "Sign in on another device" (RFC 8628) may be offered: the provider signs in
+ * with OpenID Connect. Whether it publishes a device authorization endpoint is found out
+ * by discovery when the person starts it (listing providers stays offline and instant),
+ * and a provider without one says so then.
+ */
+device_sign_in: boolean, 
+/**
  * How accounts are added: `browser`, `password` or `paste`.
  */
 sign_in: SignInMethod, 

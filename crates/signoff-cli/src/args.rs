@@ -79,8 +79,9 @@ pub enum AccountCmd {
         #[arg(long)]
         subject: Option<String>,
     },
-    /// Sign in and add the account: through the browser (OpenID Connect with PKCE), or with a
-    /// user name and password where the provider takes them (MeshyDB).
+    /// Sign in and add the account: through the browser (OpenID Connect with PKCE), on another
+    /// device with a code (--device, RFC 8628), or with a user name and password where the
+    /// provider takes them (MeshyDB).
     Login {
         /// The provider profile id (see `signoff providers`).
         provider: String,
@@ -97,7 +98,13 @@ pub enum AccountCmd {
         /// Register a new anonymous user (MeshyDB) and sign it in; --username names it.
         #[arg(long)]
         anonymous: bool,
-        /// Give up after this many seconds.
+        /// Sign in on another device (a phone, another computer): prints an address and a code
+        /// to enter there (on stderr; one JSON line there with --json), then waits until it is
+        /// approved, refused or expires. For machines where no browser runs. Ctrl-C cancels.
+        #[arg(long, conflicts_with_all = ["username", "anonymous", "no_browser", "timeout"])]
+        device: bool,
+        /// Give up after this many seconds (a browser sign-in; with --device the code's own
+        /// lifetime counts).
         #[arg(long, default_value_t = 300)]
         timeout: u64,
         /// Do not start a browser ($BROWSER, else xdg-open); only print the short loopback

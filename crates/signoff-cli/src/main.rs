@@ -128,10 +128,15 @@ async fn run(command: Command, paths: Paths, out: &Output) -> signoff_core::Resu
                     username,
                     password_stdin,
                     anonymous,
+                    device,
                 },
         } => {
             let method = core.providers().get(&provider)?.sign_in_method();
-            let account = if anonymous {
+            let account = if device {
+                let show = |code: &signoff_core::signin::device::DeviceCode| out.device_code(code);
+                core.sign_in_on_another_device(&provider, label, show, ctrl_c(), actor)
+                    .await?
+            } else if anonymous {
                 core.sign_in_anonymously(&provider, username, label, actor)
                     .await?
             } else if let Some(username) = username {
@@ -369,6 +374,13 @@ async fn browser_login(
         .await;
     ctrl_c.abort();
     result
+}
+
+/// Completes when the person presses Ctrl-C (SIGINT); never when that cannot be listened for.
+async fn ctrl_c() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
 }
 
 fn exit_for(summary: &SignOutSummary) -> ExitCode {

@@ -16,6 +16,7 @@ use signoff_core::engine::Receipt;
 use signoff_core::error::ErrorReport;
 use signoff_core::outcome::Outcome;
 use signoff_core::profile::{ProfileSet, SignInMethod, WhatEnds};
+use signoff_core::signin::device::DeviceCode;
 
 #[derive(Debug)]
 pub struct Output {
@@ -303,6 +304,26 @@ impl Output {
             return self.print_json(&serde_json::to_value(a).unwrap_or_default());
         }
         println!("Added {} ({}) as {}", a.label, a.provider_id, a.id);
+    }
+
+    /// The code of a sign-in on another device, on stderr (stdout keeps its one document): as
+    /// one JSON line with `--json`, else as words. Never the device code itself (a secret).
+    pub fn device_code(&self, code: &DeviceCode) {
+        if self.json {
+            eprintln!("{}", json!({ "device_code": code }));
+            return;
+        }
+        eprintln!(
+            "To sign in, open this address on a phone or another computer:\n  {}\nand enter the code:\n  {}",
+            code.verification_uri, code.user_code
+        );
+        if let Some(complete) = &code.verification_uri_complete {
+            eprintln!("Or open this address, which holds the code:\n  {complete}");
+        }
+        eprintln!(
+            "The code expires in {} s. Waiting (Ctrl-C to cancel)...",
+            code.expires_in
+        );
     }
 
     pub fn orphans(&self, orphans: &[Orphan]) {
@@ -614,6 +635,17 @@ fn table_lines<const N: usize>(
     out
 }
 
+/// What a sign-out ends, in words.
+fn ends_words(w: WhatEnds) -> &'static str {
+    match w {
+        WhatEnds::Token => "the token",
+        WhatEnds::Grant => "every token of this app's authorization",
+        WhatEnds::AllSessions => "every session of the user",
+        WhatEnds::Consent => "the app's consent",
+        WhatEnds::Nothing => "nothing",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -681,16 +713,5 @@ mod tests {
             ["OUTCOME  DETAIL", "pending  a", "         b", "revoked  c"]
         );
         assert!(lines[3].starts_with("\u{1b}[32mrevoked"), "{lines:?}");
-    }
-}
-
-/// What a sign-out ends, in words.
-fn ends_words(w: WhatEnds) -> &'static str {
-    match w {
-        WhatEnds::Token => "the token",
-        WhatEnds::Grant => "every token of this app's authorization",
-        WhatEnds::AllSessions => "every session of the user",
-        WhatEnds::Consent => "the app's consent",
-        WhatEnds::Nothing => "nothing",
     }
 }

@@ -22,6 +22,8 @@ pub struct Metadata {
     /// For signing in.
     pub authorization_endpoint: Option<Url>,
     pub token_endpoint: Option<Url>,
+    /// For signing in on another device (RFC 8628 §4).
+    pub device_authorization_endpoint: Option<Url>,
     /// The documents these endpoints come from, in the order they were read.
     pub sources: Vec<Url>,
     /// The well-known locations looked at that hold no metadata document (404 and the like).
@@ -80,6 +82,10 @@ impl Metadata {
         }
         self.sign_in.authorization_response_iss_parameter_supported |=
             later.sign_in.authorization_response_iss_parameter_supported;
+        fill(
+            &mut self.device_authorization_endpoint,
+            later.device_authorization_endpoint,
+        );
         self.sources.extend(later.sources);
     }
 
@@ -107,6 +113,7 @@ struct RawMetadata {
     id_token_signing_alg_values_supported: Vec<String>,
     #[serde(default)]
     authorization_response_iss_parameter_supported: bool,
+    device_authorization_endpoint: Option<String>,
 }
 
 /// The well-known locations for `issuer`, in the order they are read: the OpenID
@@ -254,6 +261,10 @@ fn parse(issuer: &Url, body: &[u8]) -> Result<Metadata, Verdict> {
         end_session_endpoint: endpoint("end_session_endpoint", raw.end_session_endpoint)?,
         authorization_endpoint: endpoint("authorization_endpoint", raw.authorization_endpoint)?,
         token_endpoint: endpoint("token_endpoint", raw.token_endpoint)?,
+        device_authorization_endpoint: endpoint(
+            "device_authorization_endpoint",
+            raw.device_authorization_endpoint,
+        )?,
         sources: Vec::new(),
         absent: Vec::new(),
         sign_in: SignInMetadata {

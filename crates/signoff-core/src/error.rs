@@ -31,8 +31,11 @@ named!(
         SignInFailed,
         /// The person cancelled the sign-in.
         SignInCancelled,
-        /// The browser did not come back within the sign-in's time.
+        /// The browser did not come back, or the code shown was not approved, within the
+        /// sign-in's time.
         SignInTimedOut,
+        /// The person (or the provider) refused the sign-in at the provider.
+        SignInDenied,
         /// The provider refused a pasted token; nothing was stored.
         TokenRejected,
         /// A pasted token could not be checked with the provider; nothing was stored.
@@ -105,6 +108,14 @@ pub enum Error {
     #[error("signing in failed: no answer from the browser within {secs} s")]
     SignInTimedOut { secs: u64 },
 
+    /// A code shown for another device was not approved before it expired.
+    #[error("signing in failed: the code was not approved within {secs} s{detail}")]
+    SignInExpired { secs: u64, detail: String },
+
+    /// The sign-in was refused at the provider (the person chose not to allow it).
+    #[error("{provider} refused the sign-in ({detail}); nothing was stored")]
+    SignInDenied { provider: String, detail: String },
+
     /// A folder or file Signoff must trust is not its person's own.
     #[error("refusing to use {detail}: Signoff's files must be yours alone")]
     UnsafePermissions { detail: String },
@@ -147,7 +158,8 @@ impl Error {
             Self::Io { .. } => ErrorCode::Io,
             Self::SignIn { .. } => ErrorCode::SignInFailed,
             Self::SignInCancelled => ErrorCode::SignInCancelled,
-            Self::SignInTimedOut { .. } => ErrorCode::SignInTimedOut,
+            Self::SignInTimedOut { .. } | Self::SignInExpired { .. } => ErrorCode::SignInTimedOut,
+            Self::SignInDenied { .. } => ErrorCode::SignInDenied,
             Self::Busy { .. } => ErrorCode::Busy,
             Self::UnsafePermissions { .. } => ErrorCode::UnsafePermissions,
             Self::TokenRejected { .. } => ErrorCode::TokenRejected,

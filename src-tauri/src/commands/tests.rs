@@ -91,3 +91,26 @@ fn a_fresh_data_dir_lists_no_accounts_and_the_built_in_providers() {
         .collect();
     assert!(ids.contains(&"meshydb"), "{providers}");
 }
+
+#[test]
+fn signing_in_on_another_device_needs_an_openid_provider() {
+    let page = Page::new();
+    let err = page
+        .invoke(
+            "sign_in_device",
+            json!({ "provider": "meshydb", "label": null }),
+        )
+        .unwrap_err();
+    assert_eq!(err["code"], "sign_in_failed", "{err}");
+    assert!(
+        err["message"].as_str().unwrap().contains("no issuer"),
+        "{err}"
+    );
+    let err = page
+        .invoke(
+            "sign_in_device",
+            json!({ "provider": "nope", "label": null }),
+        )
+        .unwrap_err();
+    assert_eq!(err["code"], "not_found", "{err}");
+}

@@ -1,7 +1,9 @@
-//! Three more parsers of outside JSON: the token bundle a person pastes or the keychain returns
+//! Four more parsers of outside JSON: the token bundle a person pastes or the keychain returns
 //! (`TokenBundle::from_json`), a token endpoint's answer (`signin::parse_token_answer`, as the
-//! sign-ins and refreshes read it: a huge or odd `expires_in` must not panic), and an OpenID
-//! provider's discovery metadata (what `discovery::discover` checks after fetching it).
+//! sign-ins and refreshes read it: a huge or odd `expires_in` must not panic), an OpenID
+//! provider's discovery metadata (what `discovery::discover` checks after fetching it), and a
+//! device authorization answer (`signin::device::parse_device_answer`: its numbers bounded, the
+//! code shown free of control characters, only addresses that may be shown offered).
 //!
 //! Input: the JSON text (bytes, as discovery reads a body of at most 64 KiB). Checked: no panic;
 //! an accepted bundle has at least one token, each printable ASCII without spaces; its error
@@ -14,6 +16,7 @@ use signoff_core::TokenBundle;
 use signoff_core::discovery::parse_metadata;
 use signoff_core::outcome::{BODY_LIMIT, Verdict};
 use signoff_core::profile::is_allowed_endpoint;
+use signoff_core::signin::device;
 use url::Url;
 
 fuzz_target!(|data: &[u8]| {
@@ -56,6 +59,16 @@ fuzz_target!(|data: &[u8]| {
         assert!(at <= latest, "{at}");
     }
 
+    if let Ok((code, _, interval, expires_in)) = device::parse_device_answer("corp", body) {
+        assert!((device::MIN_INTERVAL..=device::MAX_INTERVAL).contains(&interval));
+        assert!((device::MIN_INTERVAL..=device::MAX_EXPIRES_IN).contains(&expires_in));
+        assert!(!code.user_code.is_empty() && !code.user_code.chars().any(char::is_control));
+        for shown in std::iter::once(&code.verification_uri).chain(&code.verification_uri_complete)
+        {
+            assert!(is_allowed_endpoint(&Url::parse(shown).unwrap()), "{shown}");
+        }
+    }
+
     let issuer = Url::parse("https://id.example.com/realms/main").unwrap();
     match parse_metadata(&issuer, body) {
         Ok(m) => {
@@ -66,6 +79,7 @@ fuzz_target!(|data: &[u8]| {
                 &m.end_session_endpoint,
                 &m.authorization_endpoint,
                 &m.token_endpoint,
+                &m.device_authorization_endpoint,
             ]
             .into_iter()
             .flatten()

@@ -4,6 +4,7 @@
 //!
 //! - [`accounts`](self::accounts): list, add, paste, forget, the audit log;
 //! - [`sign_in`](self::sign_in): browser, password and anonymous sign-in;
+//! - [`sign_in_device`](self::sign_in_device): signing in on another device (RFC 8628);
 //! - [`tokens`](self::tokens): token checks and refresh;
 //! - [`sign_out`](self::sign_out): one, all, retry, and the preview the confirmation shows;
 //! - [`providers`](self::providers): profiles, client secrets, the provider view;
@@ -26,6 +27,7 @@ mod bulk;
 pub mod orphans;
 mod providers;
 mod sign_in;
+mod sign_in_device;
 mod sign_out;
 mod tokens;
 

@@ -29,6 +29,11 @@ pub struct ProviderView {
     pub revokes_on_server: bool,
     /// True when "Sign in with the browser" works for this provider (OpenID Connect).
     pub can_sign_in: bool,
+    /// True when "Sign in on another device" (RFC 8628) may be offered: the provider signs in
+    /// with OpenID Connect. Whether it publishes a device authorization endpoint is found out
+    /// by discovery when the person starts it (listing providers stays offline and instant),
+    /// and a provider without one says so then.
+    pub device_sign_in: bool,
     /// How accounts are added: `browser`, `password` or `paste`.
     pub sign_in: SignInMethod,
     /// True when a new anonymous user can be signed in (MeshyDB).
@@ -44,6 +49,7 @@ impl From<&Profile> for ProviderView {
             label: p.label.clone(),
             revokes_on_server: p.can_revoke_on_server(),
             can_sign_in: p.sign_in_method() == SignInMethod::Browser,
+            device_sign_in: p.sign_in_method() == SignInMethod::Browser,
             sign_in: p.sign_in_method(),
             anonymous: p.has_anonymous_users(),
             incomplete: p.incomplete.clone(),

@@ -80,7 +80,7 @@ impl Signoff {
     /// Adds a signed-in account: its tokens to the keychain, the access token's expiry (from
     /// the token answer) to the store. `label` overrides the name the provider gave unless it
     /// is blank.
-    async fn store_signed_in(
+    pub(super) async fn store_signed_in(
         self: &Arc<Self>,
         profile: Profile,
         signed_in: SignedIn,

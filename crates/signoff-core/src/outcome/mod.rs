@@ -155,7 +155,7 @@ pub fn provider_error(status: u16, body: &[u8], secrets: &[&str]) -> Reason {
 /// Scrubs secrets in every encoding they travel in, drops control characters and caps the
 /// length. Empty when what is left still holds a long piece of a secret (the whole text is
 /// dropped rather than risk it).
-fn clean(text: &str, secrets: &[&str], max_chars: usize) -> String {
+pub(crate) fn clean(text: &str, secrets: &[&str], max_chars: usize) -> String {
     let t = scrub::redact(text, secrets);
     let t: String = t
         .chars()

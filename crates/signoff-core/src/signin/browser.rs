@@ -21,7 +21,7 @@ use crate::discovery::{self, Metadata};
 use crate::error::{Error, Result};
 use crate::http::Call;
 use crate::outcome::provider_error;
-use crate::profile::{Profile, Protocol};
+use crate::profile::Profile;
 use crate::secret::SecretString;
 use crate::tokens::TokenBundle;
 
@@ -102,22 +102,7 @@ impl Flow<'_> {
     /// Discovery, the listener, and the authorization URL behind `/start`.
     async fn prepare(&self) -> Result<(Prepared, TcpListener, Routes, Url)> {
         let profile = self.profile;
-        let issuer = match profile.protocol {
-            Protocol::Oidc | Protocol::KeycloakLogout => profile.issuer.clone(),
-            _ => None,
-        }
-        .ok_or_else(|| {
-            signin_error(format!(
-                "{} has no issuer to sign in with; add its tokens instead",
-                profile.label
-            ))
-        })?;
-        let client_id = profile.client_id.clone().ok_or_else(|| {
-            signin_error(format!(
-                "set client_id for {} in providers.toml",
-                profile.id
-            ))
-        })?;
+        let (issuer, client_id) = super::oidc_client(profile)?;
         let meta = discovery::discover(self.client, &issuer)
             .await
             .map_err(verdict_error)?;
@@ -147,9 +132,7 @@ impl Flow<'_> {
         let (state, nonce) = (random_text(24)?, random_text(24)?);
         let verifier = SecretString::new(random_text(48)?);
         let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.expose_secret().as_bytes()));
-        let mut scopes = vec!["openid".to_owned()];
-        scopes.extend(profile.scopes.iter().filter(|s| *s != "openid").cloned());
-        let scopes = super::with_offline_access(profile, scopes);
+        let scopes = super::sign_in_scopes(profile);
         let mut url = authorize;
         {
             let mut q = url.query_pairs_mut();
@@ -248,7 +231,7 @@ impl Flow<'_> {
                 label: claims.label,
             }),
             Err(why) => {
-                revoke_issued(self, &p.meta, &tokens).await;
+                revoke_issued(self.client, self.profile, self.secret, &p.meta, &tokens).await;
                 Err(signin_error(format!("{why}; nothing was stored")))
             }
         }
@@ -282,10 +265,16 @@ pub fn clean(text: &str) -> String {
 
 /// Best effort: revokes the refresh and the access token of an answer that was refused (RFC
 /// 7009), so no session lives on that nobody holds. Logged, never failing the caller.
-async fn revoke_issued(flow: &Flow<'_>, meta: &Metadata, tokens: &TokenBundle) {
+pub(super) async fn revoke_issued(
+    client: &reqwest::Client,
+    profile: &Profile,
+    secret: Option<&SecretString>,
+    meta: &Metadata,
+    tokens: &TokenBundle,
+) {
     let Some(endpoint) = &meta.revocation_endpoint else {
         tracing::warn!(
-            provider = %flow.profile.id,
+            provider = %profile.id,
             "an answer was refused but the provider has no revocation endpoint; its tokens live on until they expire"
         );
         return;
@@ -299,18 +288,18 @@ async fn revoke_issued(flow: &Flow<'_>, meta: &Metadata, tokens: &TokenBundle) {
         let sent = Call::post(endpoint)
             .secret_field("token", token)
             .field("token_type_hint", hint)
-            .authenticate(flow.profile, flow.secret)
-            .send(flow.client)
+            .authenticate(profile, secret)
+            .send(client)
             .await;
         match sent {
             Ok(a) if a.status == 200 => {
-                tracing::info!(provider = %flow.profile.id, hint, "revoked a refused answer's token");
+                tracing::info!(provider = %profile.id, hint, "revoked a refused answer's token");
             }
             Ok(a) => {
-                tracing::warn!(provider = %flow.profile.id, hint, status = a.status, "could not revoke a refused answer's token");
+                tracing::warn!(provider = %profile.id, hint, status = a.status, "could not revoke a refused answer's token");
             }
             Err(e) => {
-                tracing::warn!(provider = %flow.profile.id, hint, error = %e.into_error(), "could not revoke a refused answer's token");
+                tracing::warn!(provider = %profile.id, hint, error = %e.into_error(), "could not revoke a refused answer's token");
             }
         }
     }

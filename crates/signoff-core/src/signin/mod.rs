@@ -4,10 +4,12 @@
 //! no one, the answer's `state` and `iss` are checked before the code exchange and the ID token's
 //! signature and claims after it ([`id_token`]). The tokens go straight to the keychain. Providers
 //! without OpenID Connect sign in with a user name and password ([`password`]). Refreshing tokens
-//! lives here too ([`refresh`]).
+//! lives here too ([`refresh`]). Where no browser runs, the device authorization grant
+//! (RFC 8628, [`device`]) shows a code to enter on another device.
 
 pub(crate) mod browser;
 pub mod check;
+pub mod device;
 pub mod id_token;
 pub mod jws;
 mod loopback;
@@ -27,9 +29,11 @@ pub use tokio_util::sync::CancellationToken;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+use url::Url;
+
 use crate::error::{Error, Result};
 use crate::outcome::Verdict;
-use crate::profile::Profile;
+use crate::profile::{Profile, Protocol};
 use crate::tokens::TokenBundle;
 
 /// What a finished sign-in yields.
@@ -51,6 +55,45 @@ fn random_text(bytes: usize) -> Result<String> {
 
 fn signin_error(why: impl Into<String>) -> Error {
     Error::SignIn { reason: why.into() }
+}
+
+/// The provider could not be reached (or refused the call before answering).
+fn unreachable(profile: &Profile, e: crate::http::CallError) -> Error {
+    signin_error(format!(
+        "could not reach {}: {}",
+        profile.label,
+        e.into_error()
+    ))
+}
+
+/// The issuer to sign in at and the client id to sign in as, or why `profile` cannot sign in
+/// with OpenID Connect (the browser and the device flow alike).
+fn oidc_client(profile: &Profile) -> Result<(Url, String)> {
+    let issuer = match profile.protocol {
+        Protocol::Oidc | Protocol::KeycloakLogout | Protocol::Steps => profile.issuer.clone(),
+        _ => None,
+    }
+    .ok_or_else(|| {
+        signin_error(format!(
+            "{} has no issuer to sign in with; add its tokens instead",
+            profile.label
+        ))
+    })?;
+    let client_id = profile.client_id.clone().ok_or_else(|| {
+        signin_error(format!(
+            "set client_id for {} in providers.toml",
+            profile.id
+        ))
+    })?;
+    Ok((issuer, client_id))
+}
+
+/// The scopes a sign-in asks for: `openid`, the profile's, and `offline_access` when it wants
+/// a refresh token.
+fn sign_in_scopes(profile: &Profile) -> Vec<String> {
+    let mut scopes = vec!["openid".to_owned()];
+    scopes.extend(profile.scopes.iter().filter(|s| *s != "openid").cloned());
+    with_offline_access(profile, scopes)
 }
 
 fn verdict_error(v: Verdict) -> Error {

@@ -5,9 +5,9 @@
 
 use url::Url;
 
-use super::{SignedIn, TokenResponse, signin_error, with_offline_access};
+use super::{SignedIn, TokenResponse, signin_error, unreachable, with_offline_access};
 use crate::error::Result;
-use crate::http::{Call, CallError};
+use crate::http::Call;
 use crate::outcome::provider_error;
 use crate::profile::Profile;
 use crate::secret::SecretString;
@@ -125,12 +125,4 @@ pub async fn login(
         subject: username.to_owned(),
         label: Some(username.to_owned()),
     })
-}
-
-fn unreachable(profile: &Profile, e: CallError) -> crate::error::Error {
-    signin_error(format!(
-        "could not reach {}: {}",
-        profile.label,
-        e.into_error()
-    ))
 }

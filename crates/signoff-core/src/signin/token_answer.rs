@@ -6,7 +6,8 @@ use serde::Deserialize;
 use crate::secret::SecretString;
 use crate::tokens::TokenBundle;
 
-#[derive(Deserialize)]
+/// `Debug` shows the tokens as `[redacted]` ([`SecretString`]).
+#[derive(Debug, Deserialize)]
 pub(crate) struct TokenResponse {
     access_token: Option<SecretString>,
     refresh_token: Option<SecretString>,
@@ -18,7 +19,7 @@ pub(crate) struct TokenResponse {
 
 /// `expires_in` as a JSON number or a string of digits; anything else (a fraction, a word, a
 /// number past `i64`) counts as not given rather than failing the whole answer.
-fn number_or_numeric_string<'de, D: serde::Deserializer<'de>>(
+pub(crate) fn number_or_numeric_string<'de, D: serde::Deserializer<'de>>(
     d: D,
 ) -> std::result::Result<Option<i64>, D::Error> {
     Ok(match Option::<serde_json::Value>::deserialize(d)? {

@@ -184,6 +184,7 @@ fn oidc_uses_the_discovered_revocation_endpoint_or_is_local_only_without_one() {
         end_session_endpoint: None,
         authorization_endpoint: None,
         token_endpoint: None,
+        device_authorization_endpoint: None,
         sources: vec![url("https://id.example/.well-known/openid-configuration")],
         absent: vec![url(
             "https://id.example/.well-known/oauth-authorization-server",
