@@ -7,6 +7,7 @@ mod accounts;
 mod bulk;
 mod database;
 mod device_login;
+mod dry_run;
 mod honest;
 mod keychain;
 mod login;

@@ -40,37 +40,46 @@ fn the_demo_refuses_a_keyring_that_is_not_its_throwaway_one() {
     let demo = signoff_tests::built_binary("signoff-app-demo", "SIGNOFF_APP_DEMO_BIN");
     let home = tempfile::tempdir().unwrap();
     // This test's session keyring is real, but the marker named here is not in it: the demo
-    // must take it for a person's own keyring and write nothing.
+    // must take it for a person's own keyring and write nothing. Its data folder would be made
+    // under TMPDIR, so anything it wrote would name `tmp` in its `home` attribute.
+    let tmp = tempfile::tempdir().unwrap();
+    let tmp_path = std::fs::canonicalize(tmp.path()).unwrap();
     for marker in [None, Some("0123456789abcdef0123456789abcdef")] {
         let mut cmd = std::process::Command::new(&demo);
         cmd.arg("--demo")
             .env("SIGNOFF_HOME", home.path())
+            .env("TMPDIR", &tmp_path)
             // What the demo used to trust alone: a variable anyone can set.
             .env("SIGNOFF_DEMO_SESSION", "1")
             .env_remove("SIGNOFF_SESSION_MARKER");
         if let Some(m) = marker {
             cmd.env("SIGNOFF_SESSION_MARKER", m);
         }
-        let before = keyring_items();
         let out = cmd.output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{stderr}");
         assert!(stderr.contains("throwaway keyring"), "{stderr}");
-        assert_eq!(keyring_items(), before, "nothing written to the keyring");
+        assert!(
+            std::fs::read_dir(&tmp_path).unwrap().next().is_none(),
+            "the demo made no data folder"
+        );
+        let homes = keyring_homes();
+        assert!(
+            !homes.iter().any(|h| h.starts_with(&tmp_path)),
+            "the demo wrote into the keyring: {homes:?}"
+        );
     }
 }
 
-/// Every item label of Signoff's in the session keyring, as `secret-tool` lists them.
-fn keyring_items() -> String {
+/// The `home` attribute of every item of Signoff's in the session keyring.
+fn keyring_homes() -> Vec<std::path::PathBuf> {
     let out = std::process::Command::new("secret-tool")
         .args(["search", "--all", "service", "signoff"])
         .output()
         .unwrap();
-    let mut lines: Vec<String> = String::from_utf8_lossy(&out.stdout)
+    String::from_utf8_lossy(&out.stdout)
         .lines()
-        .filter(|l| l.starts_with("label"))
-        .map(str::to_owned)
-        .collect();
-    lines.sort();
-    lines.join("\n")
+        .filter_map(|l| l.strip_prefix("attribute.home = "))
+        .map(std::path::PathBuf::from)
+        .collect()
 }

@@ -5,8 +5,9 @@
 //! the parser). A line `#--- user` splits it: above is the system-wide file (where `locked`
 //! counts), below the user's; without it the whole input is the user's file.
 //!
-//! Checked: no panic; every profile that loads has a valid id and only endpoints that may carry
-//! a token (https, or http to loopback; no user name or password); a rejected profile is reported
+//! Checked: no panic; every profile that loads has a valid id and only endpoints (steps and
+//! probes included) that may carry a token (https, or http to loopback; no user name or
+//! password); a token goes in a URL's path only where a step says so; a rejected profile is reported
 //! with a line inside its file; the result serialises (as `signoff providers --json` does).
 
 #![no_main]
@@ -15,7 +16,8 @@ use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
 use signoff_core::account::validate_provider_id;
-use signoff_core::profile::{ProfileSet, Protocol, is_allowed_endpoint};
+use signoff_core::profile::steps::TOKEN_SEGMENT;
+use signoff_core::profile::{Placement, ProfileSet, Protocol, is_allowed_endpoint};
 
 const SPLIT: &str = "#--- user\n";
 
@@ -43,9 +45,11 @@ fuzz_target!(|data: &[u8]| {
             &p.logout_endpoint,
             &p.introspection_endpoint,
             &p.issuer,
+            &p.base_url,
         ]
         .into_iter()
         .flatten()
+        .chain(p.steps.iter().chain(&p.probe).map(|s| &s.url))
         {
             assert!(is_allowed_endpoint(url), "{url}");
             assert!(
@@ -57,11 +61,21 @@ fuzz_target!(|data: &[u8]| {
             Protocol::Rfc7009 => p.revocation_endpoint.is_some(),
             Protocol::KeycloakLogout | Protocol::BearerLogout => p.logout_endpoint.is_some(),
             Protocol::Oidc => p.issuer.is_some(),
+            Protocol::Steps => true,
         };
+        // A token sent in the path has its one placeholder segment; no other step has one.
+        for s in p.steps.iter().chain(&p.probe) {
+            let placeholder = s
+                .url
+                .path_segments()
+                .is_some_and(|mut segs| segs.any(|seg| seg == TOKEN_SEGMENT));
+            assert_eq!(placeholder, s.send == Placement::Path, "{s:?}");
+        }
         assert!(required || p.incomplete.is_some(), "{p:?}");
         if p.incomplete.is_none() {
             assert!(
-                p.client_id.is_some() || p.protocol == Protocol::BearerLogout,
+                p.client_id.is_some()
+                    || matches!(p.protocol, Protocol::BearerLogout | Protocol::Steps),
                 "{p:?}"
             );
         }

@@ -96,6 +96,8 @@ impl Flow<'_> {
         };
         let status = if result.is_ok() { 200 } else { 400 };
         let _ = arrival.reply.send(Page { status, text });
+        // The browser gets its page before the caller (maybe a command about to exit) goes on.
+        let _ = tokio::time::timeout(Duration::from_secs(2), arrival.written).await;
         result
     }
 

@@ -50,6 +50,9 @@ pub(super) struct Page {
 pub(super) struct Arrival {
     pub params: Vec<(String, String)>,
     pub reply: oneshot::Sender<Page>,
+    /// Completes once the page was written to the browser (or could not be): a process about
+    /// to exit waits for it, so the browser is never left without an answer.
+    pub written: oneshot::Receiver<()>,
 }
 
 /// The accept loop; dropping it stops accepting (connections under way finish on their own).
@@ -134,11 +137,21 @@ async fn handle(mut stream: TcpStream, shared: &Shared) {
             not_found()
         } else {
             let (reply, answer) = oneshot::channel();
-            let _ = shared.arrivals.send(Arrival { params, reply }).await;
-            page(&answer.await.unwrap_or_else(|_| Page {
+            let (done, written) = oneshot::channel();
+            let arrival = Arrival {
+                params,
+                reply,
+                written,
+            };
+            let _ = shared.arrivals.send(arrival).await;
+            let text = page(&answer.await.unwrap_or_else(|_| Page {
                 status: 409,
                 text: "This sign-in was stopped. You can close this tab.".into(),
-            }))
+            }));
+            let _ = stream.write_all(text.as_bytes()).await;
+            let _ = stream.shutdown().await;
+            let _ = done.send(());
+            return;
         }
     } else {
         not_found()
