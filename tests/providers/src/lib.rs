@@ -3,11 +3,14 @@
 //! tests. MeshyDB's RFC 7009 revocation and its documented token login (password grant,
 //! refresh, anonymous user registration) in `meshydb.rs`; HyperID's Keycloak logout, revoke and
 //! introspection in `hyperid.rs`; Matar's bearer logout (and a token check endpoint, `GET
-//! /api/v1/me`) in `matar.rs`; GitHub's OAuth app token revoke and `GET /user` in `github.rs`; the catalogue's built-ins
-//! (Slack, Dropbox, Google, Auth0, Okta, Cognito, npm, Vault, …), each in its own module, from
-//! that provider's documentation (docs/catalogue.md). Each listens on 127.0.0.1 with a random port, records every
-//! request, and has fault switches (429 with Retry-After, 503, 500, slow, malformed or
-//! oversized body, redirect). This file holds what they share, and the [`bystander`].
+//! /api/v1/me`) in `matar.rs`; GitHub's OAuth app token revoke and `GET /user` in `github.rs`;
+//! the other built-ins of the catalogue (Slack, Dropbox, Google, Auth0, Okta, Cognito, npm,
+//! Vault, GitLab, Twitch, Reddit, Zoom, Salesforce, Box, Discord, IAM Identity Center) each in
+//! its own module, from that provider's documentation (docs/catalogue.md), answering a
+//! [`Busy`] switch in the provider's own words. Each listens on 127.0.0.1 with a random port,
+//! records every request, and has fault switches (429 with Retry-After, 503, 500, slow,
+//! malformed or oversized body, redirect). This file holds what they share, and the
+//! [`bystander`].
 
 mod auth0;
 mod aws_sso;
