@@ -15,9 +15,8 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use axum::routing::{delete, get};
-use base64::Engine as _;
 
-use crate::{ServerState, TestServer, intake, json, new_state, serve};
+use crate::{ServerState, TestServer, basic, intake, json, new_state, serve};
 
 /// A GitHub test server for the OAuth app `client_id` / `client_secret`. Tokens marked with
 /// [`TestServer::issue`] belong to this app; [`TestServer::issue_foreign`] marks tokens of
@@ -48,18 +47,8 @@ async fn revoke(
     if let Some(r) = intake(&state, path, &headers, &body).await {
         return r;
     }
-    let basic = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Basic "))
-        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
-        .and_then(|b| String::from_utf8(b).ok());
-    let expected = format!(
-        "{}:{}",
-        state.client_id,
-        state.client_secret.as_deref().unwrap_or_default()
-    );
-    if client_id != state.client_id || basic.as_deref() != Some(expected.as_str()) {
+    let secret = state.client_secret.clone().unwrap_or_default();
+    if client_id != state.client_id || basic(&headers) != Some((client_id, secret)) {
         return not_found();
     }
     let json_type = headers

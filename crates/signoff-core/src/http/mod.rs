@@ -246,15 +246,21 @@ impl<'a> Call<'a> {
         let Some(client_id) = client_id.map(str::to_owned) else {
             return self;
         };
+        // A step that names the client in its own fields (Twitch, Auth0) sends it once: a
+        // parameter must not appear twice (RFC 6749 §3.2).
+        let has_id = self.fields.iter().any(|(k, _)| k == "client_id");
         match (auth, secret) {
             (ClientAuth::Basic, Some(secret)) => {
                 self.basic_auth = Some((client_id, secret.clone()));
                 self
             }
+            (ClientAuth::Post, Some(secret)) if has_id => {
+                self.secret_field("client_secret", secret)
+            }
             (ClientAuth::Post, Some(secret)) => self
                 .field("client_id", client_id)
                 .secret_field("client_secret", secret),
-            _ if self.body != BodyEncoding::Form => self,
+            _ if self.body != BodyEncoding::Form || has_id => self,
             _ => self.field("client_id", client_id),
         }
     }
