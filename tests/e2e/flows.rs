@@ -237,7 +237,12 @@ async fn add_an_account_and_a_client_secret_from_the_window() {
     );
 
     app.click("#add-account-btn").await;
-    app.js("const s = document.getElementById('secret-provider'); s.value = 'hyperid'; return s.value;").await;
+    // The dialog fills its lists as it opens: choose once it is open.
+    app.wait_for("#add-dialog[open]").await;
+    let chosen = app
+        .js("const s = document.getElementById('secret-provider'); s.value = 'hyperid'; return s.value;")
+        .await;
+    assert_eq!(chosen, "hyperid");
     app.type_into("#secret-value", "typed-client-secret").await;
     app.click("#secret-submit").await;
     app.wait_text("#secret-result", "Saved the client secret for HyperID")
