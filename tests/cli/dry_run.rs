@@ -30,7 +30,12 @@ async fn a_dry_run_shows_each_accounts_calls_and_what_ends_and_calls_nothing() {
             json(&out)["id"].as_str().unwrap().to_owned()
         }
     };
-    let slack = add("slack", "Team chat", r#"{"access_token":"xoxp-dry-run-secret-1"}"#).await;
+    let slack = add(
+        "slack",
+        "Team chat",
+        r#"{"access_token":"xoxp-dry-run-secret-1"}"#,
+    )
+    .await;
     let spotify = add(
         "spotify",
         "Music",
@@ -38,7 +43,12 @@ async fn a_dry_run_shows_each_accounts_calls_and_what_ends_and_calls_nothing() {
     )
     .await;
 
-    let out = signoff_async(home.path(), &["--json", "signout", "--all", "--dry-run"], "").await;
+    let out = signoff_async(
+        home.path(),
+        &["--json", "signout", "--all", "--dry-run"],
+        "",
+    )
+    .await;
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     for secret in ["xoxp-dry-run-secret-1", "spotify-dry-run-secret-2"] {
@@ -79,7 +89,10 @@ async fn a_dry_run_shows_each_accounts_calls_and_what_ends_and_calls_nothing() {
     let human = signoff_async(home.path(), &["signout", "--all", "--dry-run"], "").await;
     let text = stdout(&human);
     assert!(text.contains("nothing was called"), "{text}");
-    assert!(text.contains("Team chat") && text.contains("POST"), "{text}");
+    assert!(
+        text.contains("Team chat") && text.contains("POST"),
+        "{text}"
+    );
     assert!(
         text.contains("only the copy here") && text.contains("spotify.com/account/apps"),
         "{text}"
@@ -98,14 +111,23 @@ async fn a_dry_run_shows_each_accounts_calls_and_what_ends_and_calls_nothing() {
     assert_eq!(statuses, ["signed_in", "signed_in"], "{list}");
 
     // One account by id, and an unknown id is an error.
-    let one = json(&signoff_async(home.path(), &["--json", "signout", "--dry-run", &slack], "").await);
+    let one =
+        json(&signoff_async(home.path(), &["--json", "signout", "--dry-run", &slack], "").await);
     assert_eq!(one["accounts"], 1, "{one}");
     let unknown = signoff_async(
         home.path(),
-        &["signout", "--dry-run", "3f0c1d2e-0000-4000-8000-000000000000"],
+        &[
+            "signout",
+            "--dry-run",
+            "3f0c1d2e-0000-4000-8000-000000000000",
+        ],
         "",
     )
     .await;
     assert_eq!(unknown.status.code(), Some(1));
-    assert!(stderr(&unknown).contains("[not_found]"), "{}", stderr(&unknown));
+    assert!(
+        stderr(&unknown).contains("[not_found]"),
+        "{}",
+        stderr(&unknown)
+    );
 }
