@@ -114,12 +114,13 @@ async fn slack_token_revoked_in_a_200_is_already_revoked() {
 }
 
 #[tokio::test]
-async fn slack_invalid_auth_is_settled_by_auth_test() {
+async fn slack_invalid_auth_that_auth_test_cannot_settle_keeps_the_token() {
     let (server, slack) = slack().await;
-    // A token Slack does not know: invalid_auth, which can also mean "not from this address";
-    // auth.test says the token does not work at all.
+    // A token Slack does not know: invalid_auth, which can also mean "not from an address the
+    // workspace allows". auth.test answers the same, so nothing says the session is over.
     let r = slack.sign_out(&[at("xoxp-unknown-1")]).await;
-    assert_eq!(r.report.outcome, Outcome::AlreadyRevoked, "{r:?}");
+    assert_eq!(r.report.outcome, Outcome::Failed, "{r:?}");
+    assert_eq!(reason(&r).kind(), ReasonKind::Ambiguous, "{r:?}");
     assert_eq!(server.paths(), ["/api/auth.revoke", "/api/auth.test"]);
 }
 
@@ -638,6 +639,23 @@ async fn gitlab_unauthorized_client_is_failed_once_and_the_tokens_kept() {
     assert_eq!(reason(&r).kind(), ReasonKind::ClientMismatch);
     assert_eq!(server.seen().len(), 1, "never retried");
     assert!(server.is_live("gl-rt-3") && server.is_live("gl-at-3"));
+}
+
+#[tokio::test]
+async fn a_gitlab_personal_access_token_revokes_itself_and_never_counts_as_an_oauth_revoke() {
+    let server = servers::gitlab(CLIENT_ID, CLIENT_SECRET).await;
+    server.issue("glpat-live-token-1");
+    let gitlab = gitlab_at(&server, CLIENT_SECRET);
+    let r = gitlab.sign_out(&[at("glpat-live-token-1")]).await;
+    assert_eq!(r.report.outcome, Outcome::Revoked, "{r:?}");
+    assert!(server.is_ended("glpat-live-token-1"));
+    assert_eq!(
+        server.paths(),
+        ["/api/v4/personal_access_tokens/self"],
+        "not /oauth/revoke, which answers 200 for a token it does not know"
+    );
+    let again = gitlab.sign_out(&[at("glpat-live-token-1")]).await;
+    assert_eq!(again.report.outcome, Outcome::AlreadyRevoked, "{again:?}");
 }
 
 // Twitch: the client id in the form, no secret; 400 "Invalid token"; 404 for the client.

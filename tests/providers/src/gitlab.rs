@@ -12,29 +12,56 @@
 //! - Rate limited: 429 with `RateLimit-Limit`, `RateLimit-Observed`, `RateLimit-Remaining`,
 //!   `RateLimit-Reset` (Unix time), `RateLimit-ResetTime` and `Retry-After` (seconds).
 //!
+//! - A personal access token (`glpat-…`) revokes itself: `DELETE
+//!   /api/v4/personal_access_tokens/self` with `PRIVATE-TOKEN: <token>` (or a bearer) answers
+//!   204 No Content; 401 `{"message":"401 Unauthorized"}` once the token is revoked or expired.
+//!   `/oauth/revoke` answers 200 `{}` for it too, and it stays alive: it is no OAuth token.
+//!
 //! Assumed: the 429 body text (GitLab's issues quote it), and 400 `invalid_request` for a
 //! request without a form body or with a parameter sent twice.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use axum::routing::post;
+use axum::routing::{delete, post};
 use serde_json::json as j;
 
 use crate::{
-    Client, ClientIn, ServerState, TestServer, arrive, check_client, epoch_in, form_token,
-    invalid_request, json, limited, new_state, oauth_error, serve_at,
+    Client, ClientIn, ServerState, TestServer, arrive, bearer, check_client, empty, epoch_in,
+    form_token, header, invalid_request, json, limited, new_state, oauth_error, serve,
 };
 
 /// A GitLab test server for the OAuth application `client_id` / `client_secret`. Tokens marked
 /// with [`TestServer::issue_foreign`] belong to another confidential application.
 pub async fn gitlab(client_id: &str, client_secret: &str) -> TestServer {
-    serve_at(
-        new_state(client_id, Some(client_secret)),
-        "/oauth/revoke",
-        post(revoke),
-    )
-    .await
+    let state = new_state(client_id, Some(client_secret));
+    let router = axum::Router::new()
+        .route("/oauth/revoke", post(revoke))
+        .route(
+            "/api/v4/personal_access_tokens/self",
+            delete(revoke_personal),
+        )
+        .with_state(state.clone());
+    serve(router, state, 0).await
+}
+
+/// `DELETE /api/v4/personal_access_tokens/self`: the token in `PRIVATE-TOKEN` (or a bearer)
+/// revokes itself.
+async fn revoke_personal(State(state): State<ServerState>, headers: HeaderMap) -> Response {
+    let path = "/api/v4/personal_access_tokens/self";
+    if let Some(r) = arrive(&state, path, &headers, "", |_| None).await {
+        return r;
+    }
+    let token = header(&headers, "private-token")
+        .or_else(|| bearer(&headers))
+        .map(str::to_owned);
+    match token {
+        Some(t) if state.end(&t) => empty(StatusCode::NO_CONTENT),
+        _ => json(
+            StatusCode::UNAUTHORIZED,
+            j!({"message": "401 Unauthorized"}),
+        ),
+    }
 }
 
 async fn revoke(State(state): State<ServerState>, headers: HeaderMap, body: String) -> Response {

@@ -207,7 +207,11 @@ pub fn plan(
         (Protocol::Steps, _) => p
             .steps
             .iter()
-            .filter(|s| tokens.of(s.token).is_some())
+            .filter(|s| {
+                tokens
+                    .of(s.token)
+                    .is_some_and(|t| s.applies_to(t.expose_secret()))
+            })
             .map(|s| PlannedCall {
                 kind: CallKind::Step,
                 step: s.clone(),
@@ -241,9 +245,11 @@ pub fn plan(
         },
     };
     if calls.is_empty() {
-        return local_only(
-            "the account holds no token this provider can revoke; it was deleted here only".into(),
-        );
+        return local_only(format!(
+            "the account holds no token {} can revoke from here; it was deleted here only{}",
+            p.label,
+            finish_at(p)
+        ));
     }
     Ok(Plan::Calls {
         calls,

@@ -26,6 +26,8 @@ pub fn revoke(url: Url, token: TokenKind, client_auth: ClientAuth) -> Step {
         rate_limit_reset: None,
         content_type: None,
         bearer_too: false,
+        when_token_starts_with: Vec::new(),
+        unless_token_starts_with: Vec::new(),
     }
 }
 
@@ -48,6 +50,8 @@ pub fn keycloak_logout(url: Url, client_auth: ClientAuth) -> Step {
         rate_limit_reset: None,
         content_type: None,
         bearer_too: false,
+        when_token_starts_with: Vec::new(),
+        unless_token_starts_with: Vec::new(),
     }
 }
 
@@ -79,6 +83,8 @@ pub fn bearer_logout(url: Url) -> Step {
         rate_limit_reset: None,
         content_type: None,
         bearer_too: false,
+        when_token_starts_with: Vec::new(),
+        unless_token_starts_with: Vec::new(),
     }
 }
 

@@ -72,6 +72,25 @@ pub struct Step {
     pub content_type: Option<String>,
     /// Also send the token as `Authorization: Bearer`.
     pub bearer_too: bool,
+    /// The step applies only to tokens with one of these prefixes (none: any token).
+    pub when_token_starts_with: Vec<String>,
+    /// The step never applies to tokens with one of these prefixes.
+    pub unless_token_starts_with: Vec<String>,
+}
+
+impl Step {
+    /// True when the step is for `token` (its prefix conditions hold).
+    pub fn applies_to(&self, token: &str) -> bool {
+        (self.when_token_starts_with.is_empty()
+            || self
+                .when_token_starts_with
+                .iter()
+                .any(|p| token.starts_with(p.as_str())))
+            && !self
+                .unless_token_starts_with
+                .iter()
+                .any(|p| token.starts_with(p.as_str()))
+    }
 }
 
 /// Where a step puts its token.
@@ -167,6 +186,13 @@ pub(super) struct RawStep {
     /// Also send the token as `Authorization: Bearer` (npm's `path` call).
     #[serde(default)]
     bearer: bool,
+    /// Only for tokens that start with one of these (GitLab's personal `glpat-` tokens).
+    #[serde(default)]
+    when_token_starts_with: Vec<String>,
+    /// Not for tokens that start with one of these (an OAuth revoke that would answer 200 for
+    /// a personal token it does not know, and leave it alive).
+    #[serde(default)]
+    unless_token_starts_with: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -374,6 +400,14 @@ impl RawStep {
                 "{what}: content_type {ct:?} only names a JSON body's type (body = \"json\")"
             ));
         }
+        if self
+            .when_token_starts_with
+            .iter()
+            .chain(&self.unless_token_starts_with)
+            .any(|p| p.is_empty())
+        {
+            return Err(format!("{what}: an empty token prefix matches every token"));
+        }
         if self.bearer && send == Placement::Bearer {
             return Err(format!(
                 "{what}: bearer = true with send = \"bearer\" says it twice"
@@ -436,6 +470,8 @@ impl RawStep {
             rate_limit_reset,
             content_type: self.content_type,
             bearer_too: self.bearer,
+            when_token_starts_with: self.when_token_starts_with,
+            unless_token_starts_with: self.unless_token_starts_with,
         }))
     }
 }

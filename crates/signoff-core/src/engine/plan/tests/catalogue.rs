@@ -489,8 +489,56 @@ fn a_base_url_override_moves_every_call_of_a_built_in_and_drops_its_other_hosts(
             "http://127.0.0.1:9000/oauth2/revoke"
         ]
     );
+    let gitlab: Vec<&str> = set
+        .get("gitlab")
+        .unwrap()
+        .steps
+        .iter()
+        .map(|s| s.url.as_str())
+        .collect();
     assert_eq!(
-        set.get("gitlab").unwrap().steps[0].url.as_str(),
-        "https://git.acme.example/oauth/revoke"
+        gitlab,
+        [
+            "https://git.acme.example/api/v4/personal_access_tokens/self",
+            "https://git.acme.example/oauth/revoke",
+            "https://git.acme.example/oauth/revoke"
+        ]
     );
+}
+
+#[test]
+fn personal_tokens_go_where_they_can_be_revoked_or_are_said_to_be_local_only() {
+    let set = catalogue();
+    let with_access = |token: &str| TokenBundle {
+        refresh_token: None,
+        access_token: Some(SecretString::new(token.into())),
+        id_token: None,
+    };
+    // GitLab: a personal access token revokes itself; /oauth/revoke would say 200 and leave it.
+    let gitlab = set.get("gitlab").unwrap();
+    let Plan::Calls { calls, .. } = plan(gitlab, &with_access("glpat-abc"), None).unwrap() else {
+        panic!("a personal token is revoked at GitLab");
+    };
+    let urls: Vec<String> = calls.iter().map(|c| c.step.url.to_string()).collect();
+    assert_eq!(
+        urls,
+        ["https://gitlab.com/api/v4/personal_access_tokens/self"]
+    );
+    assert_eq!(
+        calls[0].step.send,
+        Placement::Header("PRIVATE-TOKEN".into())
+    );
+    // GitHub: no OAuth app can revoke a personal access token: local only, never "revoked".
+    let github = set.get("github").unwrap();
+    for pat in ["ghp_abc", "github_pat_abc"] {
+        let Plan::Done { outcome, note } = plan(github, &with_access(pat), None).unwrap() else {
+            panic!("{pat}: no call");
+        };
+        assert_eq!(outcome, Outcome::LocalOnly);
+        assert!(note.contains("github.com/settings"), "{note}");
+    }
+    assert!(matches!(
+        plan(github, &with_access("gho_abc"), None).unwrap(),
+        Plan::Calls { .. }
+    ));
 }
