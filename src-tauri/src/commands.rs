@@ -175,6 +175,24 @@ impl SignInState {
     fn current(&self) -> std::sync::MutexGuard<'_, Option<CancellationToken>> {
         self.cancel.lock().unwrap_or_else(|p| p.into_inner())
     }
+
+    /// The handle of the sign-in starting now, which `cancel_sign_in` cancels; any other
+    /// sign-in under way is cancelled.
+    fn start(&self) -> CancellationToken {
+        let cancel = CancellationToken::new();
+        if let Some(other) = self.current().replace(cancel.clone()) {
+            other.cancel();
+        }
+        cancel
+    }
+
+    /// The sign-in of `cancel` ended. Not cancelled means nobody replaced or took it, so the
+    /// one stored is this one.
+    fn end(&self, cancel: &CancellationToken) {
+        if !cancel.is_cancelled() {
+            self.current().take();
+        }
+    }
 }
 
 /// Signs in through the system browser (OpenID Connect with PKCE). The short loopback address
@@ -188,10 +206,7 @@ pub async fn sign_in<R: Runtime>(
     provider: String,
     label: Option<String>,
 ) -> Reply<Account> {
-    let cancel = CancellationToken::new();
-    if let Some(other) = state.current().replace(cancel.clone()) {
-        other.cancel();
-    }
+    let cancel = state.start();
     let opener = |address: &url::Url| {
         let opened = signin::open_in_browser(address.as_str());
         ui::sign_in_url(&app, address.as_str(), opened);
@@ -201,10 +216,7 @@ pub async fn sign_in<R: Runtime>(
         .sign_in_with_browser(&provider, label, &opener, &cancel, timeout, Actor::User)
         .await
         .map_err(report);
-    // Not cancelled: nobody replaced or took it, so the one stored is this one.
-    if !cancel.is_cancelled() {
-        state.current().take();
-    }
+    state.end(&cancel);
     result
 }
 
@@ -219,18 +231,13 @@ pub async fn sign_in_device<R: Runtime>(
     provider: String,
     label: Option<String>,
 ) -> Reply<Account> {
-    let cancel = CancellationToken::new();
-    if let Some(other) = state.current().replace(cancel.clone()) {
-        other.cancel();
-    }
+    let cancel = state.start();
     let show = |code: &DeviceCode| ui::device_code(&app, code);
     let result = core
         .sign_in_on_another_device(&provider, label, show, cancel.cancelled(), Actor::User)
         .await
         .map_err(report);
-    if !cancel.is_cancelled() {
-        state.current().take();
-    }
+    state.end(&cancel);
     result
 }
 

@@ -289,13 +289,7 @@ mod tests {
     /// A core on a temporary folder whose keychain is `keychain`, with one signed-in account
     /// and that account's check, claimed, as `check_tokens` hands it to `record_check`.
     fn due_account(keychain: &MemoryStore) -> (tempfile::TempDir, Signoff, Due) {
-        let dir = tempfile::tempdir().unwrap();
-        let core = Signoff::open(crate::Paths::under(dir.path()))
-            .unwrap()
-            .with_system_profiles(None);
-        core.vault
-            .set(Vault::with_backend(keychain.clone()))
-            .unwrap();
+        let (dir, core) = core_with(keychain);
         let new = NewAccount {
             provider_id: "matar".into(),
             label: "Rotating".into(),
@@ -306,6 +300,18 @@ mod tests {
         let profile = core.providers().get("matar").unwrap().clone();
         let due = core.claim_for_check(account, profile).unwrap().unwrap();
         (dir, core, due)
+    }
+
+    /// A core on a temporary folder whose keychain is `keychain`.
+    fn core_with(keychain: &MemoryStore) -> (tempfile::TempDir, Signoff) {
+        let dir = tempfile::tempdir().unwrap();
+        let core = Signoff::open(crate::Paths::under(dir.path()))
+            .unwrap()
+            .with_system_profiles(None);
+        core.vault
+            .set(Vault::with_backend(keychain.clone()))
+            .unwrap();
+        (dir, core)
     }
 
     /// Records a refresh that rotated the refresh token to `rt-new`.
@@ -366,13 +372,7 @@ mod tests {
     #[tokio::test]
     async fn one_accounts_keychain_error_does_not_stop_the_other_accounts_checks() {
         let keychain = MemoryStore::new();
-        let dir = tempfile::tempdir().unwrap();
-        let core = Signoff::open(crate::Paths::under(dir.path()))
-            .unwrap()
-            .with_system_profiles(None);
-        core.vault
-            .set(Vault::with_backend(keychain.clone()))
-            .unwrap();
+        let (_dir, core) = core_with(&keychain);
         let core = Arc::new(core);
         let now = OffsetDateTime::now_utc();
         let mut ids = Vec::new();

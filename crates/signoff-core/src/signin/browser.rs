@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+use percent_encoding::utf8_percent_encode;
 use sha2::{Digest, Sha256};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -28,26 +28,12 @@ use crate::tokens::TokenBundle;
 /// How much of a provider's `error` / `error_description` is shown.
 pub const PROVIDER_TEXT_MAX: usize = 300;
 
-/// Characters escaped in a path segment (RFC 3986 §3.3: anything but pchar).
-const SEGMENT: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'%')
-    .add(b'/')
-    .add(b'<')
-    .add(b'>')
-    .add(b'?')
-    .add(b'\\')
-    .add(b'^')
-    .add(b'`')
-    .add(b'{')
-    .add(b'|')
-    .add(b'}');
-
 /// The redirect path of `provider`: each provider its own (RFC 9700 §4.4.2).
 pub fn callback_path(provider: &str) -> String {
-    format!("/callback/{}", utf8_percent_encode(provider, SEGMENT))
+    format!(
+        "/callback/{}",
+        utf8_percent_encode(provider, crate::profile::steps::SEGMENT)
+    )
 }
 
 /// One browser sign-in, from discovery to the verified answer.
@@ -212,30 +198,39 @@ impl Flow<'_> {
         }
         let answer: TokenResponse = serde_json::from_slice(body)
             .map_err(|_| signin_error("the token response is not JSON"))?;
-        let (tokens, access_expires_at) = answer.into_tokens();
-        let checked = match &tokens.id_token {
-            None => Err("the provider returned no ID token".to_owned()),
-            Some(id_token) => super::id_token::verify(
-                self.client,
-                &p.meta,
-                &p.client_id,
-                Some(&p.nonce),
-                id_token,
-            )
+        let flow = (self.client, self.profile, self.secret);
+        accept(flow, &p.meta, &p.client_id, Some(&p.nonce), answer).await
+    }
+}
+
+/// A token answer accepted once its ID token checks out (signature, issuer, audience,
+/// authorized party, times, and the nonce when one was sent): the account's tokens and who
+/// signed in. A refused answer's tokens are revoked, and nothing is stored. The browser and the
+/// device flow both end here.
+pub(super) async fn accept(
+    (client, profile, secret): (&reqwest::Client, &Profile, Option<&SecretString>),
+    meta: &Metadata,
+    client_id: &str,
+    nonce: Option<&str>,
+    answer: TokenResponse,
+) -> Result<SignedIn> {
+    let (tokens, access_expires_at) = answer.into_tokens();
+    let checked = match &tokens.id_token {
+        None => Err("the provider returned no ID token".to_owned()),
+        Some(id_token) => super::id_token::verify(client, meta, client_id, nonce, id_token)
             .await
             .map_err(|e| format!("the ID token is refused: {e}")),
-        };
-        match checked {
-            Ok(claims) => Ok(SignedIn {
-                tokens,
-                access_expires_at,
-                subject: claims.sub,
-                label: claims.label,
-            }),
-            Err(why) => {
-                revoke_issued(self.client, self.profile, self.secret, &p.meta, &tokens).await;
-                Err(signin_error(format!("{why}; nothing was stored")))
-            }
+    };
+    match checked {
+        Ok(claims) => Ok(SignedIn {
+            tokens,
+            access_expires_at,
+            subject: claims.sub,
+            label: claims.label,
+        }),
+        Err(why) => {
+            revoke_issued(client, profile, secret, meta, &tokens).await;
+            Err(signin_error(format!("{why}; nothing was stored")))
         }
     }
 }

@@ -309,7 +309,16 @@ pub async fn finish(
         };
         match answer {
             PollAnswer::Tokens(answer) => {
-                return signed_in(&pending, profile, secret, answer).await;
+                // No nonce: the device flow sends none.
+                let flow = (&pending.http, profile, secret);
+                return super::browser::accept(
+                    flow,
+                    &pending.meta,
+                    &pending.client_id,
+                    None,
+                    answer,
+                )
+                .await;
             }
             PollAnswer::Pending => tracing::debug!("device sign-in: authorization pending"),
             PollAnswer::SlowDown => {
@@ -333,43 +342,6 @@ pub async fn finish(
                     "the token endpoint refused: {reason}"
                 )));
             }
-        }
-    }
-}
-
-/// An approved sign-in, once its ID token checks out (signature, issuer, audience, authorized
-/// party, times; the device flow sends no nonce). A refused ID token's tokens are revoked, and
-/// nothing is stored.
-async fn signed_in(
-    pending: &PendingDeviceSignIn,
-    profile: &Profile,
-    secret: Option<&SecretString>,
-    answer: TokenResponse,
-) -> Result<SignedIn> {
-    let (tokens, access_expires_at) = answer.into_tokens();
-    let checked = match &tokens.id_token {
-        None => Err("the provider returned no ID token".to_owned()),
-        Some(id_token) => super::id_token::verify(
-            &pending.http,
-            &pending.meta,
-            &pending.client_id,
-            None,
-            id_token,
-        )
-        .await
-        .map_err(|e| format!("the ID token is refused: {e}")),
-    };
-    match checked {
-        Ok(claims) => Ok(SignedIn {
-            tokens,
-            access_expires_at,
-            subject: claims.sub,
-            label: claims.label,
-        }),
-        Err(why) => {
-            super::browser::revoke_issued(&pending.http, profile, secret, &pending.meta, &tokens)
-                .await;
-            Err(signin_error(format!("{why}; nothing was stored")))
         }
     }
 }
