@@ -7,7 +7,7 @@ use signoff_core::audit::Actor;
 use signoff_tests::driver::AppSession;
 use signoff_tests::servers::{self, Fault};
 
-use crate::{Fixture, HYPER_SECRET, MESHY_KEY, receipt, row};
+use crate::{Fixture, HYPER_SECRET, MESHY_KEY, pick_provider, receipt, row};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_out_one_account_and_read_its_receipt() {
@@ -84,6 +84,8 @@ async fn sign_out_everywhere_confirms_then_shows_live_progress_and_a_receipt() {
     app.click("#signout-all-btn").await;
     let body = app.wait_text("#confirm-dialog[open]", "3 accounts").await;
     assert!(body.contains("Ended at the provider"), "{body}");
+    // The calls each provider gets, by method and host (the seed servers are on loopback).
+    assert!(body.contains("Calls POST 127.0.0.1:"), "{body}");
     for name in ["MeshyDB", "HyperID", "Matar"] {
         assert!(body.contains(name), "{body}");
     }
@@ -211,9 +213,7 @@ async fn add_an_account_and_a_client_secret_from_the_window() {
     let f = Fixture::new(None).await;
     let app = AppSession::start(f.home.path()).await;
     app.wait_for("#empty:not([hidden])").await;
-    app.click("#add-account-btn").await;
-    app.wait_for("#add-dialog[open]").await;
-    app.js("const s = document.getElementById('add-provider'); s.value = 'matar'; s.dispatchEvent(new Event('change')); return s.value;").await;
+    pick_provider(&app, "mat", "matar").await;
     app.type_into("#add-label", "Matar from window").await;
     app.type_into("#add-subject", "ada").await;
     app.type_into("#add-access", "e2e-typed-at-77").await;
@@ -236,8 +236,8 @@ async fn add_an_account_and_a_client_secret_from_the_window() {
         "e2e-typed-at-77"
     );
 
-    app.click("#add-account-btn").await;
-    app.js("const s = document.getElementById('secret-provider'); s.value = 'hyperid'; return s.value;").await;
+    // HyperID's logout authenticates the client: its second step offers the secret.
+    pick_provider(&app, "hyper", "hyperid").await;
     app.type_into("#secret-value", "typed-client-secret").await;
     app.click("#secret-submit").await;
     app.wait_text("#secret-result", "Saved the client secret for HyperID")
@@ -419,8 +419,7 @@ async fn sign_in_from_the_window_with_the_browser_step_driven_by_the_test() {
     let home = corp_home(&op);
     let app = AppSession::start(home.path()).await;
     app.wait_for("#empty:not([hidden])").await;
-    app.click("#add-account-btn").await;
-    app.wait_for("#add-dialog[open]").await;
+    pick_provider(&app, "corp", "corp").await;
     app.click("#signin-submit").await;
     let url = signin_url(&app).await;
     app.screenshot("signin-waiting").await;
@@ -440,8 +439,7 @@ async fn sign_in_from_the_window_with_the_browser_step_driven_by_the_test() {
     );
 
     // Cancel: nothing is added and the dialog says so.
-    app.click("#add-account-btn").await;
-    app.wait_for("#add-dialog[open]").await;
+    pick_provider(&app, "corp", "corp").await;
     app.click("#signin-submit").await;
     let start = signin_url(&app).await;
     assert!(
@@ -473,8 +471,7 @@ async fn sign_in_on_another_device_from_the_window_with_the_code_approved_by_the
     let app = AppSession::start(home.path()).await;
     app.wait_for("#empty:not([hidden])").await;
     assert_eq!(app.js(crate::secrets::RECORDER).await, true);
-    app.click("#add-account-btn").await;
-    app.wait_for("#add-dialog[open]").await;
+    pick_provider(&app, "corp", "corp").await;
     app.click("#signin-device:not([hidden])").await;
     let code = shown(
         &app,
@@ -516,8 +513,7 @@ async fn sign_in_on_another_device_from_the_window_with_the_code_approved_by_the
     );
 
     // Cancel while the code is shown: nothing is added and the dialog says so.
-    app.click("#add-account-btn").await;
-    app.wait_for("#add-dialog[open]").await;
+    pick_provider(&app, "corp", "corp").await;
     app.click("#signin-device:not([hidden])").await;
     shown(
         &app,
@@ -537,15 +533,8 @@ async fn sign_in_to_meshydb_with_a_password_and_as_an_anonymous_user_from_the_wi
     f.meshy.add_user("ada", "e2e-meshy-pass-31");
     let app = AppSession::start(f.home.path()).await;
     app.wait_for("#empty:not([hidden])").await;
-    app.click("#add-account-btn").await;
+    pick_provider(&app, "meshy", "meshydb").await;
     app.wait_for("#password-form:not([hidden])").await;
-    let providers = app
-        .js("return [...document.querySelectorAll('#password-provider option')].map(o => o.value).join(',')")
-        .await;
-    assert_eq!(
-        providers, "meshydb",
-        "only MeshyDB signs in with a password"
-    );
 
     // A wrong password: the dialog says MeshyDB refused, nothing is added.
     app.type_into("#password-username", "ada").await;
@@ -573,7 +562,7 @@ async fn sign_in_to_meshydb_with_a_password_and_as_an_anonymous_user_from_the_wi
         .expect("a refresh token (offline_access)");
     assert_eq!(f.meshy.issued()[0].1, rt.expose_secret());
 
-    app.click("#add-account-btn").await;
+    pick_provider(&app, "meshy", "meshydb").await;
     app.wait_for("#password-anonymous:not([hidden])").await;
     app.click("#password-anonymous").await;
     app.wait_text("#groups", "(anonymous)").await;
