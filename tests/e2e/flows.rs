@@ -122,6 +122,64 @@ async fn sign_out_everywhere_confirms_then_shows_live_progress_and_a_receipt() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_confirmation_says_what_dies_the_calls_and_where_to_finish_a_local_only_sign_out() {
+    let f = Fixture::new(None).await;
+    // GitHub pointed at a loopback server (nothing is called: the person cancels), and Spotify,
+    // which has no revoke API.
+    let mut toml = std::fs::read_to_string(f.home.path().join("providers.toml")).unwrap();
+    toml.push_str(&format!(
+        "\n[[provider]]\nid = \"github\"\nclient_id = \"e2e-app\"\nbase_url = \"{}\"\n",
+        f.matar.base.as_str().trim_end_matches('/')
+    ));
+    std::fs::write(f.home.path().join("providers.toml"), toml).unwrap();
+    for (provider, label) in [("github", "Ada's GitHub"), ("spotify", "Ada's Spotify")] {
+        f.core
+            .add_account(
+                signoff_core::NewAccount {
+                    provider_id: provider.into(),
+                    label: label.into(),
+                    subject: None,
+                },
+                signoff_core::TokenBundle::from_json(r#"{"access_token":"e2e-confirm-at"}"#)
+                    .unwrap(),
+                Actor::Admin,
+            )
+            .unwrap();
+    }
+    let app = AppSession::start(f.home.path()).await;
+    app.wait_text("#count", "2 accounts").await;
+    app.click("#signout-all-btn").await;
+    app.wait_for("#confirm-dialog[open]").await;
+    let github = app
+        .wait_text("#confirm-body [data-provider='github']", "GitHub")
+        .await;
+    assert!(
+        github.contains("ends the token Signoff holds")
+            && github.contains("Calls DELETE 127.0.0.1:"),
+        "{github}"
+    );
+    let spotify = app
+        .wait_text("#confirm-body [data-provider='spotify']", "Spotify")
+        .await;
+    assert!(
+        spotify.contains("on this computer only")
+            && spotify
+                .contains("Finish on Spotify's own page: https://www.spotify.com/account/apps/")
+            && !spotify.contains("Calls"),
+        "{spotify}"
+    );
+    app.screenshot("confirm-what-dies").await;
+    app.click("#confirm-cancel").await;
+    app.wait_gone("#confirm-dialog[open]").await;
+    assert_eq!(
+        f.core.list_accounts().unwrap().len(),
+        2,
+        "cancelled: nothing signed out"
+    );
+    app.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pending_on_a_down_provider_then_retry_now() {
     let down = signoff_tests::DownPort::new();
     let port = down.port;
