@@ -237,6 +237,7 @@ export function mount(root, { notices, accounts }) {
     secret.result.textContent = "";
     pick.step.hidden = true;
     ways.step.hidden = false;
+    root.scrollTop = 0;
     const first = p.sign_in === "browser" ? signIn.submit : p.sign_in === "password" ? password.username : paste.label;
     first.focus();
   }

@@ -124,6 +124,12 @@ async fn add_account_picks_a_provider_then_shows_only_its_ways() {
         .await;
     assert_eq!(page, "https://myaccount.google.com/connections");
     assert_eq!(focused(&app).await, "add-label");
+    assert_eq!(
+        app.js("return document.getElementById('add-dialog').scrollTop")
+            .await,
+        0,
+        "the second step starts at its top"
+    );
     app.screenshot("add-step2-google").await;
 
     // Back returns to the list, filter kept and focused.
