@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Type-checks the page against the core's IPC types.
+# Type-checks the page against the core's IPC types, and checks the providers' icons.
 #   scripts/check-ui.sh          fail when ui/types/ is not what the Rust types generate, then tsc
 #   scripts/check-ui.sh --write  regenerate ui/types/ from the Rust types, then tsc
 # The types come from ts-rs (`#[derive(TS)]` behind signoff-core's `ts` feature): its
@@ -52,3 +52,5 @@ elif ! diff -ru "${excludes[@]}" "$tmp/types" ui/types >"$tmp/types.diff"; then
 fi
 
 npx --no-install tsc -p ui
+# The providers' icons are committed; they must be what scripts/icons.sh writes.
+scripts/icons.sh --check

@@ -5,10 +5,12 @@
 
 import { afterPaint, el, part } from "./dom.js";
 import { invoke } from "./ipc.js";
-import { accountsText, fmtTime, outcomeText, receiptHead, receiptText, statusText } from "./text.js";
+import { accountsText, fmtTime, outcomeText, receiptHead, receiptText, statusText, whatEndsText } from "./text.js";
 
 /** @typedef {import("./types/AccountAction").AccountAction} AccountAction */
 /** @typedef {import("./types/AccountView").AccountView} Account */
+/** @typedef {import("./types/CallView").CallView} CallView */
+/** @typedef {import("./types/PreviewProvider").PreviewProvider} PreviewProvider */
 /** @typedef {import("./types/Ends").Ends} Ends */
 /** @typedef {import("./types/ProviderView").ProviderView} ProviderView */
 /** @typedef {import("./types/Receipt").Receipt} Receipt */
@@ -46,14 +48,57 @@ const ACTION_BUTTONS = {
 };
 
 /**
- * What the confirmation says about the providers whose sign-out ends `ends`, before their labels.
+ * What the confirmation says of a provider whose sign-out ends `ends`, when its profile does not
+ * say what dies there.
  * @type {Record<Ends, { className: string, text: string }>}
  */
 const ENDS_TEXT = {
-  at_provider: { className: "", text: "Ended at the provider" },
-  only_here: { className: "warn", text: "Signed out on this computer only (the provider cannot end sessions remotely)" },
-  unknown: { className: "", text: "Whether the provider ends the session is checked when signing out" },
+  at_provider: { className: "", text: "Ended at the provider." },
+  only_here: { className: "warn", text: "Signed out on this computer only (the provider cannot end sessions remotely)." },
+  unknown: { className: "", text: "Whether the provider ends the session is checked when signing out." },
 };
+
+/**
+ * The calls of a sign-out as method and host ("DELETE api.github.com"), the same one in a row
+ * said once with how many.
+ * @param {CallView[]} calls
+ */
+function callsText(calls) {
+  /** @type {Array<{ what: string, n: number }>} */
+  const runs = [];
+  for (const c of calls) {
+    let host;
+    try { host = new URL(c.url).host; } catch { host = c.url; }
+    const what = `${c.method} ${host}`;
+    const last = runs[runs.length - 1];
+    if (last && last.what === what) last.n += 1;
+    else runs.push({ what, n: 1 });
+  }
+  return runs.map((r) => (r.n > 1 ? `${r.what} (${r.n} calls)` : r.what)).join(", then ");
+}
+
+/**
+ * One provider's part of the confirmation: what dies, the calls, what else to know, and where a
+ * person finishes a sign-out that only deletes the tokens here.
+ * @param {PreviewProvider} p
+ */
+function previewProvider(p) {
+  const n = p.accounts;
+  const ends = p.what_ends
+    ? { className: p.what_ends === "nothing" ? "warn" : "", text: whatEndsText(p.what_ends, p.label) }
+    : ENDS_TEXT[p.ends] || ENDS_TEXT.unknown;
+  const box = el("div", { className: "preview-provider" },
+    el("p", {}, el("strong", { textContent: p.label }), ` · ${accountsText(n)}`),
+    el("p", { className: ends.className, textContent: ends.text }));
+  box.dataset.provider = p.id;
+  if (p.calls.length) box.append(el("p", { className: "preview-calls", textContent: `Calls ${callsText(p.calls)}` }));
+  if (p.caveat) box.append(el("p", { className: "warn", textContent: p.caveat }));
+  if (p.ends === "unknown" && p.note) box.append(el("p", { className: "hint", textContent: p.note }));
+  if (p.ends === "only_here" && p.manage_url) {
+    box.append(el("p", { className: "manage", textContent: `Finish on ${p.label}'s own page: ${p.manage_url}` }));
+  }
+  return box;
+}
 
 /**
  * Attaches the view to `root` (#accounts-view).
@@ -280,11 +325,10 @@ export function mount(root, { notices, confirm, signOutAllButton }) {
     }
     const n = preview.accounts;
     if (!n) return;
-    const body = [el("p", { textContent: `This signs out ${n} account${n === 1 ? "" : "s"} and deletes their tokens from this computer's keychain.` })];
-    for (const [ends, { className, text }] of /** @type {[Ends, typeof ENDS_TEXT[Ends]][]} */ (Object.entries(ENDS_TEXT))) {
-      const labels = preview.providers.filter((p) => p.ends === ends).map((p) => p.label);
-      if (labels.length) body.push(el("p", { className, textContent: `${text}: ${labels.join(", ")}.` }));
-    }
+    const body = [
+      el("p", { textContent: `This signs out ${n} account${n === 1 ? "" : "s"} and deletes their tokens from this computer's keychain.` }),
+      ...preview.providers.map(previewProvider),
+    ];
     body.push(el("p", { textContent: "If a provider cannot be reached, Signoff keeps retrying until it confirms." }));
     if (await confirm(`Sign out of ${n} account${n === 1 ? "" : "s"}?`, body, "Sign out everywhere")) {
       await signOut([], true);

@@ -1,12 +1,14 @@
 // @ts-check
-// The add-account dialog: sign in with the browser or on another device (a code to enter on a
-// phone), sign in with a user name and password, paste tokens, or save a provider's client
-// secret. Typed secrets go to the core once and their fields
-// are cleared at once.
+// The add-account dialog, in two steps. First the provider: the catalogue as a list filtered as
+// the person types, picked with the arrow keys and Enter or a click. Then only the ways that
+// provider supports: sign in with the browser or on another device (a code to enter on a
+// phone), with a user name and password, paste tokens, or save its client secret; with what its
+// sign-out ends and its own page. Typed secrets go to the core once and their fields are cleared
+// at once.
 
 import { el, part } from "./dom.js";
 import { invoke } from "./ipc.js";
-import { errorSentence } from "./text.js";
+import { errorSentence, whatEndsText } from "./text.js";
 
 /** @typedef {import("./types/Account").Account} Account */
 /** @typedef {import("./types/ProviderView").ProviderView} ProviderView */
@@ -27,13 +29,31 @@ function takeSecret(input) {
 }
 
 /**
- * Fills `select` with one option a provider.
- * @param {HTMLSelectElement} select
- * @param {ProviderView[]} providers
- * @param {(p: ProviderView) => string} [text]  an option's text (the provider's label by default)
+ * A provider's icon: the file Signoff ships for it, else a badge with its label's first letter.
+ * @param {ProviderView} p
+ * @param {HTMLElement} [into]  the element to fill (a new span by default)
  */
-function fillProviders(select, providers, text = (p) => p.label) {
-  select.replaceChildren(...providers.map((p) => el("option", { value: p.id, textContent: text(p) })));
+function providerIcon(p, into = el("span")) {
+  into.className = "provider-icon";
+  into.setAttribute("aria-hidden", "true");
+  if (p.icon) {
+    into.replaceChildren(el("img", { src: `icons/providers/${p.icon}`, alt: "", width: 24, height: 24 }));
+  } else {
+    into.classList.add("letter");
+    into.replaceChildren((p.label.trim()[0] || "?").toUpperCase());
+  }
+  return into;
+}
+
+/**
+ * The short line under a provider in the list when it is not ready for everything, else "".
+ * `sign_in_needs` without `incomplete` is the client id a browser sign-in needs.
+ * @param {ProviderView} p
+ */
+function readinessLine(p) {
+  if (!p.sign_out_ready) return "needs setting up to sign out";
+  if (p.sign_in_needs) return "needs a client id to sign in";
+  return "";
 }
 
 /**
@@ -46,9 +66,9 @@ function signInFailed(err) {
 }
 
 /**
- * Attaches to `root` (#add-dialog): `open` shows it, `showSignInUrl` shows the address a browser
- * sign-in waits at (the core's `signin-url` event), `showDeviceCode` the code and address of a
- * sign-in on another device (`signin-device-code`).
+ * Attaches to `root` (#add-dialog): `open` shows it on its first step, `showSignInUrl` shows
+ * the address a browser sign-in waits at (the core's `signin-url` event), `showDeviceCode` the
+ * code and address of a sign-in on another device (`signin-device-code`).
  * @param {HTMLDialogElement} root
  * @param {{ notices: Notices, accounts: AccountsView }} deps
  * @returns {{
@@ -61,13 +81,19 @@ export function mount(root, { notices, accounts }) {
   /** @param {string} id */
   const input = (id) => part(root, id, HTMLInputElement);
   /** @param {string} id */
-  const select = (id) => part(root, id, HTMLSelectElement);
-  /** @param {string} id */
   const button = (id) => part(root, id, HTMLButtonElement);
 
+  const pick = {
+    step: part(root, "add-pick"), filter: input("provider-filter"), list: part(root, "provider-list"),
+    none: part(root, "provider-none"), cancel: button("pick-cancel"),
+  };
+  const ways = {
+    step: part(root, "add-ways"), back: button("add-back"), icon: part(root, "ways-icon"),
+    title: part(root, "ways-title"), about: part(root, "ways-about"),
+  };
   const signIn = {
-    form: part(root, "signin-form"), provider: select("signin-provider"), label: input("signin-label"),
-    hint: part(root, "signin-hint"), wait: part(root, "signin-wait"), waitText: part(root, "signin-wait-text"),
+    form: part(root, "signin-form"), label: input("signin-label"),
+    wait: part(root, "signin-wait"), waitText: part(root, "signin-wait-text"),
     url: input("signin-url"), cancel: button("signin-cancel"), result: part(root, "signin-result"),
     submit: button("signin-submit"),
   };
@@ -77,45 +103,154 @@ export function mount(root, { notices, accounts }) {
     complete: input("device-uri-complete"), cancel: button("device-cancel"),
   };
   const password = {
-    form: part(root, "password-form"), provider: select("password-provider"),
+    form: part(root, "password-form"),
     username: input("password-username"), password: input("password-password"), label: input("password-label"),
     result: part(root, "password-result"), anonymous: button("password-anonymous"), submit: button("password-submit"),
   };
   const paste = {
-    form: part(root, "add-form"), provider: select("add-provider"), label: input("add-label"),
+    form: part(root, "add-form"), title: part(root, "add-form-title"), label: input("add-label"),
     subject: input("add-subject"), refresh: input("add-refresh"), access: input("add-access"), id: input("add-id"),
     error: part(root, "add-error"), cancel: button("add-cancel"),
   };
   const secret = {
-    form: part(root, "secret-form"), provider: select("secret-provider"), value: input("secret-value"),
-    result: part(root, "secret-result"),
+    form: part(root, "secret-form"), value: input("secret-value"), result: part(root, "secret-result"),
   };
 
+  const state = {
+    /** @type {ProviderView[]} the providers in the list, by label */ shown: [],
+    /** the highlighted entry of `shown` */ active: 0,
+    /** @type {ProviderView | null} the provider of step 2 */ chosen: /** @type {ProviderView | null} */ (null),
+  };
+
+  /** The provider step 2 is about (it is only shown with one). */
+  function chosen() {
+    if (!state.chosen) throw new Error("no provider chosen");
+    return state.chosen;
+  }
+
+  // --- Step 1: the provider -----------------------------------------------------------------
+
+  /** @param {number} i */
+  function highlight(i) {
+    const items = pick.list.children;
+    if (!items.length) {
+      pick.filter.removeAttribute("aria-activedescendant");
+      return;
+    }
+    state.active = (i + items.length) % items.length;
+    for (const [n, li] of [...items].entries()) li.setAttribute("aria-selected", String(n === state.active));
+    const active = items[state.active];
+    pick.filter.setAttribute("aria-activedescendant", active.id);
+    active.scrollIntoView({ block: "nearest" });
+  }
+
+  function renderList() {
+    const q = pick.filter.value.trim().toLowerCase();
+    const byLabel = (/** @type {ProviderView} */ p) => p.label.toLowerCase();
+    const all = [...accounts.providers()].sort((a, b) => (byLabel(a) < byLabel(b) ? -1 : byLabel(a) > byLabel(b) ? 1 : 0));
+    state.shown = all.filter((p) => !q || p.label.toLowerCase().includes(q) || p.id.includes(q));
+    pick.list.replaceChildren(...state.shown.map((p) => {
+      const note = readinessLine(p);
+      const li = el("li", { id: `provider-option-${p.id}`, className: "provider-option" },
+        providerIcon(p),
+        el("span", { className: "provider-name" },
+          el("span", { className: "provider-label", textContent: p.label }),
+          note ? el("span", { className: "provider-note", textContent: note }) : null));
+      li.setAttribute("role", "option");
+      li.dataset.provider = p.id;
+      li.addEventListener("click", () => choose(p));
+      return li;
+    }));
+    pick.none.hidden = state.shown.length > 0;
+    highlight(0);
+  }
+
+  function showPick() {
+    invoke("cancel_sign_in");
+    state.chosen = null;
+    ways.step.hidden = true;
+    pick.step.hidden = false;
+    pick.filter.focus();
+  }
+
+  /** @param {KeyboardEvent} e */
+  function pickKey(e) {
+    if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      e.preventDefault();
+      highlight(state.active + (e.key === "ArrowDown" ? 1 : -1));
+    } else if (e.key === "Enter") {
+      e.preventDefault();
+      const p = state.shown[state.active];
+      if (p) choose(p);
+    } else if (e.key === "Escape") {
+      e.preventDefault();
+      root.close();
+    }
+  }
+
+  // --- Step 2: its ways ---------------------------------------------------------------------
+
+  /**
+   * What the person should know about the provider before adding an account: what signing
+   * out ends, what is not set up yet, and its own page.
+   * @param {ProviderView} p
+   */
+  function aboutLines(p) {
+    /** @type {HTMLElement[]} */
+    const lines = [];
+    /** @param {string} text @param {string} [className] */
+    const line = (text, className = "") => lines.push(el("li", { className, textContent: text }));
+    if (!p.sign_out_ready) line(`Signing out needs setting up first: ${p.incomplete}.`, "warn");
+    if (p.ends) line(whatEndsText(p.ends, p.label), p.ends === "nothing" ? "warn" : "");
+    else if (!p.revokes_on_server && p.sign_out_ready) line(whatEndsText("nothing", p.label), "warn");
+    if (p.caveat) line(p.caveat);
+    if (p.sign_in_needs && p.sign_out_ready) {
+      line(`Signing in with the browser needs setting up: ${p.sign_in_needs}. Until then, paste tokens.`);
+    }
+    if (p.manage_url) {
+      const address = el("input", { readOnly: true, value: p.manage_url, className: "manage-url" });
+      address.setAttribute("aria-label", `${p.label}'s own page`);
+      lines.push(el("li", { className: "manage" },
+        el("span", { textContent: `${p.label}'s own page, where you see its sessions and the apps you allowed (copy it into a browser):` }),
+        address));
+    }
+    return lines;
+  }
+
   /** @param {ProviderView} p */
-  const withSetUp = (p) => (p.incomplete ? `${p.label} (not set up: ${p.incomplete})` : p.label);
+  function choose(p) {
+    state.chosen = p;
+    providerIcon(p, ways.icon);
+    ways.title.textContent = p.label;
+    ways.about.replaceChildren(...aboutLines(p));
+    ways.about.hidden = ways.about.children.length === 0;
+    signIn.form.hidden = p.sign_in !== "browser";
+    device.start.hidden = !p.device_sign_in;
+    signIn.result.textContent = "";
+    signIn.wait.hidden = device.wait.hidden = true;
+    password.form.hidden = p.sign_in !== "password";
+    password.anonymous.hidden = !p.anonymous;
+    password.result.textContent = "";
+    paste.title.textContent = p.sign_in === "paste" ? "Paste tokens" : "Or paste tokens";
+    paste.error.hidden = true;
+    secret.form.hidden = !p.needs_client_secret;
+    secret.result.textContent = "";
+    pick.step.hidden = true;
+    ways.step.hidden = false;
+    root.scrollTop = 0;
+    const first = p.sign_in === "browser" ? signIn.submit : p.sign_in === "password" ? password.username : paste.label;
+    first.focus();
+  }
 
   async function open() {
     await accounts.refresh();
-    const providers = accounts.providers();
-    fillProviders(paste.provider, providers, withSetUp);
-    fillProviders(secret.provider, providers, withSetUp);
-    const byBrowser = providers.filter((p) => p.can_sign_in);
-    fillProviders(signIn.provider, byBrowser);
-    signIn.submit.disabled = byBrowser.length === 0;
-    if (!byBrowser.length) signIn.hint.textContent = "No provider set up here supports signing in with the browser; paste tokens below.";
-    signIn.result.textContent = "";
-    signIn.wait.hidden = true;
-    device.wait.hidden = true;
-    updateDeviceButton();
-    const byPassword = providers.filter((p) => p.sign_in === "password");
-    password.form.hidden = byPassword.length === 0;
-    fillProviders(password.provider, byPassword);
-    updateAnonymousButton();
-    password.result.textContent = "";
-    paste.error.hidden = true;
-    secret.result.textContent = "";
+    pick.filter.value = "";
+    renderList();
+    state.chosen = null;
+    ways.step.hidden = true;
+    pick.step.hidden = false;
     root.showModal();
-    paste.provider.focus();
+    pick.filter.focus();
   }
 
   // An account came in: close the dialog, say so, show the new list.
@@ -137,7 +272,7 @@ export function mount(root, { notices, accounts }) {
     if (i) tokens.id_token = i;
     try {
       const account = await invoke("add_account", {
-        provider: paste.provider.value,
+        provider: chosen().id,
         label: paste.label.value,
         subject: paste.subject.value.trim() || null,
         tokens,
@@ -151,8 +286,8 @@ export function mount(root, { notices, accounts }) {
   }
 
   /**
-   * Runs an OpenID Connect sign-in (`command`) for the provider and label chosen, with `wait`
-   * shown and both sign-in buttons disabled meanwhile.
+   * Runs an OpenID Connect sign-in (`command`) for the provider chosen and the label typed,
+   * with `wait` shown and both sign-in buttons disabled meanwhile.
    * @param {"sign_in" | "sign_in_device"} command
    * @param {HTMLElement} wait
    */
@@ -162,7 +297,7 @@ export function mount(root, { notices, accounts }) {
     signIn.submit.disabled = device.start.disabled = true;
     try {
       const account = await invoke(command, {
-        provider: signIn.provider.value,
+        provider: chosen().id,
         label: signIn.label.value.trim() || null,
       });
       signIn.label.value = "";
@@ -185,11 +320,6 @@ export function mount(root, { notices, accounts }) {
 
   // "Sign in on another device" is offered for providers that sign in with OpenID Connect;
   // whether the provider has the device flow is found out when it starts.
-  function updateDeviceButton() {
-    const p = accounts.provider(signIn.provider.value);
-    device.start.hidden = !(p && p.device_sign_in);
-  }
-
   function deviceSignIn() {
     device.uri.value = device.complete.value = "";
     device.code.textContent = "";
@@ -216,14 +346,9 @@ export function mount(root, { notices, accounts }) {
       : "Signoff could not open a browser here. Copy this address into one to sign in:";
   }
 
-  function updateAnonymousButton() {
-    const p = accounts.provider(password.provider.value);
-    password.anonymous.hidden = !(p && p.anonymous);
-  }
-
   /**
    * Signs in with a user name and password, or as a new anonymous user: `call` runs the command
-   * for the provider and label chosen.
+   * for the provider chosen and the label typed.
    * @param {(chosen: { provider: string, label: string | null }) => Promise<Account>} call
    */
   async function passwordSignIn(call) {
@@ -231,7 +356,7 @@ export function mount(root, { notices, accounts }) {
     password.submit.disabled = password.anonymous.disabled = true;
     try {
       const account = await call({
-        provider: password.provider.value,
+        provider: chosen().id,
         label: password.label.value.trim() || null,
       });
       password.label.value = password.username.value = "";
@@ -259,28 +384,30 @@ export function mount(root, { notices, accounts }) {
   /** @param {SubmitEvent} ev */
   async function submitSecret(ev) {
     ev.preventDefault();
-    const provider = secret.provider.value;
+    const provider = chosen();
     const value = takeSecret(secret.value) || "";
     try {
-      await invoke("set_client_secret", { provider, secret: value });
-      secret.result.textContent = `Saved the client secret for ${accounts.providerLabel(provider)} in your keychain.`;
+      await invoke("set_client_secret", { provider: provider.id, secret: value });
+      secret.result.textContent = `Saved the client secret for ${provider.label} in your keychain.`;
     } catch (err) {
       secret.result.textContent = errorSentence(err);
     }
   }
 
+  pick.filter.addEventListener("input", renderList);
+  pick.filter.addEventListener("keydown", pickKey);
+  pick.cancel.addEventListener("click", () => root.close());
+  ways.back.addEventListener("click", showPick);
   paste.cancel.addEventListener("click", () => root.close());
   paste.form.addEventListener("submit", submitPaste);
   secret.form.addEventListener("submit", submitSecret);
   signIn.form.addEventListener("submit", submitSignIn);
   password.form.addEventListener("submit", submitPassword);
-  password.provider.addEventListener("change", updateAnonymousButton);
   password.anonymous.addEventListener("click", () => {
     const username = password.username.value.trim() || null;
     passwordSignIn((chosen) => invoke("sign_in_anonymous", { ...chosen, username }));
   });
   signIn.cancel.addEventListener("click", () => invoke("cancel_sign_in"));
-  signIn.provider.addEventListener("change", updateDeviceButton);
   device.start.addEventListener("click", deviceSignIn);
   device.cancel.addEventListener("click", () => invoke("cancel_sign_in"));
   root.addEventListener("close", () => invoke("cancel_sign_in"));

@@ -10,6 +10,7 @@
 /** @typedef {import("./types/Outcome").Outcome} Outcome */
 /** @typedef {import("./types/Reason").Reason} Reason */
 /** @typedef {import("./types/Receipt").Receipt} Receipt */
+/** @typedef {import("./types/WhatEnds").WhatEnds} WhatEnds */
 
 /** @type {Partial<Record<AccountStatus, string>>} */
 const STATUS_TEXT = {
@@ -47,6 +48,18 @@ const ERROR_TEXT = {
   unsafe_permissions: "Signoff's data folder or one of its files belongs to another user or can be changed by others, so Signoff will not use it.",
 };
 
+/**
+ * What a provider's sign-out ends, said of `{p}` (its label).
+ * @type {Record<WhatEnds, string>}
+ */
+const WHAT_ENDS_TEXT = {
+  token: "Signing out ends the token Signoff holds for this account at {p}.",
+  grant: "Signing out ends this app's access at {p}: every token of that sign-in.",
+  all_sessions: "Signing out ends every session of yours at {p}, on every device.",
+  consent: "Signing out removes this app's access at {p}; you would be asked to allow it again.",
+  nothing: "{p} has no way to end a session from here: signing out deletes the tokens on this computer only.",
+};
+
 /** @type {Partial<Record<Action, string>>} */
 const ACTION_TEXT = {
   add_account: "Added account", sign_out: "Signed out", retry_sign_out: "Retried sign-out",
@@ -66,6 +79,15 @@ function wordsFor(words, key) {
 /** @param {Outcome} outcome */
 export function outcomeText(outcome) {
   return wordsFor(OUTCOME_TEXT, outcome);
+}
+
+/**
+ * What signing out of `provider` ends, in words.
+ * @param {WhatEnds} ends
+ * @param {string} provider  the provider's label
+ */
+export function whatEndsText(ends, provider) {
+  return wordsFor(WHAT_ENDS_TEXT, ends).replace("{p}", provider);
 }
 
 /** @param {Action} action */

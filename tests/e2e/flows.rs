@@ -7,7 +7,7 @@ use signoff_core::audit::Actor;
 use signoff_tests::driver::AppSession;
 use signoff_tests::servers::{self, Fault};
 
-use crate::{Fixture, HYPER_SECRET, MESHY_KEY, receipt, row};
+use crate::{Fixture, HYPER_SECRET, MESHY_KEY, pick_provider, receipt, row};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_out_one_account_and_read_its_receipt() {
@@ -84,6 +84,8 @@ async fn sign_out_everywhere_confirms_then_shows_live_progress_and_a_receipt() {
     app.click("#signout-all-btn").await;
     let body = app.wait_text("#confirm-dialog[open]", "3 accounts").await;
     assert!(body.contains("Ended at the provider"), "{body}");
+    // The calls each provider gets, by method and host (the seed servers are on loopback).
+    assert!(body.contains("Calls POST 127.0.0.1:"), "{body}");
     for name in ["MeshyDB", "HyperID", "Matar"] {
         assert!(body.contains(name), "{body}");
     }
@@ -116,6 +118,64 @@ async fn sign_out_everywhere_confirms_then_shows_live_progress_and_a_receipt() {
         );
     }
     app.wait_text("#empty", "No accounts yet").await;
+    app.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_confirmation_says_what_dies_the_calls_and_where_to_finish_a_local_only_sign_out() {
+    let f = Fixture::new(None).await;
+    // GitHub pointed at a loopback server (nothing is called: the person cancels), and Spotify,
+    // which has no revoke API.
+    let mut toml = std::fs::read_to_string(f.home.path().join("providers.toml")).unwrap();
+    toml.push_str(&format!(
+        "\n[[provider]]\nid = \"github\"\nclient_id = \"e2e-app\"\nbase_url = \"{}\"\n",
+        f.matar.base.as_str().trim_end_matches('/')
+    ));
+    std::fs::write(f.home.path().join("providers.toml"), toml).unwrap();
+    for (provider, label) in [("github", "Ada's GitHub"), ("spotify", "Ada's Spotify")] {
+        f.core
+            .add_account(
+                signoff_core::NewAccount {
+                    provider_id: provider.into(),
+                    label: label.into(),
+                    subject: None,
+                },
+                signoff_core::TokenBundle::from_json(r#"{"access_token":"e2e-confirm-at"}"#)
+                    .unwrap(),
+                Actor::Admin,
+            )
+            .unwrap();
+    }
+    let app = AppSession::start(f.home.path()).await;
+    app.wait_text("#count", "2 accounts").await;
+    app.click("#signout-all-btn").await;
+    app.wait_for("#confirm-dialog[open]").await;
+    let github = app
+        .wait_text("#confirm-body [data-provider='github']", "GitHub")
+        .await;
+    assert!(
+        github.contains("ends the token Signoff holds")
+            && github.contains("Calls DELETE 127.0.0.1:"),
+        "{github}"
+    );
+    let spotify = app
+        .wait_text("#confirm-body [data-provider='spotify']", "Spotify")
+        .await;
+    assert!(
+        spotify.contains("on this computer only")
+            && spotify
+                .contains("Finish on Spotify's own page: https://www.spotify.com/account/apps/")
+            && !spotify.contains("Calls"),
+        "{spotify}"
+    );
+    app.screenshot("confirm-what-dies").await;
+    app.click("#confirm-cancel").await;
+    app.wait_gone("#confirm-dialog[open]").await;
+    assert_eq!(
+        f.core.list_accounts().unwrap().len(),
+        2,
+        "cancelled: nothing signed out"
+    );
     app.close().await;
 }
 
@@ -211,9 +271,7 @@ async fn add_an_account_and_a_client_secret_from_the_window() {
     let f = Fixture::new(None).await;
     let app = AppSession::start(f.home.path()).await;
     app.wait_for("#empty:not([hidden])").await;
-    app.click("#add-account-btn").await;
-    app.wait_for("#add-dialog[open]").await;
-    app.js("const s = document.getElementById('add-provider'); s.value = 'matar'; s.dispatchEvent(new Event('change')); return s.value;").await;
+    pick_provider(&app, "mat", "matar").await;
     app.type_into("#add-label", "Matar from window").await;
     app.type_into("#add-subject", "ada").await;
     app.type_into("#add-access", "e2e-typed-at-77").await;
@@ -236,13 +294,8 @@ async fn add_an_account_and_a_client_secret_from_the_window() {
         "e2e-typed-at-77"
     );
 
-    app.click("#add-account-btn").await;
-    // The dialog fills its lists as it opens: choose once it is open.
-    app.wait_for("#add-dialog[open]").await;
-    let chosen = app
-        .js("const s = document.getElementById('secret-provider'); s.value = 'hyperid'; return s.value;")
-        .await;
-    assert_eq!(chosen, "hyperid");
+    // HyperID's logout authenticates the client: its second step offers the secret.
+    pick_provider(&app, "hyper", "hyperid").await;
     app.type_into("#secret-value", "typed-client-secret").await;
     app.click("#secret-submit").await;
     app.wait_text("#secret-result", "Saved the client secret for HyperID")
@@ -424,8 +477,7 @@ async fn sign_in_from_the_window_with_the_browser_step_driven_by_the_test() {
     let home = corp_home(&op);
     let app = AppSession::start(home.path()).await;
     app.wait_for("#empty:not([hidden])").await;
-    app.click("#add-account-btn").await;
-    app.wait_for("#add-dialog[open]").await;
+    pick_provider(&app, "corp", "corp").await;
     app.click("#signin-submit").await;
     let url = signin_url(&app).await;
     app.screenshot("signin-waiting").await;
@@ -445,8 +497,7 @@ async fn sign_in_from_the_window_with_the_browser_step_driven_by_the_test() {
     );
 
     // Cancel: nothing is added and the dialog says so.
-    app.click("#add-account-btn").await;
-    app.wait_for("#add-dialog[open]").await;
+    pick_provider(&app, "corp", "corp").await;
     app.click("#signin-submit").await;
     let start = signin_url(&app).await;
     assert!(
@@ -478,8 +529,7 @@ async fn sign_in_on_another_device_from_the_window_with_the_code_approved_by_the
     let app = AppSession::start(home.path()).await;
     app.wait_for("#empty:not([hidden])").await;
     assert_eq!(app.js(crate::secrets::RECORDER).await, true);
-    app.click("#add-account-btn").await;
-    app.wait_for("#add-dialog[open]").await;
+    pick_provider(&app, "corp", "corp").await;
     app.click("#signin-device:not([hidden])").await;
     let code = shown(
         &app,
@@ -521,8 +571,7 @@ async fn sign_in_on_another_device_from_the_window_with_the_code_approved_by_the
     );
 
     // Cancel while the code is shown: nothing is added and the dialog says so.
-    app.click("#add-account-btn").await;
-    app.wait_for("#add-dialog[open]").await;
+    pick_provider(&app, "corp", "corp").await;
     app.click("#signin-device:not([hidden])").await;
     shown(
         &app,
@@ -542,15 +591,8 @@ async fn sign_in_to_meshydb_with_a_password_and_as_an_anonymous_user_from_the_wi
     f.meshy.add_user("ada", "e2e-meshy-pass-31");
     let app = AppSession::start(f.home.path()).await;
     app.wait_for("#empty:not([hidden])").await;
-    app.click("#add-account-btn").await;
+    pick_provider(&app, "meshy", "meshydb").await;
     app.wait_for("#password-form:not([hidden])").await;
-    let providers = app
-        .js("return [...document.querySelectorAll('#password-provider option')].map(o => o.value).join(',')")
-        .await;
-    assert_eq!(
-        providers, "meshydb",
-        "only MeshyDB signs in with a password"
-    );
 
     // A wrong password: the dialog says MeshyDB refused, nothing is added.
     app.type_into("#password-username", "ada").await;
@@ -578,7 +620,7 @@ async fn sign_in_to_meshydb_with_a_password_and_as_an_anonymous_user_from_the_wi
         .expect("a refresh token (offline_access)");
     assert_eq!(f.meshy.issued()[0].1, rt.expose_secret());
 
-    app.click("#add-account-btn").await;
+    pick_provider(&app, "meshy", "meshydb").await;
     app.wait_for("#password-anonymous:not([hidden])").await;
     app.click("#password-anonymous").await;
     app.wait_text("#groups", "(anonymous)").await;

@@ -3,6 +3,7 @@
 //! `scripts/session.sh` (make test does). Screenshots land in `target/e2e-artifacts/`.
 
 mod accounts;
+mod add_dialog;
 mod demo;
 mod flows;
 mod secrets;
@@ -108,4 +109,24 @@ pub fn row(id: &AccountId) -> String {
 /// CSS for an account's receipt line.
 pub fn receipt(id: &AccountId) -> String {
     format!("#receipt-list li[data-account-id='{id}']")
+}
+
+/// Opens "Add account" and picks a provider on its first step as a person would: types
+/// `filter`, waits until `provider` is the highlighted entry, presses Enter, and waits for the
+/// second step.
+pub async fn pick_provider(app: &signoff_tests::driver::AppSession, filter: &str, provider: &str) {
+    app.click("#add-account-btn").await;
+    app.wait_for("#add-dialog[open] #add-pick:not([hidden])")
+        .await;
+    app.type_into("#provider-filter", filter).await;
+    app.wait_for(&format!(
+        "#provider-option-{provider}[aria-selected='true']"
+    ))
+    .await;
+    app.press(fantoccini::key::Key::Enter).await;
+    app.wait_for("#add-ways:not([hidden])").await;
+    let title = app
+        .js("return document.getElementById('ways-title').textContent")
+        .await;
+    assert!(title.as_str().is_some_and(|t| !t.is_empty()), "{title}");
 }

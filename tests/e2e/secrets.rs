@@ -89,7 +89,7 @@ async fn no_seeded_secret_reaches_the_page_its_storage_or_ipc() {
     // A full session: refresh, sign one out, sign out everywhere, look at the activity.
     app.js("document.getElementById('add-account-btn').click(); return 1;")
         .await;
-    app.click("#add-cancel").await;
+    app.click("#pick-cancel").await;
     app.click(&format!("{} button.signout", row(&m))).await;
     app.wait_text(&receipt(&m), "Signed out").await;
     app.click("#signout-all-btn").await;

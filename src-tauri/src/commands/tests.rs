@@ -90,6 +90,21 @@ fn a_fresh_data_dir_lists_no_accounts_and_the_built_in_providers() {
         .map(|p| p["id"].as_str().unwrap())
         .collect();
     assert!(ids.contains(&"meshydb"), "{providers}");
+    // What the add dialog shows of GitHub reaches the page as the core says it.
+    let github = providers["profiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == "github")
+        .unwrap();
+    assert_eq!(github["needs_client_secret"], true, "{github}");
+    assert_eq!(github["sign_out_ready"], false, "{github}");
+    assert_eq!(github["ends"], "token", "{github}");
+    assert_eq!(github["icon"], "github.svg", "{github}");
+    assert_eq!(
+        github["manage_url"], "https://github.com/settings/applications",
+        "{github}"
+    );
 }
 
 #[test]

@@ -91,6 +91,12 @@ pub struct Profile {
     /// What a person should know that `ends` does not say (AWS: role credentials already
     /// issued live until they expire).
     pub caveat: Option<String>,
+    /// True when signing out (or the probe) authenticates the client with a secret (`basic` or
+    /// `post`), so the person is offered to save one (`signoff provider secret`): a step's own
+    /// `client_auth`, or for a preset protocol the profile's, unless it is a bearer logout (the
+    /// token alone). Read from the steps as written, so a profile still waiting for a param or
+    /// its client id says so too (GitHub before its client id is set).
+    pub needs_client_secret: bool,
 }
 
 impl Profile {

@@ -512,6 +512,17 @@ impl Merged {
             problems.push(reject(at, format!("provider {:?}: an answer says then = \"probe\" but the profile has no [provider.probe]", self.id)));
             return None;
         }
+        let authenticates = |raw: &RawStep| raw.authenticates_client(client_auth);
+        let needs_client_secret = match protocol {
+            Protocol::BearerLogout => false,
+            Protocol::Steps => {
+                self.step
+                    .as_ref()
+                    .is_some_and(|f| f.value.iter().any(authenticates))
+                    || self.probe.as_ref().is_some_and(|f| authenticates(&f.value))
+            }
+            _ => client_auth != ClientAuth::None,
+        };
         let needs_client_id = match protocol {
             Protocol::BearerLogout => false,
             Protocol::Steps => self
@@ -556,6 +567,7 @@ impl Merged {
             ends: self.ends.as_ref().map(|f| f.value),
             manage_url,
             caveat: self.caveat.as_ref().map(|f| f.value.clone()),
+            needs_client_secret,
             signout: self.signout.as_ref().map(|f| f.value).unwrap_or_default(),
             scopes: self
                 .scopes

@@ -271,10 +271,15 @@ const RESERVED_HEADERS: [&str; 6] = [
 ];
 
 impl RawStep {
+    /// True when the step authenticates the client with a secret (`basic` or `post`).
+    pub(super) fn authenticates_client(&self, default_auth: ClientAuth) -> bool {
+        self.client_auth.unwrap_or(default_auth) != ClientAuth::None
+    }
+
     /// True when the step names the client: it authenticates it, or `{client_id}` is in its URL.
     pub(super) fn needs_client_id(&self, default_auth: ClientAuth) -> bool {
         let in_url = |t: &Option<String>| t.as_deref().is_some_and(|p| p.contains("{client_id}"));
-        self.client_auth.unwrap_or(default_auth) != ClientAuth::None
+        self.authenticates_client(default_auth)
             || in_url(&self.path)
             || in_url(&self.url)
             || self.fields.values().any(|v| v.contains("{client_id}"))
