@@ -359,21 +359,16 @@ impl RawStep {
                 "{what}: `send = \"path\"` and a `{{token}}` path segment go together"
             ));
         }
-        for name in self.headers.keys() {
-            if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err()
-                || RESERVED_HEADERS.contains(&name.to_ascii_lowercase().as_str())
-            {
+        for (name, value) in &self.headers {
+            if !settable_header(name) {
                 return Err(format!("{what} may not set the header {name:?}"));
             }
-        }
-        for (name, value) in &self.headers {
             if reqwest::header::HeaderValue::from_str(value).is_err() {
                 return Err(format!("{what}: the value of header {name:?} is not valid"));
             }
         }
         if let Placement::Header(name) = &send
-            && (reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err()
-                || RESERVED_HEADERS.contains(&name.to_ascii_lowercase().as_str()))
+            && !settable_header(name)
         {
             return Err(format!(
                 "{what} cannot send the token in the header {name:?}"
@@ -536,6 +531,13 @@ impl RawAnswer {
             reason: self.reason,
         })
     }
+}
+
+/// True when a profile may name this header: a valid header name that Signoff does not set
+/// itself ([`RESERVED_HEADERS`]).
+fn settable_header(name: &str) -> bool {
+    reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_ok()
+        && !RESERVED_HEADERS.contains(&name.to_ascii_lowercase().as_str())
 }
 
 /// `form:F`, `json:F`, `bearer`, `header:NAME`, `path`, `query:NAME`.
