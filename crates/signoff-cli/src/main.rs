@@ -233,20 +233,7 @@ async fn run(command: Command, paths: Paths, out: &Output) -> signoff_core::Resu
                     .map(|s| AccountId::parse(s))
                     .collect::<signoff_core::Result<Vec<_>>>()?,
             };
-            let preview = core.sign_out_preview(&filter).await?;
-            if !args.all && preview.covered.len() < filter.ids.len() {
-                let missing = filter
-                    .ids
-                    .iter()
-                    .find(|id| !preview.covered.iter().any(|a| &a.id == *id))
-                    .map(ToString::to_string)
-                    .unwrap_or_default();
-                return Err(Error::NotFound {
-                    what: "account to sign out",
-                    id: missing,
-                });
-            }
-            out.dry_run(&preview);
+            out.dry_run(&core.sign_out_preview(&filter).await?);
         }
         Command::Signout(args) => {
             if let Err(e) = core.resume_adding() {

@@ -111,12 +111,23 @@ pub struct SignOutPreview {
 }
 
 impl Signoff {
-    /// What "sign out everywhere" with `filter` will do, provider by provider.
+    /// What "sign out everywhere" with `filter` will do, provider by provider; an id in the
+    /// filter that names no account to sign out is [`Error::NotFound`](crate::error::Error).
     pub async fn sign_out_preview(
         self: &Arc<Self>,
         filter: &AccountFilter,
     ) -> Result<SignOutPreview> {
         let accounts = self.covered(filter).await?;
+        if let Some(missing) = filter
+            .ids
+            .iter()
+            .find(|id| !accounts.iter().any(|a| &a.id == *id))
+        {
+            return Err(crate::error::Error::NotFound {
+                what: "account to sign out",
+                id: missing.to_string(),
+            });
+        }
         let profiles = self.providers();
         let mut providers: Vec<PreviewProvider> = Vec::new();
         for a in &accounts {
