@@ -134,8 +134,12 @@ async fn run(command: Command, paths: Paths, out: &Output) -> signoff_core::Resu
             let method = core.providers().get(&provider)?.sign_in_method();
             let account = if device {
                 let show = |code: &signoff_core::signin::device::DeviceCode| out.device_code(code);
-                core.sign_in_on_another_device(&provider, label, show, ctrl_c(), actor)
-                    .await?
+                let (cancel, ctrl_c) = cancel_on_ctrl_c()?;
+                let signed_in = core
+                    .sign_in_on_another_device(&provider, label, show, cancel.cancelled(), actor)
+                    .await;
+                ctrl_c.abort();
+                signed_in?
             } else if anonymous {
                 core.sign_in_anonymously(&provider, username, label, actor)
                     .await?
@@ -341,20 +345,7 @@ async fn browser_login(
         }
         eprintln!("Waiting up to {timeout} s (Ctrl-C to cancel)...");
     };
-    let cancel = signin::CancellationToken::new();
-    let on_ctrl_c = cancel.clone();
-    // Registered now, before the address is shown: a Ctrl-C from then on cancels.
-    let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
-        .map_err(|source| Error::Io {
-            action: "cannot catch Ctrl-C for",
-            path: "the sign-in".into(),
-            source,
-        })?;
-    let ctrl_c = tokio::spawn(async move {
-        if sigint.recv().await.is_some() {
-            on_ctrl_c.cancel();
-        }
-    });
+    let (cancel, ctrl_c) = cancel_on_ctrl_c()?;
     let timeout = std::time::Duration::from_secs(timeout);
     let result = core
         .sign_in_with_browser(provider, label, &opener, &cancel, timeout, actor)
@@ -363,11 +354,24 @@ async fn browser_login(
     result
 }
 
-/// Completes when the person presses Ctrl-C (SIGINT); never when that cannot be listened for.
-async fn ctrl_c() {
-    if tokio::signal::ctrl_c().await.is_err() {
-        std::future::pending::<()>().await;
-    }
+/// A sign-in's cancel handle, cancelled by Ctrl-C (SIGINT) from now on: registered before any
+/// address or code is shown. Abort the task when the sign-in is over.
+fn cancel_on_ctrl_c()
+-> signoff_core::Result<(signin::CancellationToken, tokio::task::JoinHandle<()>)> {
+    let cancel = signin::CancellationToken::new();
+    let on_ctrl_c = cancel.clone();
+    let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+        .map_err(|source| Error::Io {
+            action: "cannot catch Ctrl-C for",
+            path: "the sign-in".into(),
+            source,
+        })?;
+    let task = tokio::spawn(async move {
+        if sigint.recv().await.is_some() {
+            on_ctrl_c.cancel();
+        }
+    });
+    Ok((cancel, task))
 }
 
 fn exit_for(summary: &SignOutSummary) -> ExitCode {
