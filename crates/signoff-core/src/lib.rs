@@ -15,6 +15,7 @@ pub mod claim;
 pub mod discovery;
 pub mod engine;
 pub mod error;
+pub mod found;
 pub mod http;
 pub mod jwt;
 pub mod logging;

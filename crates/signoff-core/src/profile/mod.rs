@@ -186,6 +186,23 @@ impl std::fmt::Display for ProfileProblem {
 pub struct ProfileSet {
     pub profiles: Vec<Profile>,
     pub problems: Vec<ProfileProblem>,
+    /// The system and user files as read, so a variant can be merged again ([`Self::variant`]).
+    #[serde(skip)]
+    layers: Vec<LayerText>,
+}
+
+/// One layer's file and its text (or why it could not be read).
+type LayerText = (raw::Layer, PathBuf, std::result::Result<String, String>);
+
+/// Where a variant points a profile: another host (a registry, an enterprise server), another
+/// OAuth client (the public app of the tool that holds the token).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Variant<'a> {
+    /// Below the system and user files: a person's own `base_url` for the profile still wins.
+    pub base_url: Option<&'a Url>,
+    /// Above every file: a token belongs to the client that issued it, whatever the person's
+    /// own client is.
+    pub client_id: Option<&'a str>,
 }
 
 impl ProfileSet {
@@ -232,6 +249,70 @@ impl ProfileSet {
     fn merge_layers<'a>(
         layers: impl IntoIterator<Item = (raw::Layer, &'a Path, std::result::Result<String, String>)>,
     ) -> Self {
+        let layers: Vec<LayerText> = layers
+            .into_iter()
+            .map(|(l, p, t)| (l, p.to_path_buf(), t))
+            .collect();
+        let mut set = Self::merge_with(&layers, None, None);
+        set.layers = layers;
+        set
+    }
+
+    /// The built-in profiles alone, parsed once.
+    pub fn builtin() -> &'static ProfileSet {
+        static BUILTIN_SET: std::sync::OnceLock<ProfileSet> = std::sync::OnceLock::new();
+        BUILTIN_SET.get_or_init(|| Self::merge_layers([]))
+    }
+
+    /// An OpenID Connect profile for a provider known only by its issuer and a client (a
+    /// kubeconfig's OIDC user): revoked at the endpoint its metadata names (RFC 7009).
+    pub fn for_issuer(
+        id: &str,
+        issuer: &Url,
+        client_id: &str,
+        confidential: bool,
+    ) -> Result<Profile> {
+        let text = format!(
+            "[[provider]]\nid = {}\nlabel = {}\nprotocol = \"oidc\"\nissuer = {}\nclient_id = {}\nclient_auth = {}\n",
+            toml_string(id),
+            toml_string(issuer.host_str().unwrap_or("OpenID provider")),
+            toml_string(issuer.as_str()),
+            toml_string(client_id),
+            toml_string(if confidential { "basic" } else { "none" }),
+        );
+        let set = Self::parse_user_text(Path::new("<found on this computer>"), &text);
+        match set.get(id) {
+            Ok(p) => Ok(p.clone()),
+            Err(_) => Err(Error::invalid(
+                "issuer",
+                set.problems
+                    .first()
+                    .map(|p| p.reason.clone())
+                    .unwrap_or_else(|| "not a usable OpenID provider".into()),
+            )),
+        }
+    }
+
+    /// The profile `id` as `variant` points it, merged again from the same files.
+    pub fn variant(&self, id: &str, variant: &Variant<'_>) -> Result<Profile> {
+        if *variant == Variant::default() {
+            return self.get(id).cloned();
+        }
+        let toml_line = |key: &str, value: &str| {
+            format!(
+                "[[provider]]\nid = {}\n{key} = {}\n",
+                toml_string(id),
+                toml_string(value)
+            )
+        };
+        let below = variant.base_url.map(|u| toml_line("base_url", u.as_str()));
+        let above = variant.client_id.map(|c| toml_line("client_id", c));
+        let set = Self::merge_with(&self.layers, below.as_deref(), above.as_deref());
+        set.get(id).cloned()
+    }
+
+    /// Merges the built-ins, `below` (over the built-ins), each layer, then `above`.
+    fn merge_with(layers: &[LayerText], below: Option<&str>, above: Option<&str>) -> Self {
         let mut merged: BTreeMap<String, raw::Merged> = BTreeMap::new();
         let mut problems = Vec::new();
         raw::merge_file(
@@ -241,13 +322,23 @@ impl ProfileSet {
             &mut merged,
             &mut problems,
         );
+        let variant = Path::new("<found on this computer>");
+        if let Some(text) = below {
+            raw::merge_file(
+                raw::Layer::Builtin,
+                variant,
+                text,
+                &mut merged,
+                &mut problems,
+            );
+        }
         // The system file holds the admin's locks. If it cannot be read or has a problem, which
         // of its profiles are locked is unknown: then no user profile is taken at all (fail
         // closed), and the problems say why.
         let mut system_failed: Option<std::path::PathBuf> = None;
         for (layer, path, text) in layers {
             let before = problems.len();
-            if let (raw::Layer::User, Some(system)) = (layer, &system_failed) {
+            if let (raw::Layer::User, Some(system)) = (*layer, &system_failed) {
                 problems.push(ProfileProblem {
                     file: path.to_path_buf(),
                     line: 0,
@@ -259,22 +350,35 @@ impl ProfileSet {
                 continue;
             }
             match text {
-                Ok(text) => raw::merge_file(layer, path, &text, &mut merged, &mut problems),
+                Ok(text) => raw::merge_file(*layer, path, text, &mut merged, &mut problems),
                 Err(reason) => problems.push(ProfileProblem {
                     file: path.to_path_buf(),
                     line: 0,
-                    reason,
+                    reason: reason.clone(),
                 }),
             }
-            if layer == raw::Layer::System && problems.len() > before {
+            if *layer == raw::Layer::System && problems.len() > before {
                 system_failed = Some(path.to_path_buf());
             }
+        }
+        if let Some(text) = above {
+            raw::merge_file(
+                raw::Layer::Builtin,
+                variant,
+                text,
+                &mut merged,
+                &mut problems,
+            );
         }
         let profiles = merged
             .into_values()
             .filter_map(|m| m.finish(&mut problems))
             .collect();
-        Self { profiles, problems }
+        Self {
+            profiles,
+            problems,
+            layers: Vec::new(),
+        }
     }
 
     /// The profile with this id.
@@ -287,6 +391,11 @@ impl ProfileSet {
                 id: id.to_owned(),
             })
     }
+}
+
+/// A TOML basic string holding `s` (a JSON string's escapes are all TOML's too).
+fn toml_string(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
 }
 
 /// True when `url` may carry a token: https anywhere, http only to a loopback address.
