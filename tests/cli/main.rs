@@ -8,6 +8,7 @@ mod bulk;
 mod database;
 mod device_login;
 mod dry_run;
+mod found;
 mod honest;
 mod keychain;
 mod login;

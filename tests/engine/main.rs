@@ -74,6 +74,8 @@ impl SignOutJob for Engine {
             account: job.account.id.clone(),
             provider: job.profile.id.clone(),
             label: job.account.label.clone(),
+            origin: job.account.origin.clone(),
+            removed: Vec::new(),
             report,
         }
     }

@@ -37,6 +37,9 @@ pub enum Command {
         #[command(subcommand)]
         cmd: AccountCmd,
     },
+    /// Find the sessions other tools (gh, git, npm, kubectl, Docker, cloud CLIs…) keep on this
+    /// computer; they become accounts that `signoff signout` ends for real. Reads only.
+    Scan,
     /// Sign accounts out: revoke at the provider, then delete the tokens from the keychain.
     Signout(SignoutArgs),
     /// Show revocations waiting for a retry, or retry them.

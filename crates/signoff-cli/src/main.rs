@@ -102,6 +102,7 @@ async fn run(command: Command, paths: Paths, out: &Output) -> signoff_core::Resu
         Command::Account {
             cmd: AccountCmd::List,
         } => out.accounts(&core.list_accounts()?),
+        Command::Scan => out.scan(&core.scan_computer()?),
         Command::Account {
             cmd: AccountCmd::Check { within },
         } => {

@@ -39,6 +39,16 @@ fn time_text(t: time::OffsetDateTime) -> String {
 /// What to say about a receipt besides its outcome.
 fn receipt_detail(r: &Receipt) -> String {
     let mut parts = Vec::new();
+    for removed in r.removed.iter().filter(|x| x.was_there) {
+        parts.push(match &removed.backup {
+            Some(b) => format!(
+                "removed from {} (backup without the token: {})",
+                removed.place,
+                b.display()
+            ),
+            None => format!("removed from {}", removed.place),
+        });
+    }
     if let Some(e) = &r.report.error {
         parts.push(e.to_string());
     }
@@ -160,7 +170,7 @@ impl Output {
             println!("No accounts. Add one with `signoff account add <provider> --label <text>`.");
             return;
         }
-        let rows: Vec<[String; 5]> = accounts
+        let rows: Vec<[String; 6]> = accounts
             .iter()
             .map(|a| {
                 [
@@ -169,10 +179,65 @@ impl Output {
                     a.label.clone(),
                     a.subject.clone().unwrap_or_default(),
                     a.status.as_str().to_owned(),
+                    a.origin.clone(),
                 ]
             })
             .collect();
-        print_table(&["ID", "PROVIDER", "LABEL", "SUBJECT", "STATUS"], &rows);
+        print_table(
+            &["ID", "PROVIDER", "LABEL", "SUBJECT", "STATUS", "ORIGIN"],
+            &rows,
+        );
+    }
+
+    /// What `signoff scan` found: each session, where its copies live, and the stores that
+    /// could not be read.
+    pub fn scan(&self, scan: &signoff_core::api::ScanSummary) {
+        if self.json {
+            return self.print_json(&json!(scan));
+        }
+        if scan.found.is_empty() {
+            println!("No sessions of other tools found on this computer.");
+        } else {
+            let rows: Vec<[String; 6]> = scan
+                .found
+                .iter()
+                .map(|f| {
+                    [
+                        f.id.to_string(),
+                        f.tool.as_str().to_owned(),
+                        f.user.clone().unwrap_or_default(),
+                        f.host.clone().unwrap_or_default(),
+                        if f.revocable {
+                            f.provider.clone()
+                        } else {
+                            "this computer only".into()
+                        },
+                        f.stores
+                            .iter()
+                            .map(|c| c.place.to_string())
+                            .collect::<Vec<_>>()
+                            .join("\n"),
+                    ]
+                })
+                .collect();
+            print_table(
+                &[
+                    "ID",
+                    "TOOL",
+                    "USER",
+                    "HOST",
+                    "SIGN-OUT ENDS IT AT",
+                    "STORED IN",
+                ],
+                &rows,
+            );
+            println!(
+                "Sign one out with `signoff signout <id>`, or all with `signoff signout --all`."
+            );
+        }
+        for p in &scan.problems {
+            aeprintln!("not read: {} ({}): {}", p.store, p.tool.as_str(), p.reason);
+        }
     }
 
     pub fn pending(&self, accounts: &[Account]) {

@@ -103,6 +103,24 @@ pub struct Account {
     #[serde(default, with = "time::serde::rfc3339::option")]
     #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub access_expires_at: Option<OffsetDateTime>,
+    /// Where the account came from: `signoff` (signed in or added here) or the id of the tool
+    /// whose store it was found in (`gh`, `npm`, …).
+    #[serde(default = "own_origin")]
+    pub origin: String,
+}
+
+/// The origin of accounts signed in or added in Signoff itself.
+pub const OWN_ORIGIN: &str = "signoff";
+
+fn own_origin() -> String {
+    OWN_ORIGIN.to_owned()
+}
+
+impl Account {
+    /// True for a session found in another tool's store.
+    pub fn is_found(&self) -> bool {
+        self.origin != OWN_ORIGIN
+    }
 }
 
 impl Account {
@@ -120,6 +138,7 @@ impl Account {
             next_attempt_at: None,
             last_error: None,
             access_expires_at: None,
+            origin: own_origin(),
         }
     }
 }

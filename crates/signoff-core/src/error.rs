@@ -45,6 +45,16 @@ named!(
         /// A folder or file Signoff must trust belongs to another user or may be written by
         /// others.
         UnsafePermissions,
+        /// Another tool's store could not be read; it was left as it was.
+        ToolStoreUnreadable,
+        /// Another tool's store is in a shape Signoff cannot edit safely; it was left as it was.
+        ToolStoreUnsupported,
+        /// Another tool's store kept changing during the edit; it was left as it was.
+        ToolStoreChanged,
+        /// Another tool's store could not be written; it was left as it was.
+        ToolStoreUnwritable,
+        /// Another tool's credential helper failed to remove its entry.
+        ToolHelperFailed,
     }
 );
 
@@ -135,6 +145,10 @@ pub enum Error {
     )]
     CheckUnavailable { provider: String, detail: String },
 
+    /// A copy of a found session could not be removed from its tool's store.
+    #[error(transparent)]
+    ToolStore(#[from] crate::found::edit::EditError),
+
     /// A file could not be read or written.
     #[error("{action} {path}: {source}")]
     Io {
@@ -164,6 +178,7 @@ impl Error {
             Self::UnsafePermissions { .. } => ErrorCode::UnsafePermissions,
             Self::TokenRejected { .. } => ErrorCode::TokenRejected,
             Self::CheckUnavailable { .. } => ErrorCode::CheckUnavailable,
+            Self::ToolStore(e) => e.code(),
         }
     }
 

@@ -8,7 +8,8 @@
 //! - [`tokens`](self::tokens): token checks and refresh;
 //! - [`sign_out`](self::sign_out): one, all, retry, and the preview the confirmation shows;
 //! - [`providers`](self::providers): profiles, client secrets, the provider view;
-//! - [`bulk`](self::bulk): revoking tokens read from a stream, without accounts.
+//! - [`bulk`](self::bulk): revoking tokens read from a stream, without accounts;
+//! - [`found`](self::found): sessions found in other tools' stores on this computer.
 //!
 //! Blocking policy: keychain (D-Bus) and SQLite calls block. Sync use cases call them directly;
 //! async use cases run them on tokio's blocking pool through [`Signoff::blocking`], so the async
@@ -24,6 +25,7 @@ use crate::vault::Vault;
 
 mod accounts;
 mod bulk;
+mod found;
 pub mod orphans;
 mod providers;
 mod sign_in;
@@ -33,6 +35,7 @@ mod tokens;
 
 pub use accounts::AccountView;
 pub use bulk::{BulkResult, BulkSummary, InputLine, Invalid, MAX_LINE, read_tokens};
+pub use found::{FoundView, ScanSummary};
 pub use providers::{ProviderView, Providers};
 pub use sign_out::{
     AccountFilter, CallView, Ends, PreviewAccount, PreviewProvider, SignOutOptions, SignOutPreview,

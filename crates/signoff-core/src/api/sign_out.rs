@@ -19,6 +19,7 @@ use crate::audit::{Action, Actor, AuditEntry};
 use crate::claim::Claim;
 use crate::engine::{Receipt, Report};
 use crate::error::{ErrorCode, Result};
+use crate::found::{FoundSession, Revoker};
 use crate::outcome::{Outcome, Reason, ReasonKind};
 use crate::profile::ProfileSet;
 use crate::secret::SecretString;
@@ -109,9 +110,15 @@ struct Prepared {
     claim: Claim,
     account: Account,
     tokens: Option<TokenBundle>,
+    /// The tokens came from Signoff's keychain (not from another tool's store).
+    in_vault: bool,
     secret: Option<SecretString>,
     /// The row was already `signing_out` before this run: a sign-out a crash interrupted.
     interrupted: bool,
+    /// For a session found in another tool's store: what revokes it.
+    revoker: Option<Revoker>,
+    /// ...and the session as the tools hold it now, when its token is still there.
+    found: Option<FoundSession>,
 }
 
 impl Signoff {
@@ -293,8 +300,11 @@ impl Signoff {
             claim,
             account,
             tokens,
+            in_vault,
             secret,
             interrupted,
+            revoker,
+            found,
         } = match prepared {
             Ok(p) => p,
             Err(reason) => {
@@ -305,8 +315,37 @@ impl Signoff {
                 }));
             }
         };
-        let profile = profiles.get(&account.provider_id).ok();
-        let report = match (&tokens, profile) {
+        let profile = match &revoker {
+            Some(r) => match r.resolve(&profiles) {
+                Ok(p) => Ok(p),
+                Err(e) => Err(Report::failed(Reason::new(
+                    ReasonKind::ProfileMissing,
+                    format!("the provider this session belongs to cannot be used: {e}"),
+                ))),
+            },
+            None => Ok(profiles.get(&account.provider_id).ok().cloned()),
+        };
+        let profile = match profile {
+            Ok(p) => p,
+            Err(report) => {
+                return self
+                    .finish_blocking(claim, account, in_vault, found, report, options, action)
+                    .await;
+            }
+        };
+        if let (Some(_), Some(Revoker::LocalOnly { why, manage_url })) = (&tokens, &revoker) {
+            let page = manage_url
+                .as_ref()
+                .map(|u| format!("; end it at {u}"))
+                .unwrap_or_default();
+            let report = Report::new(Outcome::LocalOnly).with_note(format!(
+                "{why}. The copies on this computer were removed; the session may still be valid at the provider{page}"
+            ));
+            return self
+                .finish_blocking(claim, account, in_vault, found, report, options, action)
+                .await;
+        }
+        let report = match (&tokens, profile.as_ref()) {
             // Only a sign-out a crash interrupted after its keychain delete explains a missing
             // token; any other absence is no evidence that the session ended.
             (None, _) if interrupted => Report::already_revoked(
@@ -329,8 +368,24 @@ impl Signoff {
                     .await
             }
         };
+        self.finish_blocking(claim, account, in_vault, found, report, options, action)
+            .await
+    }
+
+    /// [`Self::finish_one`] on the blocking pool, the claim held until it is done.
+    #[allow(clippy::too_many_arguments)]
+    async fn finish_blocking(
+        self: &Arc<Self>,
+        claim: Claim,
+        account: Account,
+        in_vault: bool,
+        found: Option<FoundSession>,
+        report: Report,
+        options: SignOutOptions,
+        action: Action,
+    ) -> Result<Result<Receipt, Skipped>> {
         self.blocking(move |core| {
-            let receipt = core.finish_one(account, tokens.is_some(), report, options, action);
+            let receipt = core.finish_one(account, in_vault, found, report, options, action);
             drop(claim);
             receipt
         })
@@ -350,14 +405,32 @@ impl Signoff {
             return Ok(Err("another Signoff process is signing this account out"));
         };
         let vault = self.vault()?;
-        let tokens = vault.get(id)?;
+        let mut tokens = vault.get(id)?;
+        let in_vault = tokens.is_some();
+        // A found session's token is in its tool's store (unless a pending sign-out moved it
+        // into the keychain): read fresh, so a token the tool replaced is never revoked twice.
+        let row = self.found_row(id)?;
+        let mut found = None;
+        if row.is_some() && tokens.is_none() {
+            found = self.found_now(id)?;
+            tokens = found.as_ref().map(FoundSession::bundle);
+            let status = self.store.account(id)?.map(|a| a.status);
+            if found.is_none() && status != Some(AccountStatus::SigningOut) {
+                self.forget_found(id)?;
+                return Ok(Err(
+                    "the tool no longer holds this session's token on this computer (it was removed or replaced since the scan); forgotten",
+                ));
+            }
+        }
         let Some(account) = self.store.begin_sign_out(id, SIGN_OUT_FROM)? else {
             return Ok(Err(
                 "the account is not signed in (already signed out or forgotten)",
             ));
         };
-        let mut secret = None;
+        let revoker = row.map(|r| r.revoker);
+        let mut secret = revoker.as_ref().and_then(Revoker::public_secret);
         if tokens.is_some()
+            && secret.is_none()
             && let Ok(profile) = profiles.get(&account.provider_id)
         {
             secret = match secrets.get(&profile.id) {
@@ -376,33 +449,54 @@ impl Signoff {
             claim,
             account,
             tokens,
+            in_vault,
             secret,
+            revoker,
+            found,
         }))
     }
 
     /// After the provider answered: the keychain entry deleted when the session ended, then the
     /// row's new state and the audit entry in one transaction.
+    ///
+    /// A found session's copies go from its tool's stores once the session ended; when the
+    /// revocation is pending the token first moves into the keychain outbox, then the tool's
+    /// copies go (the tool is signed out here while Signoff keeps trying).
     fn finish_one(
         &self,
         account: Account,
-        had_tokens: bool,
+        in_vault: bool,
+        found: Option<FoundSession>,
         report: Report,
         options: SignOutOptions,
         action: Action,
     ) -> Result<Receipt> {
         let id = account.id.clone();
+        let mut removed = Vec::new();
         let state = match report.outcome {
             o if o.is_done() => {
-                if had_tokens {
-                    // The row stays `signing_out` if this fails: the next run resumes it.
+                // The row stays `signing_out` if this fails: the next run resumes it.
+                if let Some(session) = &found {
+                    removed = self.remove_copies(session)?;
+                }
+                if in_vault {
                     self.vault()?.delete(&id)?;
                 }
                 SignOutState::SignedOut
             }
-            Outcome::Pending => SignOutState::Pending {
-                next_attempt_at: next_attempt(report.retry_after_secs, self.store.retries(&id)?),
-                error: report.error.clone(),
-            },
+            Outcome::Pending => {
+                if let Some(session) = &found {
+                    self.vault()?.put(&id, &account.label, &session.bundle())?;
+                    removed = self.remove_copies(session)?;
+                }
+                SignOutState::Pending {
+                    next_attempt_at: next_attempt(
+                        report.retry_after_secs,
+                        self.store.retries(&id)?,
+                    ),
+                    error: report.error.clone(),
+                }
+            }
             _ => SignOutState::NeedsAttention {
                 error: report.error.clone(),
             },
@@ -416,6 +510,8 @@ impl Signoff {
             account: id,
             provider: account.provider_id,
             label: account.label,
+            origin: account.origin,
+            removed,
             report,
         })
     }

@@ -89,6 +89,11 @@ pub struct Receipt {
     pub account: AccountId,
     pub provider: String,
     pub label: String,
+    /// `signoff`, or the tool whose store the session was found in.
+    pub origin: String,
+    /// For a found session: each copy removed from its tool's store, and its backup.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub removed: Vec<crate::found::Removed>,
     #[serde(flatten)]
     pub report: Report,
 }

@@ -10,6 +10,7 @@ use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use super::{Place, Removed};
+use crate::error::ErrorCode;
 use crate::secret::SecretString;
 
 /// What stands in for a removed secret in a backup.
@@ -40,14 +41,14 @@ pub enum EditError {
 
 impl EditError {
     /// The stable code the window and the CLI branch on.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Read { .. } => "store_unreadable",
-            Self::Unsupported { .. } => "store_unsupported",
-            Self::Changed { .. } => "store_changed",
-            Self::Write { .. } => "store_unwritable",
-            Self::Keyring(_) => "keyring_error",
-            Self::Helper { .. } => "helper_failed",
+            Self::Read { .. } => ErrorCode::ToolStoreUnreadable,
+            Self::Unsupported { .. } => ErrorCode::ToolStoreUnsupported,
+            Self::Changed { .. } => ErrorCode::ToolStoreChanged,
+            Self::Write { .. } => ErrorCode::ToolStoreUnwritable,
+            Self::Keyring(_) => ErrorCode::KeychainError,
+            Self::Helper { .. } => ErrorCode::ToolHelperFailed,
         }
     }
 }

@@ -111,6 +111,15 @@ impl std::fmt::Display for Place {
     }
 }
 
+/// One copy of a session: which tool's store, and where in it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Copy {
+    pub tool: ToolId,
+    #[serde(flatten)]
+    pub place: Place,
+}
+
 /// One copy of a session's secret as a tool's scanner saw it.
 #[derive(Debug, Clone)]
 pub struct Sighting {
@@ -179,7 +188,7 @@ pub struct FoundSession {
     pub tool: ToolId,
     pub user: Option<String>,
     pub host: Option<String>,
-    pub places: Vec<Place>,
+    pub copies: Vec<Copy>,
     pub revoker: Revoker,
     pub kind: TokenKind,
     pub secret: SecretString,
@@ -228,9 +237,13 @@ pub fn group(sightings: Vec<Sighting>, id_key: &ring::hmac::Key) -> Vec<FoundSes
     let mut by_secret: Vec<([u8; 32], FoundSession)> = Vec::new();
     for s in sightings {
         let fp = fingerprint(&s.secret);
+        let copy = Copy {
+            tool: s.tool,
+            place: s.place,
+        };
         if let Some((_, found)) = by_secret.iter_mut().find(|(f, _)| *f == fp) {
-            if !found.places.contains(&s.place) {
-                found.places.push(s.place);
+            if !found.copies.contains(&copy) {
+                found.copies.push(copy);
             }
             found.user = found.user.take().or(s.user);
             found.host = found.host.take().or(s.host);
@@ -259,7 +272,7 @@ pub fn group(sightings: Vec<Sighting>, id_key: &ring::hmac::Key) -> Vec<FoundSes
                 tool: s.tool,
                 user: s.user,
                 host: s.host,
-                places: vec![s.place],
+                copies: vec![copy],
                 revoker: s.revoker,
                 kind: s.kind,
                 secret: s.secret,

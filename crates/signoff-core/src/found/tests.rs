@@ -30,7 +30,7 @@ fn one_secret_in_several_stores_is_one_session_and_the_same_host_is_not() {
         &key,
     );
     assert_eq!(found.len(), 2);
-    assert_eq!(found[0].places.len(), 2);
+    assert_eq!(found[0].copies.len(), 2);
     assert_eq!(found[0].user.as_deref(), Some("octocat"));
     assert_ne!(found[0].id, found[1].id);
     let again = group(vec![sighting(ToolId::Gh, "a", None, "gho_1")], &key);

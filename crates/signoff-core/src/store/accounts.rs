@@ -15,8 +15,8 @@ impl Store {
         let now = now_text();
         self.with_conn(|c| {
             c.execute(
-                "INSERT INTO accounts (id, provider_id, label, subject, created_at, updated_at, status)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO accounts (id, provider_id, label, subject, created_at, updated_at, status, origin)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 params![
                     account.id.as_str(),
                     account.provider_id,
@@ -25,6 +25,7 @@ impl Store {
                     format_time(account.created_at),
                     now,
                     account.status,
+                    account.origin,
                 ],
             )
             .map(drop)
@@ -130,7 +131,7 @@ impl Store {
 
 pub(super) const SELECT_ACCOUNT: &str =
     "SELECT id, provider_id, label, subject, created_at, status,
-    next_attempt_at, last_error_code, last_error, access_expires_at, last_error_kind FROM accounts";
+    next_attempt_at, last_error_code, last_error, access_expires_at, last_error_kind, origin FROM accounts";
 
 pub(super) fn row_to_account(row: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
     let bad = |i, what: &str| {
@@ -160,5 +161,6 @@ pub(super) fn row_to_account(row: &rusqlite::Row<'_>) -> rusqlite::Result<Accoun
             .get::<_, Option<String>>(9)?
             .map(|t| OffsetDateTime::parse(&t, &Rfc3339).map_err(|_| bad(9, "time")))
             .transpose()?,
+        origin: row.get(11)?,
     })
 }

@@ -62,6 +62,20 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up("ALTER TABLE accounts ADD COLUMN access_expires_at TEXT;"),
     // Whether the last error is Signoff's own conclusion (and which) or the provider's words.
     M::up("ALTER TABLE accounts ADD COLUMN last_error_kind TEXT;"),
+    // Sessions found in other tools' stores: which tool an account came from, and where its
+    // copies live (never the token: that stays in the tool's store, or the keychain outbox).
+    M::up(
+        "ALTER TABLE accounts ADD COLUMN origin TEXT NOT NULL DEFAULT 'signoff';
+        CREATE TABLE found (
+            account_id TEXT PRIMARY KEY NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+            tool       TEXT NOT NULL,
+            host       TEXT,
+            user       TEXT,
+            places     TEXT NOT NULL,
+            revoker    TEXT NOT NULL,
+            scanned_at TEXT NOT NULL
+        ) STRICT;",
+    ),
 ];
 
 /// How long a writer waits for another process's transaction before giving up (then the
@@ -161,9 +175,11 @@ fn now_text() -> String {
 
 mod accounts;
 mod audit_log;
+mod found;
 mod sign_outs;
 mod sql;
 
+pub use found::FoundRow;
 pub use sign_outs::SignOutState;
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ fn sample(label: &str) -> Account {
         next_attempt_at: None,
         last_error: None,
         access_expires_at: None,
+        origin: "signoff".into(),
     }
 }
 

@@ -1,0 +1,374 @@
+//! Found on this computer, with the real tools from Debian writing their real stores: `gh`
+//! (2.23: `hosts.yml` written by `gh config set`), `git` (`credential approve` into
+//! `~/.git-credentials`), `npm` (`npm config set` into `~/.npmrc`). `signoff scan` finds the
+//! sessions, one per secret however many stores hold it; `signoff signout` revokes at the test
+//! servers (GitHub's and npm's documented calls) and removes every copy; the same tools then
+//! confirm the session is gone from their point of view.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use crate::{json, signoff_cmd, stderr, stdout, write_providers};
+
+/// gh's public OAuth app (cli/cli `internal/authflow/flow.go`).
+const GH_CLIENT_ID: &str = "178c6fc778ccc68e1d6a";
+const GH_CLIENT_SECRET: &str = "34ddeff2b558a23d38fba8a6de74f086ede1cc0b";
+
+/// Variables that would move the tools' stores out of the test's home folder.
+const MOVERS: &[&str] = &[
+    "XDG_CONFIG_HOME",
+    "GH_CONFIG_DIR",
+    "GLAB_CONFIG_DIR",
+    "CLOUDSDK_CONFIG",
+    "AZURE_CONFIG_DIR",
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "DOCKER_CONFIG",
+    "KUBECONFIG",
+    "NPM_CONFIG_USERCONFIG",
+    "npm_config_userconfig",
+    "NETRC",
+    "VAULT_ADDR",
+    "VAULT_CONFIG_PATH",
+    "GH_TOKEN",
+    "GITHUB_TOKEN",
+];
+
+/// A tool run with `user_home` as its home folder.
+fn tool(user_home: &Path, program: &str, args: &[&str]) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.args(args).env("HOME", user_home);
+    for v in MOVERS {
+        cmd.env_remove(v);
+    }
+    cmd
+}
+
+fn run(cmd: Command, stdin: &str) -> Output {
+    signoff_tests::session::run_with_stdin(cmd, stdin)
+}
+
+fn ok(o: Output, what: &str) -> Output {
+    assert!(
+        o.status.success(),
+        "{what} failed: {}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
+}
+
+/// `signoff --home home args` scanning `user_home`.
+fn signoff_in(home: &Path, user_home: &Path, args: &[&str]) -> Output {
+    let mut cmd = signoff_cmd(home, args);
+    cmd.env("HOME", user_home);
+    for v in MOVERS {
+        cmd.env_remove(v);
+    }
+    run(cmd, "")
+}
+
+async fn signoff_in_async(home: &Path, user_home: &Path, args: &[&str]) -> Output {
+    let (h, u) = (home.to_path_buf(), user_home.to_path_buf());
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        signoff_in(&h, &u, &args)
+    })
+    .await
+    .unwrap()
+}
+
+/// Every file under `dir`, read as bytes, for "no token left anywhere" checks.
+fn all_files(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(b) = std::fs::read(&p) {
+                out.push((p, b));
+            }
+        }
+    }
+    out
+}
+
+fn holds(bytes: &[u8], token: &str) -> bool {
+    bytes.windows(token.len()).any(|w| w == token.as_bytes())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn gh_and_git_hold_one_session_and_signing_out_ends_it_and_removes_both_copies() {
+    let home = tempfile::tempdir().unwrap();
+    let user = tempfile::tempdir().unwrap();
+    let u = user.path();
+    let server = signoff_tests::servers::github(GH_CLIENT_ID, GH_CLIENT_SECRET).await;
+    let token = "gho_16C7e42F292c6912E7710c838347Ae178B4a";
+    server.issue(token);
+    // Where `github` revokes in this test: the user's own override of the built-in.
+    write_providers(
+        home.path(),
+        &format!(
+            "[[provider]]\nid = \"github\"\nbase_url = \"{}\"\n",
+            server.url("/").as_str().trim_end_matches('/')
+        ),
+    );
+    // gh 2.23 writes the token into hosts.yml itself; git's store helper writes its line.
+    ok(
+        run(
+            tool(
+                u,
+                "gh",
+                &["config", "set", "-h", "github.com", "oauth_token", token],
+            ),
+            "",
+        ),
+        "gh config set",
+    );
+    ok(
+        run(
+            tool(
+                u,
+                "gh",
+                &["config", "set", "-h", "github.com", "user", "octocat"],
+            ),
+            "",
+        ),
+        "gh config set",
+    );
+    ok(
+        run(
+            tool(
+                u,
+                "gh",
+                &["config", "set", "-h", "github.com", "git_protocol", "https"],
+            ),
+            "",
+        ),
+        "gh config set",
+    );
+    ok(
+        run(
+            tool(
+                u,
+                "git",
+                &["-c", "credential.helper=store", "credential", "approve"],
+            ),
+            &format!("protocol=https\nhost=github.com\nusername=octocat\npassword={token}\n\n"),
+        ),
+        "git credential approve",
+    );
+    assert_eq!(
+        String::from_utf8_lossy(
+            &ok(run(tool(u, "gh", &["auth", "token"]), ""), "gh auth token").stdout
+        )
+        .trim(),
+        token
+    );
+
+    let scan = signoff_in_async(home.path(), u, &["--json", "scan"]).await;
+    assert!(scan.status.success(), "{}", stderr(&scan));
+    assert!(!stdout(&scan).contains(token), "a scan never shows a token");
+    let v = json(&scan);
+    let found = v["found"].as_array().unwrap();
+    assert_eq!(found.len(), 1, "one secret is one session: {v}");
+    let f = &found[0];
+    assert_eq!(f["tool"], "gh");
+    assert_eq!(f["user"], "octocat");
+    assert_eq!(f["host"], "github.com");
+    assert_eq!(f["provider"], "github");
+    assert_eq!(f["revocable"], true);
+    let stores: Vec<&str> = f["stores"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["tool"].as_str().unwrap())
+        .collect();
+    assert_eq!(stores, ["gh", "git"]);
+    let id = f["id"].as_str().unwrap().to_owned();
+
+    let list = json(&signoff_in_async(home.path(), u, &["--json", "account", "list"]).await);
+    let listed = list["accounts"].as_array().unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["id"], id.as_str());
+    assert_eq!(listed[0]["origin"], "gh");
+
+    let out = signoff_in_async(home.path(), u, &["--json", "signout", &id]).await;
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(!stdout(&out).contains(token) && !stderr(&out).contains(token));
+    let r = json(&out);
+    let result = &r["results"][0];
+    assert_eq!(result["outcome"], "revoked", "{r}");
+    assert_eq!(result["origin"], "gh");
+    assert_eq!(result["removed"].as_array().unwrap().len(), 2);
+    assert!(
+        server.is_ended(token),
+        "GitHub was asked to revoke it, as gh's app"
+    );
+
+    // gh and git no longer have it; gh's other settings stay.
+    let gh = run(tool(u, "gh", &["auth", "token"]), "");
+    assert!(!gh.status.success() || String::from_utf8_lossy(&gh.stdout).trim().is_empty());
+    let hosts = std::fs::read_to_string(u.join(".config/gh/hosts.yml")).unwrap();
+    assert!(
+        hosts.contains("git_protocol: https") && hosts.contains("user: octocat"),
+        "{hosts}"
+    );
+    let mut fill = tool(
+        u,
+        "git",
+        &["-c", "credential.helper=store", "credential", "fill"],
+    );
+    fill.env("GIT_TERMINAL_PROMPT", "0");
+    let fill = run(
+        fill,
+        "protocol=https\nhost=github.com\nusername=octocat\n\n",
+    );
+    assert!(
+        !String::from_utf8_lossy(&fill.stdout).contains("password="),
+        "git still has it"
+    );
+    // No copy anywhere: not in the tools' files, not in the backups, not in Signoff's folder.
+    for (p, b) in all_files(u).into_iter().chain(all_files(home.path())) {
+        assert!(!holds(&b, token), "{} still holds the token", p.display());
+    }
+    let backups = all_files(&home.path().join("backups"));
+    assert_eq!(backups.len(), 2, "one backup per edited file");
+
+    // A scan now finds nothing, and the account is no longer listed.
+    let again = json(&signoff_in_async(home.path(), u, &["--json", "scan"]).await);
+    assert_eq!(again["found"].as_array().unwrap().len(), 0);
+    let list = json(&signoff_in_async(home.path(), u, &["--json", "account", "list"]).await);
+    assert_eq!(list["accounts"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_npm_registry_token_is_revoked_at_that_registry_and_leaves_npmrc_otherwise_intact() {
+    let home = tempfile::tempdir().unwrap();
+    let user = tempfile::tempdir().unwrap();
+    let u = user.path();
+    let server = signoff_tests::servers::npm().await;
+    let token = "npm_k3yFr0mTh3T3stR3g1stry0000000000000";
+    server.issue(token);
+    let registry = server.url("/").to_string();
+    let dart = registry.trim_start_matches("http:");
+    ok(
+        run(
+            tool(
+                u,
+                "npm",
+                &["config", "set", &format!("registry={registry}")],
+            ),
+            "",
+        ),
+        "npm config set",
+    );
+    ok(
+        run(
+            tool(
+                u,
+                "npm",
+                &["config", "set", &format!("{dart}:_authToken={token}")],
+            ),
+            "",
+        ),
+        "npm config set",
+    );
+    ok(
+        run(tool(u, "npm", &["config", "set", "fund=false"]), ""),
+        "npm config set",
+    );
+    let who = run(tool(u, "npm", &["whoami", "--registry", &registry]), "");
+    assert!(
+        who.status.success(),
+        "npm whoami before: {}",
+        String::from_utf8_lossy(&who.stderr)
+    );
+
+    let v = json(&signoff_in_async(home.path(), u, &["--json", "scan"]).await);
+    let f = &v["found"][0];
+    assert_eq!(f["tool"], "npm");
+    assert_eq!(f["provider"], "npm");
+    assert_eq!(f["revoker"]["base_url"], registry.as_str());
+    let id = f["id"].as_str().unwrap().to_owned();
+    let out = signoff_in_async(home.path(), u, &["--json", "signout", "--all"]).await;
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(json(&out)["results"][0]["account"], id.as_str());
+    assert_eq!(json(&out)["results"][0]["outcome"], "revoked");
+    assert!(server.is_ended(token));
+    let who = run(tool(u, "npm", &["whoami", "--registry", &registry]), "");
+    assert!(
+        !who.status.success(),
+        "npm whoami after: {}",
+        String::from_utf8_lossy(&who.stdout)
+    );
+    let npmrc = std::fs::read_to_string(u.join(".npmrc")).unwrap();
+    assert!(!npmrc.contains(token));
+    assert!(
+        npmrc.contains("fund=false") && npmrc.contains("registry="),
+        "{npmrc}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreachable_provider_moves_the_token_into_the_outbox_and_signs_the_tool_out() {
+    let home = tempfile::tempdir().unwrap();
+    let user = tempfile::tempdir().unwrap();
+    let u = user.path();
+    let server = signoff_tests::servers::npm().await;
+    let token = "npm_pend1ngT0k3n00000000000000000000000";
+    server.issue(token);
+    let registry = server.url("/").to_string();
+    let dart = registry.trim_start_matches("http:");
+    ok(
+        run(
+            tool(
+                u,
+                "npm",
+                &["config", "set", &format!("{dart}:_authToken={token}")],
+            ),
+            "",
+        ),
+        "npm config set",
+    );
+    ok(
+        run(
+            tool(
+                u,
+                "npm",
+                &["config", "set", &format!("registry={registry}")],
+            ),
+            "",
+        ),
+        "npm config set",
+    );
+    let v = json(&signoff_in_async(home.path(), u, &["--json", "scan"]).await);
+    let id = v["found"][0]["id"].as_str().unwrap().to_owned();
+    server.fail_always(Some(signoff_tests::servers::Fault::Unavailable {
+        retry_after: None,
+    }));
+    let out = signoff_in_async(home.path(), u, &["--json", "signout", &id]).await;
+    let r = json(&out);
+    assert_eq!(r["results"][0]["outcome"], "pending", "{r}");
+    assert!(
+        !std::fs::read_to_string(u.join(".npmrc"))
+            .unwrap()
+            .contains(token),
+        "npm is signed out here"
+    );
+    assert!(server.is_live(token));
+    // The provider comes back: the retry ends it, from the keychain outbox.
+    server.fail_always(None);
+    let out = signoff_in_async(home.path(), u, &["--json", "pending", "retry"]).await;
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(
+        json(&out)["results"][0]["outcome"],
+        "revoked",
+        "{}",
+        stdout(&out)
+    );
+    assert!(server.is_ended(token));
+}
