@@ -14,7 +14,9 @@ command -v cargo >/dev/null || die "no Rust toolchain: install rustup (https://r
 
 run_pkgs=(build-essential pkg-config libwebkit2gtk-4.1-dev libayatana-appindicator3-dev
           gnome-keyring libsecret-tools dbus dbus-x11)
-test_pkgs=(xvfb xauth webkit2gtk-driver python3-xlib libglib2.0-bin procps)
+test_pkgs=(xvfb xauth webkit2gtk-driver python3-xlib libglib2.0-bin procps
+           # The tools whose real stores the found-sessions tests write and read back.
+           git gh golang-docker-credential-helpers)
 pkgs=("${run_pkgs[@]}")
 [ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")
 command -v node >/dev/null || pkgs+=(nodejs)

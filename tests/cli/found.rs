@@ -294,6 +294,15 @@ async fn an_npm_registry_token_is_revoked_at_that_registry_and_leaves_npmrc_othe
     assert_eq!(f["provider"], "npm");
     assert_eq!(f["revoker"]["base_url"], registry.as_str());
     let id = f["id"].as_str().unwrap().to_owned();
+    // The confirmation names the call at that registry (not at registry.npmjs.org).
+    let dry =
+        json(&signoff_in_async(home.path(), u, &["--json", "signout", "--all", "--dry-run"]).await);
+    let call = dry["providers"][0]["calls"][0]["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(call.starts_with(&registry), "{dry}");
+    assert!(!dry.to_string().contains(token));
     let out = signoff_in_async(home.path(), u, &["--json", "signout", "--all"]).await;
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     assert_eq!(json(&out)["results"][0]["account"], id.as_str());

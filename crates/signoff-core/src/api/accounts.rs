@@ -156,7 +156,12 @@ impl Signoff {
         let entry = AuditEntry::new(actor, Action::Forget)
             .account(&account)
             .detail("deleted locally without revoking; the server session may live on");
-        self.store.delete_account(id)?;
+        if account.is_found() {
+            // The session stays in its tool's store; the next scan finds it again.
+            self.store.delete_found(id)?;
+        } else {
+            self.store.delete_account(id)?;
+        }
         self.store.append_audit(&entry)?;
         tracing::info!(account = %id, "account forgotten locally");
         Ok(account)

@@ -13,6 +13,7 @@ use super::{AccountFilter, Signoff};
 use crate::account::AccountId;
 use crate::engine::{Plan, PlannedCall, plan};
 use crate::error::Result;
+use crate::found::Revoker;
 use crate::profile::{Placement, Profile, WhatEnds};
 use crate::secret::SecretString;
 use crate::tokens::TokenBundle;
@@ -130,27 +131,68 @@ impl Signoff {
         }
         let profiles = self.providers();
         let mut providers: Vec<PreviewProvider> = Vec::new();
+        // Accounts group by what signs them out: the profile, or for a found session the
+        // profile as its revoker points it (npm at that registry, GitHub as gh's app).
+        let mut keys: Vec<String> = Vec::new();
+        let mut targets: Vec<Target> = Vec::new();
         for a in &accounts {
-            match providers.iter_mut().find(|p| p.id == a.provider_id) {
-                Some(p) => p.accounts += 1,
-                None => providers.push(PreviewProvider {
-                    id: a.provider_id.clone(),
-                    label: profiles
-                        .get(&a.provider_id)
-                        .map_or_else(|_| a.provider_id.clone(), |p| p.label.clone()),
-                    accounts: 1,
-                    ends: Ends::Unknown,
-                    what_ends: None,
-                    calls: Vec::new(),
-                    note: Some("no provider profile has this id".into()),
-                    manage_url: None,
-                    caveat: None,
-                }),
+            let revoker = if a.is_found() {
+                let id = a.id.clone();
+                self.blocking(move |core| core.found_row(&id))
+                    .await?
+                    .map(|r| r.revoker)
+            } else {
+                None
+            };
+            let key = match &revoker {
+                Some(r) => serde_json::to_string(r).unwrap_or_default(),
+                None => a.provider_id.clone(),
+            };
+            if let Some(i) = keys.iter().position(|k| *k == key) {
+                providers[i].accounts += 1;
+                continue;
             }
+            let target = match &revoker {
+                Some(Revoker::LocalOnly { why, manage_url }) => Target::LocalOnly {
+                    why: why.clone(),
+                    manage_url: manage_url.as_ref().map(|u| u.to_string()),
+                },
+                Some(r) => r
+                    .resolve(&profiles)
+                    .ok()
+                    .flatten()
+                    .map_or(Target::Missing, Target::Profile),
+                None => profiles
+                    .get(&a.provider_id)
+                    .map_or(Target::Missing, |p| Target::Profile(p.clone())),
+            };
+            keys.push(key);
+            providers.push(PreviewProvider {
+                id: a.provider_id.clone(),
+                label: match &target {
+                    Target::Profile(p) => p.label.clone(),
+                    _ => a.provider_id.clone(),
+                },
+                accounts: 1,
+                ends: Ends::Unknown,
+                what_ends: None,
+                calls: Vec::new(),
+                note: Some("no provider profile has this id".into()),
+                manage_url: None,
+                caveat: None,
+            });
+            targets.push(target);
         }
-        for p in &mut providers {
-            if let Ok(profile) = profiles.get(&p.id) {
-                self.plan_preview(profile, p).await;
+        for (p, target) in providers.iter_mut().zip(&targets) {
+            match target {
+                Target::Profile(profile) => self.plan_preview(profile, p).await,
+                Target::LocalOnly { why, manage_url } => {
+                    p.ends = Ends::OnlyHere;
+                    p.what_ends = Some(WhatEnds::Nothing);
+                    p.note = Some(why.clone());
+                    p.manage_url = manage_url.clone();
+                }
+                Target::Missing => {}
             }
         }
         Ok(SignOutPreview {
@@ -210,6 +252,16 @@ impl Signoff {
             }
         }
     }
+}
+
+/// What signs a group of accounts out.
+enum Target {
+    Profile(Profile),
+    LocalOnly {
+        why: String,
+        manage_url: Option<String>,
+    },
+    Missing,
 }
 
 /// A verdict reached without calling, in words.
