@@ -19,6 +19,8 @@ fn main() {
         "ui_ready",
         "list_orphans",
         "forget_orphans",
+        "scan_computer",
+        "scanned_before",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new()

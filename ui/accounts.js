@@ -101,6 +101,19 @@ function previewProvider(p) {
 }
 
 /**
+ * Where one copy of a found session lives, in a few words (a path, a keyring item, a helper).
+ * @param {import("./types/Copy").Copy} c
+ */
+function storeText(c) {
+  switch (c.kind) {
+    case "file": return c.path;
+    case "keyring": return `the keyring ("${c.label}")`;
+    case "helper": return `${c.program} (${c.server})`;
+    default: return "a store";
+  }
+}
+
+/**
  * Attaches the view to `root` (#accounts-view).
  * @param {HTMLElement} root
  * @param {{ notices: Notices, confirm: Confirm, signOutAllButton: HTMLButtonElement }} deps
@@ -139,7 +152,14 @@ export function mount(root, { notices, confirm, signOutAllButton }) {
     const tr = el("tr", { className: `account status-${a.status}` });
     tr.dataset.accountId = a.id;
     const who = el("td", {}, el("span", { className: "label", textContent: a.label }));
-    if (a.subject) who.append(el("span", { className: "subject", textContent: a.subject }));
+    if (a.subject && !a.found) who.append(el("span", { className: "subject", textContent: a.subject }));
+    if (a.found) {
+      const where = a.found.stores.map(storeText).join(", ");
+      who.append(el("span", { className: "stores", textContent: `Stored in ${where}` }));
+      if (!a.found.revocable) {
+        who.append(el("span", { className: "stores warn", textContent: "Signing out removes it from this computer; the provider cannot end it remotely." }));
+      }
+    }
     const actions = el("td", { className: "row-actions" });
     for (const action of a.actions) {
       const b = ACTION_BUTTONS[action];
@@ -158,21 +178,28 @@ export function mount(root, { notices, confirm, signOutAllButton }) {
     const generation = ++renderGeneration;
     /** @type {Map<string, Account[]>} */
     const groups = new Map();
+    // Signoff's own accounts by provider; sessions found in other tools' stores by tool.
     for (const a of state.accounts) {
-      const group = groups.get(a.provider_id);
+      const key = a.found ? `found-${a.found.tool}` : a.provider_id;
+      const group = groups.get(key);
       if (group) group.push(a);
-      else groups.set(a.provider_id, [a]);
+      else groups.set(key, [a]);
     }
     const frag = document.createDocumentFragment();
     /** @type {Array<[HTMLTableSectionElement, Account]>} */
     const later = [];
     let budget = FIRST_ROWS;
-    for (const [providerId, accounts] of groups) {
-      const headingId = `group-${providerId}`;
+    for (const [key, accounts] of groups) {
+      const headingId = `group-${key}`;
       const section = el("section", { className: "group" });
-      section.dataset.provider = providerId;
+      const found = accounts[0].found;
+      if (found) section.dataset.tool = found.tool;
+      else section.dataset.provider = key;
       section.setAttribute("aria-labelledby", headingId);
-      section.append(el("h2", { id: headingId, textContent: providerLabel(providerId) }));
+      section.append(el("h2", {
+        id: headingId,
+        textContent: found ? `${found.tool_label} · found on this computer` : providerLabel(key),
+      }));
       const table = el("table");
       table.append(el("thead", {}, el("tr", {},
         el("th", { scope: "col", textContent: "Account" }), el("th", { scope: "col", textContent: "Signed in since" }),

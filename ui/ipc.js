@@ -11,6 +11,7 @@
 /** @typedef {import("./types/Orphan").Orphan} Orphan */
 /** @typedef {import("./types/Providers").Providers} Providers */
 /** @typedef {import("./types/Receipt").Receipt} Receipt */
+/** @typedef {import("./types/ScanSummary").ScanSummary} ScanSummary */
 /** @typedef {import("./types/SignOutPreview").SignOutPreview} SignOutPreview */
 /** @typedef {import("./types/SignOutSummary").SignOutSummary} SignOutSummary */
 
@@ -40,6 +41,8 @@
  *   ui_ready: { args: { accounts: number, handedOver: boolean }, reply: null },
  *   list_orphans: { args: undefined, reply: Orphan[] },
  *   forget_orphans: { args: { ids: string[] }, reply: Orphan[] },
+ *   scan_computer: { args: undefined, reply: ScanSummary },
+ *   scanned_before: { args: undefined, reply: boolean },
  * }} Commands
  */
 

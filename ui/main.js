@@ -11,6 +11,7 @@ import * as accountsView from "./accounts.js";
 import * as activityView from "./activity.js";
 import * as addDialog from "./add-dialog.js";
 import * as confirmDialog from "./confirm-dialog.js";
+import * as foundLine from "./found.js";
 import * as orphansLine from "./orphans.js";
 import { part } from "./dom.js";
 import { firstView, listen } from "./ipc.js";
@@ -35,6 +36,11 @@ const signOutAllButton = part(document, "signout-all-btn", HTMLButtonElement);
 const confirm = confirmDialog.mount(part(document, "confirm-dialog", HTMLDialogElement));
 const accounts = accountsView.mount(accountsRoot, { notices, confirm, signOutAllButton });
 const orphans = orphansLine.mount(part(document, "orphans"), { notices, confirm });
+foundLine.mount({
+  button: part(document, "scan-btn", HTMLButtonElement),
+  offer: part(document, "found-offer"),
+  problems: part(document, "found-problems"),
+}, { notices, refresh: () => accounts.refresh() });
 
 // The list handed over with the page is shown before anything else is wired up; without it the
 // page asks the core.

@@ -46,6 +46,11 @@ const ERROR_TEXT = {
   check_unavailable: "The provider could not be asked whether this token is valid; nothing was added. Try again later.",
   busy: "Another Signoff window or command is working on that account right now. Try again in a moment.",
   unsafe_permissions: "Signoff's data folder or one of its files belongs to another user or can be changed by others, so Signoff will not use it.",
+  tool_store_unreadable: "Another tool's file could not be read, so its copy of the session was left as it was.",
+  tool_store_unsupported: "Another tool's file is written in a way Signoff cannot edit safely, so it was left as it was.",
+  tool_store_changed: "Another tool kept changing its file while Signoff was editing it, so it was left as it was. Try again.",
+  tool_store_unwritable: "Another tool's file could not be written, so its copy of the session was left as it was.",
+  tool_helper_failed: "Another tool's credential helper did not remove its copy of the session.",
 };
 
 /**
@@ -182,5 +187,11 @@ export function receiptText(r, provider, nextAttemptAt) {
   if (r.error && r.outcome !== "pending") text += ` ${problemText(r.error)}`;
   if (r.error && r.outcome === "pending") text += ` (${problemText(r.error)})`;
   if (r.note && r.outcome !== "local_only") text += ` ${r.note}`;
+  const removed = (r.removed || []).filter((x) => x.was_there);
+  if (removed.length) {
+    const backups = removed.filter((x) => x.backup).length;
+    text += ` Removed from ${removed.length === 1 ? "1 place" : `${removed.length} places`} on this computer`
+      + (backups ? ` (the previous files are kept, without the token, in Signoff's backups folder).` : ".");
+  }
   return text;
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use signoff_core::api::orphans::Orphan;
 use signoff_core::api::{
-    AccountFilter, AccountView, SignOutOptions, SignOutPreview, SignOutSummary,
+    AccountFilter, AccountView, ScanSummary, SignOutOptions, SignOutPreview, SignOutSummary,
 };
 use signoff_core::audit::{Actor, AuditEntry};
 use signoff_core::error::ErrorReport;
@@ -48,6 +48,8 @@ macro_rules! handler {
             crate::commands::ui_ready,
             crate::commands::list_orphans,
             crate::commands::forget_orphans,
+            crate::commands::scan_computer,
+            crate::commands::scanned_before,
         ]
     };
 }
@@ -143,6 +145,19 @@ pub async fn forget_orphans(core: Core<'_>, ids: Vec<String>) -> Reply<Vec<Orpha
         core.forget_orphan(orphan, Actor::User).map_err(report)?;
     }
     Ok(orphans)
+}
+
+/// Finds the sessions other tools keep on this computer; they become accounts (the list
+/// follows through the change stream). Replies with what was found and what could not be read.
+#[tauri::command]
+pub async fn scan_computer(core: Core<'_>) -> Reply<ScanSummary> {
+    core.scan_computer().map_err(report)
+}
+
+/// Whether this computer was scanned before (the window offers a scan until it was).
+#[tauri::command]
+pub async fn scanned_before(core: Core<'_>) -> Reply<bool> {
+    Ok(core.scanned_before())
 }
 
 /// Adds an account from tokens the person pasted. The tokens go straight to the keychain; the

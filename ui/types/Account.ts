@@ -18,4 +18,9 @@ last_error: Reason | null,
 /**
  * When the access token expires, where known.
  */
-access_expires_at: string | null, };
+access_expires_at: string | null, 
+/**
+ * Where the account came from: `signoff` (signed in or added here) or the id of the tool
+ * whose store it was found in (`gh`, `npm`, …).
+ */
+origin: string, };

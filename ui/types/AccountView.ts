@@ -2,12 +2,18 @@
 import type { AccountAction } from "./AccountAction";
 import type { AccountId } from "./AccountId";
 import type { AccountStatus } from "./AccountStatus";
+import type { FoundDetail } from "./FoundDetail";
 import type { Reason } from "./Reason";
 
 /**
  * An account as the window and the tray show it: its metadata and what a person may do to it.
  */
-export type AccountView = { actions: Array<AccountAction>, id: AccountId, provider_id: string, label: string, subject: string | null, created_at: string, status: AccountStatus, 
+export type AccountView = { actions: Array<AccountAction>, 
+/**
+ * For a session found in another tool's store: which tool, where its copies are, and
+ * whether signing out ends it at the provider.
+ */
+found: FoundDetail | null, id: AccountId, provider_id: string, label: string, subject: string | null, created_at: string, status: AccountStatus, 
 /**
  * For `pending`: when the next revocation attempt is due.
  */
@@ -19,4 +25,9 @@ last_error: Reason | null,
 /**
  * When the access token expires, where known.
  */
-access_expires_at: string | null, };
+access_expires_at: string | null, 
+/**
+ * Where the account came from: `signoff` (signed in or added here) or the id of the tool
+ * whose store it was found in (`gh`, `npm`, …).
+ */
+origin: string, };

@@ -4,4 +4,4 @@
  * Stable, machine-readable error codes. Their `snake_case` names are part of Signoff's interface:
  * the CLI prints them in `--json` output and the app turns them into sentences.
  */
-export type ErrorCode = "keychain_unavailable" | "keychain_locked" | "keychain_error" | "store_error" | "invalid_input" | "not_found" | "io" | "sign_in_failed" | "sign_in_cancelled" | "sign_in_timed_out" | "sign_in_denied" | "token_rejected" | "check_unavailable" | "busy" | "unsafe_permissions";
+export type ErrorCode = "keychain_unavailable" | "keychain_locked" | "keychain_error" | "store_error" | "invalid_input" | "not_found" | "io" | "sign_in_failed" | "sign_in_cancelled" | "sign_in_timed_out" | "sign_in_denied" | "token_rejected" | "check_unavailable" | "busy" | "unsafe_permissions" | "tool_store_unreadable" | "tool_store_unsupported" | "tool_store_changed" | "tool_store_unwritable" | "tool_helper_failed";

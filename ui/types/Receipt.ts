@@ -2,11 +2,20 @@
 import type { AccountId } from "./AccountId";
 import type { Outcome } from "./Outcome";
 import type { Reason } from "./Reason";
+import type { Removed } from "./Removed";
 
 /**
  * The receipt for one account.
  */
-export type Receipt = { account: AccountId, provider: string, label: string, outcome: Outcome, 
+export type Receipt = { account: AccountId, provider: string, label: string, 
+/**
+ * `signoff`, or the tool whose store the session was found in.
+ */
+origin: string, 
+/**
+ * For a found session: each copy removed from its tool's store, and its backup.
+ */
+removed: Array<Removed>, outcome: Outcome, 
 /**
  * The last HTTP status seen, if any call got an answer.
  */

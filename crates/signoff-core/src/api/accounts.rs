@@ -28,6 +28,9 @@ pub struct AccountView {
     #[serde(flatten)]
     pub account: Account,
     pub actions: &'static [AccountAction],
+    /// For a session found in another tool's store: which tool, where its copies are, and
+    /// whether signing out ends it at the provider.
+    pub found: Option<crate::api::FoundDetail>,
 }
 
 impl From<Account> for AccountView {
@@ -35,17 +38,29 @@ impl From<Account> for AccountView {
         Self {
             actions: account.status.actions(),
             account,
+            found: None,
         }
     }
 }
 
 impl Signoff {
-    /// [`Self::list_accounts`] with each account's allowed actions.
+    /// [`Self::list_accounts`] with each account's allowed actions, and for found sessions
+    /// where they were found.
     pub fn account_views(&self) -> Result<Vec<AccountView>> {
-        Ok(self
-            .list_accounts()?
+        let accounts = self.list_accounts()?;
+        let mut found = if accounts.iter().any(Account::is_found) {
+            self.found_details()?
+        } else {
+            std::collections::HashMap::new()
+        };
+        Ok(accounts
             .into_iter()
-            .map(AccountView::from)
+            .map(|a| {
+                let detail = found.remove(&a.id);
+                let mut view = AccountView::from(a);
+                view.found = detail;
+                view
+            })
             .collect())
     }
 

@@ -33,6 +33,17 @@ pub struct FoundView {
     pub status: AccountStatus,
 }
 
+/// What the account list shows of a found session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct FoundDetail {
+    pub tool: ToolId,
+    pub tool_label: String,
+    pub host: Option<String>,
+    pub stores: Vec<Copy>,
+    pub revocable: bool,
+}
+
 /// What a scan found, and the stores it could not read.
 #[derive(Debug, Clone, Default, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
@@ -152,6 +163,32 @@ impl Signoff {
             out.push(view_of(&row, &account));
         }
         Ok(out)
+    }
+
+    /// True once this computer has been scanned (the window offers a scan until then).
+    pub fn scanned_before(&self) -> bool {
+        self.paths.data_dir.join("found.key").exists()
+    }
+
+    /// Each found session's detail, by account.
+    pub(crate) fn found_details(
+        &self,
+    ) -> Result<std::collections::HashMap<AccountId, FoundDetail>> {
+        Ok(self
+            .store
+            .found_rows()?
+            .into_iter()
+            .map(|r| {
+                let detail = FoundDetail {
+                    tool: r.tool,
+                    tool_label: r.tool.label().to_owned(),
+                    host: r.host,
+                    stores: r.copies,
+                    revocable: r.revoker.can_revoke(),
+                };
+                (r.account, detail)
+            })
+            .collect())
     }
 
     /// The session with this id as the tools' stores hold it now, if they still do.

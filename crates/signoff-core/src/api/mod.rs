@@ -35,7 +35,7 @@ mod tokens;
 
 pub use accounts::AccountView;
 pub use bulk::{BulkResult, BulkSummary, InputLine, Invalid, MAX_LINE, read_tokens};
-pub use found::{FoundView, ScanSummary};
+pub use found::{FoundDetail, FoundView, ScanSummary};
 pub use providers::{ProviderView, Providers};
 pub use sign_out::{
     AccountFilter, CallView, Ends, PreviewAccount, PreviewProvider, SignOutOptions, SignOutPreview,
