@@ -169,7 +169,8 @@ export function mount(root, { notices, confirm, signOutAllButton }) {
         onclick: () => (action === "forget" ? confirmForget(a) : signOut([a.id])),
       }));
     }
-    tr.append(who, el("td", { className: "since", textContent: fmtTime(a.created_at) }),
+    const since = a.found ? `Found ${fmtTime(a.created_at)}` : fmtTime(a.created_at);
+    tr.append(who, el("td", { className: "since", textContent: since }),
       el("td", { className: "status", textContent: statusText(a) }), actions);
     return tr;
   }

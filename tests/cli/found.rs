@@ -381,3 +381,78 @@ async fn an_unreachable_provider_moves_the_token_into_the_outbox_and_signs_the_t
     );
     assert!(server.is_ended(token));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_token_the_tool_replaced_since_the_scan_is_never_touched_and_a_rescan_follows_it() {
+    let home = tempfile::tempdir().unwrap();
+    let user = tempfile::tempdir().unwrap();
+    let u = user.path();
+    let server = signoff_tests::servers::github(GH_CLIENT_ID, GH_CLIENT_SECRET).await;
+    let (old, new) = (
+        "gho_0ld0ld0ld0ld0ld0ld0ld0ld0ld0ld0ld0l",
+        "gho_n3wn3wn3wn3wn3wn3wn3wn3wn3wn3wn3wn3",
+    );
+    server.issue(old);
+    server.issue(new);
+    write_providers(
+        home.path(),
+        &format!(
+            "[[provider]]\nid = \"github\"\nbase_url = \"{}\"\n",
+            server.url("/").as_str().trim_end_matches('/')
+        ),
+    );
+    let set = |t: &str| {
+        ok(
+            run(
+                tool(
+                    u,
+                    "gh",
+                    &["config", "set", "-h", "github.com", "oauth_token", t],
+                ),
+                "",
+            ),
+            "gh config set",
+        )
+    };
+    set(old);
+    let first = json(&signoff_in_async(home.path(), u, &["--json", "scan"]).await);
+    let old_id = first["found"][0]["id"].as_str().unwrap().to_owned();
+    // gh signs in again meanwhile: its file now holds another token.
+    set(new);
+    let out = signoff_in_async(home.path(), u, &["--json", "signout", &old_id]).await;
+    let r = json(&out);
+    assert_eq!(r["results"].as_array().unwrap().len(), 0, "{r}");
+    assert!(
+        r["skipped"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no longer holds"),
+        "{r}"
+    );
+    assert!(
+        server.is_live(old) && server.is_live(new),
+        "nothing was revoked"
+    );
+    let hosts = std::fs::read_to_string(u.join(".config/gh/hosts.yml")).unwrap();
+    assert!(
+        hosts.contains(new),
+        "the tool's new token is untouched: {hosts}"
+    );
+    // A rescan finds the new session, under a new id.
+    let again = json(&signoff_in_async(home.path(), u, &["--json", "scan"]).await);
+    let found = again["found"].as_array().unwrap();
+    assert_eq!(found.len(), 1);
+    assert_ne!(found[0]["id"].as_str().unwrap(), old_id);
+    // A store that cannot be parsed is reported and left byte for byte; what it held is not
+    // forgotten because of that (it is not known to be gone).
+    let broken = "github.com: [oauth_token\n";
+    std::fs::write(u.join(".config/gh/hosts.yml"), broken).unwrap();
+    let scan = json(&signoff_in_async(home.path(), u, &["--json", "scan"]).await);
+    assert_eq!(scan["problems"][0]["tool"], "gh", "{scan}");
+    assert_eq!(scan["forgotten"].as_array().unwrap().len(), 0, "{scan}");
+    assert_eq!(scan["found"].as_array().unwrap().len(), 1, "{scan}");
+    assert_eq!(
+        std::fs::read_to_string(u.join(".config/gh/hosts.yml")).unwrap(),
+        broken
+    );
+}

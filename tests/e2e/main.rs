@@ -6,6 +6,7 @@ mod accounts;
 mod add_dialog;
 mod demo;
 mod flows;
+mod found;
 mod secrets;
 mod tray;
 

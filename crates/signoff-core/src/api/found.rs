@@ -132,6 +132,18 @@ impl Signoff {
             self.store.upsert_found(&account, &row)?;
             seen.push(account.id);
         }
+        // A session whose store could not be read this time is not gone: it is kept as it was.
+        let unread: Vec<&str> = scan.problems.iter().map(|p| p.store.as_str()).collect();
+        for row in self.store.found_rows()? {
+            let in_unread = row.copies.iter().any(|c| {
+                c.place
+                    .path()
+                    .is_some_and(|p| unread.contains(&p.display().to_string().as_str()))
+            });
+            if in_unread {
+                seen.push(row.account);
+            }
+        }
         let forgotten = self
             .store
             .forget_found_except(&seen)?
