@@ -161,10 +161,10 @@ impl Signoff {
                     .resolve(&profiles)
                     .ok()
                     .flatten()
-                    .map_or(Target::Missing, Target::Profile),
+                    .map_or(Target::Missing, |p| Target::Profile(Box::new(p))),
                 None => profiles
                     .get(&a.provider_id)
-                    .map_or(Target::Missing, |p| Target::Profile(p.clone())),
+                    .map_or(Target::Missing, |p| Target::Profile(Box::new(p.clone()))),
             };
             keys.push(key);
             providers.push(PreviewProvider {
@@ -256,7 +256,7 @@ impl Signoff {
 
 /// What signs a group of accounts out.
 enum Target {
-    Profile(Profile),
+    Profile(Box<Profile>),
     LocalOnly {
         why: String,
         manage_url: Option<String>,
