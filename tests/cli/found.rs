@@ -456,3 +456,150 @@ async fn a_token_the_tool_replaced_since_the_scan_is_never_touched_and_a_rescan_
         broken
     );
 }
+
+/// Runs `script` (sh) in a private session of its own keyring, HOME = `user_home`, with the
+/// signoff binary as `$SIGNOFF`, data folder `home` as `$SIGNOFF_HOME_DIR`.
+fn in_own_keyring(
+    keyring: signoff_tests::session::Keyring,
+    home: &Path,
+    user_home: &Path,
+    script: &str,
+) -> Output {
+    let sh = std::path::PathBuf::from("/bin/sh");
+    let bin = crate::signoff_bin();
+    signoff_tests::session::run_in_session(
+        keyring,
+        &sh,
+        &["-c", script],
+        &[
+            ("HOME", user_home),
+            ("SIGNOFF", &bin),
+            ("SIGNOFF_HOME_DIR", home),
+        ],
+        "",
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn gh_s_two_keyring_items_and_git_s_libsecret_item_are_one_session_removed_from_the_keyring()
+{
+    let home = tempfile::tempdir().unwrap();
+    let user = tempfile::tempdir().unwrap();
+    let u = user.path().to_path_buf();
+    let server = signoff_tests::servers::github(GH_CLIENT_ID, GH_CLIENT_SECRET).await;
+    let token = "gho_k3yr1ngK3yr1ngK3yr1ngK3yr1ngK3yr1ng";
+    server.issue(token);
+    write_providers(
+        home.path(),
+        &format!(
+            "[[provider]]\nid = \"github\"\nbase_url = \"{}\"\n",
+            server.url("/").as_str().trim_end_matches('/')
+        ),
+    );
+    // gh ≥ 2.40's file: the account is named, its token is in the keyring.
+    std::fs::create_dir_all(u.join(".config/gh")).unwrap();
+    std::fs::write(
+        u.join(".config/gh/hosts.yml"),
+        "github.com:\n    users:\n        octocat:\n    git_protocol: https\n    user: octocat\n",
+    )
+    .unwrap();
+    // The items as gh's go-keyring writes them (service, username; the active account's twin
+    // with username ""), and as Debian's git-credential-libsecret (2.39) does
+    // (SECRET_SCHEMA_COMPAT_NETWORK: user, server, protocol); plus an item of another app.
+    let script = format!(
+        r#"set -e
+printf %s '{token}' | secret-tool store --label "Password for 'octocat' on 'gh:github.com'" service gh:github.com username octocat
+printf %s '{token}' | secret-tool store --label "Password for '' on 'gh:github.com'" service gh:github.com username ''
+printf %s '{token}' | secret-tool store --label "Git: https://github.com/" xdg:schema org.gnome.keyring.NetworkPassword user octocat server github.com protocol https
+printf %s 'not-a-session' | secret-tool store --label "other app" service gh:github.com username octocat app other
+"$SIGNOFF" --home "$SIGNOFF_HOME_DIR" --json scan > scan.json
+"$SIGNOFF" --home "$SIGNOFF_HOME_DIR" --json signout --all > signout.json
+echo "left: $(secret-tool search --all service gh:github.com 2>/dev/null | grep -c '^secret = {token}')"
+echo "git: $(secret-tool search --all server github.com 2>/dev/null | grep -c '^secret = ')"
+echo "other: $(secret-tool search --all app other 2>/dev/null | grep -c '^secret = not-a-session')"
+"#
+    );
+    let out = tokio::task::spawn_blocking({
+        let (h, u) = (home.path().to_path_buf(), u.clone());
+        move || {
+            let script = format!("cd '{}'\n{script}", h.display());
+            in_own_keyring(signoff_tests::session::Keyring::Unlocked, &h, &u, &script)
+        }
+    })
+    .await
+    .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let scan: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(home.path().join("scan.json")).unwrap()).unwrap();
+    let found = scan["found"].as_array().unwrap();
+    assert_eq!(
+        found.len(),
+        1,
+        "one token, three items: one session: {scan}"
+    );
+    assert_eq!(found[0]["user"], "octocat");
+    let kinds: Vec<&str> = found[0]["stores"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["keyring", "keyring", "keyring"], "{scan}");
+    let signout: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(home.path().join("signout.json")).unwrap()).unwrap();
+    assert_eq!(signout["results"][0]["outcome"], "revoked", "{signout}");
+    assert!(server.is_ended(token));
+    assert!(text.contains("left: 0"), "{text}{signout}");
+    assert!(text.contains("git: 0"), "{text}");
+    assert!(
+        text.contains("other: 1"),
+        "another app's item stays: {text}"
+    );
+}
+
+#[test]
+fn a_locked_keyring_is_reported_not_unlocked() {
+    let home = tempfile::tempdir().unwrap();
+    let user = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(user.path().join(".config/gh")).unwrap();
+    std::fs::write(
+        user.path().join(".config/gh/hosts.yml"),
+        "github.com:\n    user: octocat\n",
+    )
+    .unwrap();
+    // First an item in the person's login keyring (its file stays in their home folder)…
+    let made = in_own_keyring(
+        signoff_tests::session::Keyring::Unlocked,
+        home.path(),
+        user.path(),
+        "printf gho_locked | secret-tool store --label gh service gh:github.com username octocat",
+    );
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    // …then a scan with that keyring locked: reported, never unlocked (no prompt, no wait).
+    let started = std::time::Instant::now();
+    let out = in_own_keyring(
+        signoff_tests::session::Keyring::Locked,
+        home.path(),
+        user.path(),
+        r#""$SIGNOFF" --home "$SIGNOFF_HOME_DIR" --json scan"#,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["found"].as_array().unwrap().len(), 0, "{v}");
+    let problem = v["problems"][0]["reason"].as_str().unwrap();
+    assert!(problem.contains("locked keyring"), "{v}");
+}

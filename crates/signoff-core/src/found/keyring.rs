@@ -92,8 +92,11 @@ impl Keyring {
         attributes: &BTreeMap<String, String>,
         secret: &SecretString,
     ) -> Result<usize, String> {
+        // gnome-keyring matches no item on an empty value (gh's `username=""`): search by the
+        // others, then keep only items with exactly these attributes (`xdg:schema` aside).
         let attrs: HashMap<&str, &str> = attributes
             .iter()
+            .filter(|(_, v)| !v.is_empty())
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
         let result = self
@@ -101,10 +104,11 @@ impl Keyring {
             .search_items(attrs)
             .map_err(|e| format!("the keyring search failed: {e}"))?;
         let mut deleted = 0;
+        let wanted = without_schema(attributes.clone());
         for item in result.unlocked {
             let same_attributes = item
                 .get_attributes()
-                .map(|a| a.len() == attributes.len())
+                .map(|a| without_schema(a.into_iter().collect()) == wanted)
                 .unwrap_or(false);
             let Ok(value) = item.get_secret().map(Zeroizing::new) else {
                 continue;
@@ -117,6 +121,13 @@ impl Keyring {
         }
         Ok(deleted)
     }
+}
+
+/// The attributes without libsecret's `xdg:schema`, which gnome-keyring reports on some reads
+/// of an item and not on others.
+fn without_schema(mut a: BTreeMap<String, String>) -> BTreeMap<String, String> {
+    a.remove("xdg:schema");
+    a
 }
 
 /// True when an item's secret is `secret`, alone or as the first line.

@@ -5,7 +5,6 @@
 //! gh ≥ 2.40 adds `<host>.users.<login>` for several accounts per host.
 //! Sources: cli/cli `internal/config/config.go`, `internal/keyring/keyring.go`.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde_norway::Value;
@@ -132,8 +131,13 @@ impl Tool for Gh {
                 });
             }
             for item in found.items {
-                // go-keyring writes exactly these two attributes; anything else is not gh's.
-                if item.attributes.len() != 2 {
+                // go-keyring writes exactly these two attributes (libsecret's tools add
+                // `xdg:schema`); an item with others is not gh's.
+                if item
+                    .attributes
+                    .keys()
+                    .any(|k| !["service", "username", "xdg:schema"].contains(&k.as_str()))
+                {
                     continue;
                 }
                 let Some(user) = item.attributes.get("username").cloned() else {
@@ -146,10 +150,7 @@ impl Tool for Gh {
                 };
                 let place = Place::Keyring {
                     label: item.label.clone(),
-                    attributes: BTreeMap::from([
-                        ("service".to_owned(), service.clone()),
-                        ("username".to_owned(), user),
-                    ]),
+                    attributes: item.attributes.clone(),
                 };
                 out.sightings.push(Sighting {
                     tool: ToolId::Gh,
