@@ -68,6 +68,7 @@ impl Tool for Gh {
                 secret,
                 kind: TokenKind::AccessToken,
                 also: Vec::new(),
+                client_secret: None,
             });
         };
         let mut hosts = Vec::new();
@@ -160,6 +161,7 @@ impl Tool for Gh {
                     secret: item.secret,
                     kind: TokenKind::AccessToken,
                     also: Vec::new(),
+                    client_secret: None,
                 });
             }
         }
