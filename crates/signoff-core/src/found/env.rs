@@ -39,6 +39,7 @@ const VARS: &[&str] = &[
     "AWS_SHARED_CREDENTIALS_FILE",
     "DOCKER_CONFIG",
     "KUBECONFIG",
+    "KUBECACHEDIR",
     "NPM_CONFIG_USERCONFIG",
     "npm_config_userconfig",
     "NETRC",

@@ -2,6 +2,7 @@
 
 mod gh;
 mod git;
+mod kubectl;
 mod netrc;
 mod npm;
 mod vault;
@@ -17,6 +18,7 @@ pub fn all() -> Vec<Box<dyn super::Tool>> {
     vec![
         Box::new(gh::Gh),
         Box::new(git::Git),
+        Box::new(kubectl::Kubectl),
         Box::new(npm::Npm),
         Box::new(netrc::Netrc),
         Box::new(vault::Vault),
