@@ -45,6 +45,8 @@ const VARS: &[&str] = &[
     "NETRC",
     "VAULT_ADDR",
     "VAULT_CONFIG_PATH",
+    // Where credential helpers (`docker-credential-<name>`) are looked up and run.
+    "PATH",
 ];
 
 impl Env {

@@ -1,5 +1,6 @@
 //! One file per tool: where it keeps sessions and how a copy is removed in its format.
 
+mod docker;
 mod gh;
 mod git;
 mod kubectl;
@@ -19,6 +20,7 @@ pub fn all() -> Vec<Box<dyn super::Tool>> {
         Box::new(gh::Gh),
         Box::new(git::Git),
         Box::new(kubectl::Kubectl),
+        Box::new(docker::Docker),
         Box::new(npm::Npm),
         Box::new(netrc::Netrc),
         Box::new(vault::Vault),
