@@ -39,11 +39,14 @@ const VARS: &[&str] = &[
     "AWS_SHARED_CREDENTIALS_FILE",
     "DOCKER_CONFIG",
     "KUBECONFIG",
+    "KUBECACHEDIR",
     "NPM_CONFIG_USERCONFIG",
     "npm_config_userconfig",
     "NETRC",
     "VAULT_ADDR",
     "VAULT_CONFIG_PATH",
+    // Where credential helpers (`docker-credential-<name>`) are looked up and run.
+    "PATH",
 ];
 
 impl Env {

@@ -134,6 +134,10 @@ pub struct Sighting {
     /// token): revoked or removed with it, never a session of their own.
     pub also: Vec<(TokenKind, SecretString)>,
     pub revoker: Revoker,
+    /// The OAuth client's secret the store keeps beside the session (kubeconfig's
+    /// `client-secret`): the app's, not the session's, so it authenticates the revocation and
+    /// is never removed.
+    pub client_secret: Option<SecretString>,
 }
 
 /// A store that could not be read, or was skipped, and why. Left untouched.
@@ -193,6 +197,8 @@ pub struct FoundSession {
     pub kind: TokenKind,
     pub secret: SecretString,
     pub also: Vec<(TokenKind, SecretString)>,
+    /// The client secret the revocation authenticates with, from the first copy that has one.
+    pub client_secret: Option<SecretString>,
 }
 
 impl FoundSession {
@@ -250,6 +256,7 @@ pub fn group(sightings: Vec<Sighting>, id_key: &ring::hmac::Key) -> Vec<FoundSes
             if !found.revoker.can_revoke() && s.revoker.can_revoke() {
                 found.revoker = s.revoker;
             }
+            found.client_secret = found.client_secret.take().or(s.client_secret);
             for (k, t) in s.also {
                 if !found
                     .also
@@ -277,6 +284,7 @@ pub fn group(sightings: Vec<Sighting>, id_key: &ring::hmac::Key) -> Vec<FoundSes
                 kind: s.kind,
                 secret: s.secret,
                 also: s.also,
+                client_secret: s.client_secret,
             },
         ));
     }

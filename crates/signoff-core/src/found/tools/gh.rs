@@ -67,6 +67,7 @@ impl Tool for Gh {
                 secret,
                 kind: TokenKind::AccessToken,
                 also: Vec::new(),
+                client_secret: None,
             });
         };
         let mut hosts = Vec::new();
@@ -161,6 +162,7 @@ impl Tool for Gh {
                     secret: item.secret,
                     kind: TokenKind::AccessToken,
                     also: Vec::new(),
+                    client_secret: None,
                 });
             }
         }

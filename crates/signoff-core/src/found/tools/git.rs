@@ -93,6 +93,7 @@ impl Tool for Git {
                     secret,
                     kind: TokenKind::AccessToken,
                     also: Vec::new(),
+                    client_secret: None,
                 });
             }
         }
@@ -153,6 +154,7 @@ impl Tool for Git {
                     secret,
                     kind: TokenKind::AccessToken,
                     also: Vec::new(),
+                    client_secret: None,
                 });
             }
         }

@@ -1,7 +1,9 @@
 //! One file per tool: where it keeps sessions and how a copy is removed in its format.
 
+mod docker;
 mod gh;
 mod git;
+mod kubectl;
 mod netrc;
 mod npm;
 mod vault;
@@ -17,6 +19,8 @@ pub fn all() -> Vec<Box<dyn super::Tool>> {
     vec![
         Box::new(gh::Gh),
         Box::new(git::Git),
+        Box::new(kubectl::Kubectl),
+        Box::new(docker::Docker),
         Box::new(npm::Npm),
         Box::new(netrc::Netrc),
         Box::new(vault::Vault),

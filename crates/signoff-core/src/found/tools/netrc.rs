@@ -140,6 +140,7 @@ impl Tool for Netrc {
                 secret,
                 kind: TokenKind::AccessToken,
                 also: Vec::new(),
+                client_secret: None,
             });
         }
         out

@@ -129,6 +129,7 @@ impl Tool for Npm {
                 secret,
                 kind: TokenKind::AccessToken,
                 also: Vec::new(),
+                client_secret: None,
                 revoker,
             });
         }

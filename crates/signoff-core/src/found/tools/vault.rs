@@ -80,6 +80,7 @@ impl Tool for Vault {
             secret: SecretString::new(token),
             kind: TokenKind::AccessToken,
             also: Vec::new(),
+            client_secret: None,
             revoker,
         });
         out
