@@ -1,5 +1,6 @@
 //! One file per tool: where it keeps sessions and how a copy is removed in its format.
 
+mod gcloud;
 mod gh;
 mod git;
 mod netrc;
@@ -20,6 +21,7 @@ pub fn all() -> Vec<Box<dyn super::Tool>> {
         Box::new(npm::Npm),
         Box::new(netrc::Netrc),
         Box::new(vault::Vault),
+        Box::new(gcloud::Gcloud),
     ]
 }
 
