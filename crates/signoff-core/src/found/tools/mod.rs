@@ -1,5 +1,6 @@
 //! One file per tool: where it keeps sessions and how a copy is removed in its format.
 
+mod aws;
 mod gcloud;
 mod gh;
 mod git;
@@ -22,6 +23,7 @@ pub fn all() -> Vec<Box<dyn super::Tool>> {
         Box::new(netrc::Netrc),
         Box::new(vault::Vault),
         Box::new(gcloud::Gcloud),
+        Box::new(aws::Aws),
     ]
 }
 
