@@ -4,6 +4,7 @@ mod aws;
 mod gcloud;
 mod gh;
 mod git;
+mod glab;
 mod netrc;
 mod npm;
 mod vault;
@@ -24,6 +25,7 @@ pub fn all() -> Vec<Box<dyn super::Tool>> {
         Box::new(vault::Vault),
         Box::new(gcloud::Gcloud),
         Box::new(aws::Aws),
+        Box::new(glab::Glab),
     ]
 }
 
