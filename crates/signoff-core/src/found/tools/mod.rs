@@ -1,6 +1,7 @@
 //! One file per tool: where it keeps sessions and how a copy is removed in its format.
 
 mod aws;
+mod az;
 mod gcloud;
 mod gh;
 mod git;
@@ -26,6 +27,7 @@ pub fn all() -> Vec<Box<dyn super::Tool>> {
         Box::new(gcloud::Gcloud),
         Box::new(aws::Aws),
         Box::new(glab::Glab),
+        Box::new(az::Az),
     ]
 }
 
