@@ -103,20 +103,37 @@ fn section(line: &str) -> Option<&str> {
         .map(|(s, _)| s.trim())
 }
 
+/// A profile's key lines as read so far.
+#[derive(Default)]
+struct KeySection {
+    name: String,
+    id: Option<String>,
+    secret: Option<String>,
+    token: Option<String>,
+}
+
 /// `(profile, secret access key, session token)` of every profile with a key pair.
 fn static_keys(text: &str) -> Vec<(String, String, Option<String>)> {
     let mut out = Vec::new();
-    let mut current: Option<(String, Option<String>, Option<String>, Option<String>)> = None;
-    let flush = |c: Option<(String, Option<String>, Option<String>, Option<String>)>,
-                 out: &mut Vec<_>| {
-        if let Some((name, Some(_id), Some(secret), token)) = c {
+    let mut current: Option<KeySection> = None;
+    let flush = |c: Option<KeySection>, out: &mut Vec<_>| {
+        if let Some(KeySection {
+            name,
+            id: Some(_),
+            secret: Some(secret),
+            token,
+        }) = c
+        {
             out.push((name, secret, token));
         }
     };
     for line in text.lines() {
         if let Some(s) = section(line) {
             flush(current.take(), &mut out);
-            current = Some((s.to_owned(), None, None, None));
+            current = Some(KeySection {
+                name: s.to_owned(),
+                ..KeySection::default()
+            });
             continue;
         }
         let (Some(c), Some((k, v))) = (current.as_mut(), key_value(line)) else {
@@ -124,9 +141,9 @@ fn static_keys(text: &str) -> Vec<(String, String, Option<String>)> {
         };
         let v = (!v.is_empty()).then(|| v.to_owned());
         match k {
-            "aws_access_key_id" => c.1 = v,
-            "aws_secret_access_key" => c.2 = v,
-            "aws_session_token" | "aws_security_token" => c.3 = c.3.take().or(v),
+            "aws_access_key_id" => c.id = v,
+            "aws_secret_access_key" => c.secret = v,
+            "aws_session_token" | "aws_security_token" => c.token = c.token.take().or(v),
             _ => {}
         }
     }
