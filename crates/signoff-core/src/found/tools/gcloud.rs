@@ -941,6 +941,31 @@ mod tests {
     }
 
     #[test]
+    fn a_service_account_is_local_only_and_its_key_leaves_no_trace_in_the_backup() {
+        let home = tempfile::tempdir().unwrap();
+        let dir = gcloud_dir(home.path());
+        let e = env(home.path(), &[]);
+        let found = scan_ok(&Gcloud, &e);
+        let sa = found
+            .iter()
+            .find(|s| s.user.as_deref() == Some("sa@proj.iam.gserviceaccount.com"))
+            .unwrap();
+        assert!(sa.secret.expose_secret().contains("MIIsecret\n"));
+        let r = Gcloud.remove(&e, &sa.place, &[&sa.secret]).unwrap();
+        assert!(r.was_there);
+        let bytes = fs::read(r.backup.unwrap()).unwrap();
+        assert!(!bytes.windows(9).any(|w| w == b"MIIsecret"));
+        let raw = fs::read(dir.join(CREDENTIALS_DB)).unwrap();
+        assert!(!raw.windows(9).any(|w| w == b"MIIsecret"));
+        // The active account is someone else's: the configuration is not touched.
+        assert!(
+            fs::read_to_string(dir.join("configurations/config_default"))
+                .unwrap()
+                .contains("account = alice@example.com")
+        );
+    }
+
+    #[test]
     fn a_corrupt_database_is_reported_and_left_alone() {
         let home = tempfile::tempdir().unwrap();
         let junk = "this is not SQLite at all, but it is long enough to have a header.....";
