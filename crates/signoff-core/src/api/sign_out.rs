@@ -428,7 +428,12 @@ impl Signoff {
             ));
         };
         let revoker = row.map(|r| r.revoker);
-        let mut secret = revoker.as_ref().and_then(Revoker::public_secret);
+        // A public app's published secret, or the one the tool's store keeps beside the token
+        // (a kubeconfig's client-secret).
+        let mut secret = revoker
+            .as_ref()
+            .and_then(Revoker::public_secret)
+            .or_else(|| found.as_ref().and_then(|f| f.client_secret.clone()));
         if tokens.is_some()
             && secret.is_none()
             && let Ok(profile) = profiles.get(&account.provider_id)

@@ -802,9 +802,9 @@ mod tests {
         let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, b"k");
         let sessions = crate::found::group(found, &key);
         assert_eq!(sessions.len(), 2);
-        assert_eq!(sessions[0].places.len(), 2);
+        assert_eq!(sessions[0].copies.len(), 2);
         let removed = Docker
-            .remove(&e, &sessions[0].places[1], &sessions[0].secrets())
+            .remove(&e, &sessions[0].copies[1].place, &sessions[0].secrets())
             .unwrap();
         assert!(removed.was_there);
         let after = std::fs::read_to_string(&p).unwrap();
@@ -822,7 +822,7 @@ mod tests {
         );
         assert!(
             !Docker
-                .remove(&e, &sessions[0].places[0], &sessions[0].secrets())
+                .remove(&e, &sessions[0].copies[0].place, &sessions[0].secrets())
                 .unwrap()
                 .was_there
         );
@@ -981,6 +981,6 @@ esac
         let err = Docker
             .remove(&e, &place, &[&SecretString::new("s".into())])
             .unwrap_err();
-        assert_eq!(err.code(), "helper_failed");
+        assert_eq!(err.code(), crate::ErrorCode::ToolHelperFailed);
     }
 }

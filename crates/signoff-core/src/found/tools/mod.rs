@@ -1,8 +1,12 @@
 //! One file per tool: where it keeps sessions and how a copy is removed in its format.
 
+mod aws;
+mod az;
 mod docker;
+mod gcloud;
 mod gh;
 mod git;
+mod glab;
 mod kubectl;
 mod netrc;
 mod npm;
@@ -24,6 +28,10 @@ pub fn all() -> Vec<Box<dyn super::Tool>> {
         Box::new(npm::Npm),
         Box::new(netrc::Netrc),
         Box::new(vault::Vault),
+        Box::new(gcloud::Gcloud),
+        Box::new(aws::Aws),
+        Box::new(glab::Glab),
+        Box::new(az::Az),
     ]
 }
 
