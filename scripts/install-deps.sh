@@ -20,6 +20,9 @@ test_pkgs=(xvfb xauth webkit2gtk-driver python3-xlib libglib2.0-bin procps
 pkgs=("${run_pkgs[@]}")
 [ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")
 command -v node >/dev/null || pkgs+=(nodejs)
+if [ "$mode" = test ]; then
+  command -v kubectl >/dev/null || pkgs+=(kubernetes-client)
+fi
 command -v npm >/dev/null || pkgs+=(npm)
 
 missing=()

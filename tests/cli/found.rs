@@ -603,3 +603,180 @@ fn a_locked_keyring_is_reported_not_unlocked() {
     let problem = v["problems"][0]["reason"].as_str().unwrap();
     assert!(problem.contains("locked keyring"), "{v}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_kubeconfig_oidc_user_written_by_kubectl_is_revoked_at_its_issuer() {
+    use signoff_tests::oidc::{BASIC_CLIENT, OidcProvider};
+    let home = tempfile::tempdir().unwrap();
+    let user = tempfile::tempdir().unwrap();
+    let u = user.path();
+    let idp = OidcProvider::start().await;
+    let minted = idp.mint(BASIC_CLIENT.0, "alice").await;
+    assert!(idp.is_active(BASIC_CLIENT, &minted.refresh_token).await);
+    // An ID token as kubectl keeps it (only its claims are read, to name the account).
+    let b64 = |s: &str| {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s)
+    };
+    let id_token = format!(
+        "{}.{}.c2ln",
+        b64(r#"{"alg":"RS256"}"#),
+        b64(&format!(
+            r#"{{"iss":"{}","sub":"alice","email":"alice@example.test","aud":"{}"}}"#,
+            idp.issuer, BASIC_CLIENT.0
+        ))
+    );
+    let arg = |k: &str, v: &str| format!("--auth-provider-arg={k}={v}");
+    ok(
+        run(
+            tool(
+                u,
+                "kubectl",
+                &[
+                    "config",
+                    "set-credentials",
+                    "alice",
+                    "--auth-provider=oidc",
+                    &arg("idp-issuer-url", idp.issuer.as_str()),
+                    &arg("client-id", BASIC_CLIENT.0),
+                    &arg("client-secret", BASIC_CLIENT.1),
+                    &arg("refresh-token", &minted.refresh_token),
+                    &arg("id-token", &id_token),
+                ],
+            ),
+            "",
+        ),
+        "kubectl config set-credentials",
+    );
+    ok(
+        run(
+            tool(
+                u,
+                "kubectl",
+                &[
+                    "config",
+                    "set-credentials",
+                    "bob",
+                    "--token=static-bob-token",
+                ],
+            ),
+            "",
+        ),
+        "kubectl config set-credentials",
+    );
+    let v = json(&signoff_in_async(home.path(), u, &["--json", "scan"]).await);
+    let found: Vec<&serde_json::Value> = v["found"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["tool"] == "kubectl")
+        .collect();
+    assert_eq!(found.len(), 2, "{v}");
+    let alice = found.iter().find(|f| f["revocable"] == true).unwrap();
+    assert_eq!(alice["user"], "alice@example.test", "{v}");
+    assert_eq!(alice["revoker"]["kind"], "issuer");
+    let bob = found.iter().find(|f| f["revocable"] == false).unwrap();
+    assert!(
+        !v.to_string().contains(&minted.refresh_token)
+            && !v.to_string().contains("static-bob-token")
+    );
+
+    let id = alice["id"].as_str().unwrap();
+    let out = signoff_in_async(home.path(), u, &["--json", "signout", id]).await;
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(
+        json(&out)["results"][0]["outcome"],
+        "revoked",
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        !idp.is_active(BASIC_CLIENT, &minted.refresh_token).await,
+        "ended at the issuer"
+    );
+    // kubectl's own view: alice's tokens are gone, her client and bob stay.
+    let view = String::from_utf8(
+        ok(
+            run(
+                tool(u, "kubectl", &["config", "view", "--raw", "-o", "json"]),
+                "",
+            ),
+            "kubectl config view",
+        )
+        .stdout,
+    )
+    .unwrap();
+    let view: serde_json::Value = serde_json::from_str(&view).unwrap();
+    let users = view["users"].as_array().unwrap();
+    let a = users.iter().find(|x| x["name"] == "alice").unwrap();
+    let cfg = &a["user"]["auth-provider"]["config"];
+    assert!(
+        cfg.get("refresh-token").is_none() && cfg.get("id-token").is_none(),
+        "{view}"
+    );
+    assert_eq!(cfg["client-id"], BASIC_CLIENT.0);
+    assert!(users.iter().any(|x| x["name"] == "bob"));
+    let _ = bob;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn docker_s_secretservice_helper_entry_is_read_from_the_keyring_and_erased_by_the_helper() {
+    let home = tempfile::tempdir().unwrap();
+    let user = tempfile::tempdir().unwrap();
+    let u = user.path().to_path_buf();
+    let server = signoff_tests::servers::github(GH_CLIENT_ID, GH_CLIENT_SECRET).await;
+    let token = "gho_d0ck3rH3lp3rT0k3nD0ck3rH3lp3rT0k3nX";
+    server.issue(token);
+    write_providers(
+        home.path(),
+        &format!(
+            "[[provider]]\nid = \"github\"\nbase_url = \"{}\"\n",
+            server.url("/").as_str().trim_end_matches('/')
+        ),
+    );
+    std::fs::create_dir_all(u.join(".docker")).unwrap();
+    std::fs::write(
+        u.join(".docker/config.json"),
+        "{\n\t\"auths\": {\n\t\t\"ghcr.io\": {}\n\t},\n\t\"credsStore\": \"secretservice\"\n}",
+    )
+    .unwrap();
+    let script = format!(
+        r#"set -e
+cd '{h}'
+printf '{{"ServerURL":"ghcr.io","Username":"octocat","Secret":"{token}"}}' | docker-credential-secretservice store
+echo "before: $(docker-credential-secretservice list)"
+"$SIGNOFF" --home "$SIGNOFF_HOME_DIR" --json scan > scan.json
+"$SIGNOFF" --home "$SIGNOFF_HOME_DIR" --json signout --all > signout.json
+echo "after: $(docker-credential-secretservice list)"
+"#,
+        h = home.path().display()
+    );
+    let out = tokio::task::spawn_blocking({
+        let (h, u) = (home.path().to_path_buf(), u.clone());
+        move || in_own_keyring(signoff_tests::session::Keyring::Unlocked, &h, &u, &script)
+    })
+    .await
+    .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("before: {\"ghcr.io\":\"octocat\"}"), "{text}");
+    let scan: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(home.path().join("scan.json")).unwrap()).unwrap();
+    let f = &scan["found"][0];
+    assert_eq!(f["tool"], "docker", "{scan}");
+    assert_eq!(f["user"], "octocat");
+    assert_eq!(f["host"], "ghcr.io");
+    assert_eq!(f["stores"][0]["kind"], "helper");
+    let signout: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(home.path().join("signout.json")).unwrap()).unwrap();
+    assert_eq!(signout["results"][0]["outcome"], "revoked", "{signout}");
+    assert!(server.is_ended(token));
+    assert!(
+        text.contains("after: {}"),
+        "the helper no longer has it: {text}"
+    );
+}

@@ -400,6 +400,44 @@ struct Credential {
     secret: String,
 }
 
+/// The helper whose items are read from the keyring rather than through it.
+const SECRET_SERVICE_HELPER: &str = "secretservice";
+
+/// `docker-credential-secretservice`'s items (attributes `label=Docker Credentials`,
+/// `server`, `username`, `docker_cli=1`; the secret is the raw `Secret`), of one server or all,
+/// from unlocked collections only.
+fn secret_service_items(
+    env: &Env,
+    only: Option<&str>,
+) -> Result<Vec<(String, Credential)>, String> {
+    let Some(keyring) = env.keyring()? else {
+        return Err("the keyring is not read in this run".into());
+    };
+    let found = keyring.search(&[("label", "Docker Credentials"), ("docker_cli", "1")])?;
+    if found.locked > 0 {
+        return Err(format!(
+            "{} item(s) are in a locked keyring; unlock it and scan again",
+            found.locked
+        ));
+    }
+    Ok(found
+        .items
+        .into_iter()
+        .filter_map(|item| {
+            let server = item.attributes.get("server")?.clone();
+            if only.is_some_and(|o| o != server) {
+                return None;
+            }
+            let cred = Credential {
+                server_url: server.clone(),
+                username: item.attributes.get("username").cloned().unwrap_or_default(),
+                secret: item.secret.expose_secret().to_owned(),
+            };
+            Some((server, cred))
+        })
+        .collect())
+}
+
 fn is_executable(p: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
@@ -536,30 +574,46 @@ impl Tool for Docker {
                     continue;
                 }
             };
-            let servers = match server {
-                Some(s) => vec![s],
-                None => match helper.list(env) {
-                    Ok(s) => s,
+            let creds = if name == SECRET_SERVICE_HELPER {
+                // Its items are read from the keyring directly: its own `get` goes through
+                // libsecret, which may ask to unlock a locked keyring; a scan never prompts.
+                match secret_service_items(env, server.as_deref()) {
+                    Ok(c) => c,
                     Err(why) => {
                         out.problems.push(problem(why));
                         continue;
                     }
-                },
+                }
+            } else {
+                let servers = match server {
+                    Some(s) => vec![s],
+                    None => match helper.list(env) {
+                        Ok(s) => s,
+                        Err(why) => {
+                            out.problems.push(problem(why));
+                            continue;
+                        }
+                    },
+                };
+                let mut creds = Vec::new();
+                for server in servers {
+                    match helper.get(env, &server) {
+                        Ok(Some(c)) => creds.push((server, c)),
+                        Ok(None) => {}
+                        Err(why) => out.problems.push(problem(why)),
+                    }
+                }
+                creds
             };
-            for server in servers {
+            for (server, cred) in creds {
+                if cred.secret.is_empty() {
+                    continue;
+                }
                 let key = (helper.program.clone(), server.clone());
                 if seen.contains(&key) {
                     continue;
                 }
                 seen.push(key);
-                let cred = match helper.get(env, &server) {
-                    Ok(Some(c)) if !c.secret.is_empty() => c,
-                    Ok(_) => continue,
-                    Err(why) => {
-                        out.problems.push(problem(why));
-                        continue;
-                    }
-                };
                 let host = server_host(if cred.server_url.is_empty() {
                     &server
                 } else {
