@@ -22,6 +22,7 @@ pkgs=("${run_pkgs[@]}")
 command -v node >/dev/null || pkgs+=(nodejs)
 if [ "$mode" = test ]; then
   command -v kubectl >/dev/null || pkgs+=(kubernetes-client)
+  command -v aws >/dev/null || pkgs+=(awscli)
 fi
 command -v npm >/dev/null || pkgs+=(npm)
 

@@ -780,3 +780,105 @@ echo "after: $(docker-credential-secretservice list)"
         "the helper no longer has it: {text}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn aws_sso_is_logged_out_at_the_portal_and_static_keys_leave_the_credentials_file() {
+    let home = tempfile::tempdir().unwrap();
+    let user = tempfile::tempdir().unwrap();
+    let u = user.path();
+    let portal = signoff_tests::servers::aws_sso().await;
+    let token = "aoaAAAAAGk5ZmJhZDQ3LTQ1NjQtNGQ2Ny1hMWRiLTAwMDAwMDAw";
+    portal.issue(token);
+    write_providers(
+        home.path(),
+        &format!(
+            "[[provider]]\nid = \"aws-sso\"\nbase_url = \"{}\"\n",
+            portal.url("/").as_str().trim_end_matches('/')
+        ),
+    );
+    // The CLI writes its own files: a profile's static keys, and an SSO profile's settings.
+    for (k, v) in [
+        ("aws_access_key_id", "AKIAIOSFODNN7EXAMPLE"),
+        (
+            "aws_secret_access_key",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        ),
+        ("region", "eu-west-1"),
+    ] {
+        ok(
+            run(
+                tool(u, "aws", &["configure", "set", k, v, "--profile", "keys"]),
+                "",
+            ),
+            "aws configure set",
+        );
+    }
+    // The SSO token cache as `aws sso login` leaves it (botocore's JSONFileCache).
+    std::fs::create_dir_all(u.join(".aws/sso/cache")).unwrap();
+    std::fs::write(
+        u.join(".aws/sso/cache/5b3c2c1c4a2f9f9e6d1d3b0e9f2a7c3b1d4e5f60.json"),
+        format!(
+            r#"{{"startUrl": "https://my-org.awsapps.com/start", "region": "eu-west-1", "accessToken": "{token}", "expiresAt": "2030-01-01T00:00:00Z"}}"#
+        ),
+    )
+    .unwrap();
+    let v = json(&signoff_in_async(home.path(), u, &["--json", "scan"]).await);
+    let found: Vec<&serde_json::Value> = v["found"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["tool"] == "aws")
+        .collect();
+    assert_eq!(found.len(), 2, "{v}");
+    let sso = found.iter().find(|f| f["revocable"] == true).unwrap();
+    assert_eq!(sso["host"], "my-org.awsapps.com");
+    assert_eq!(sso["provider"], "aws-sso");
+    let keys = found.iter().find(|f| f["revocable"] == false).unwrap();
+    assert_eq!(keys["user"], "keys");
+    assert!(!v.to_string().contains("wJalrXUtnFEMI"));
+
+    let out = signoff_in_async(home.path(), u, &["--json", "signout", "--all"]).await;
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let r = json(&out);
+    let outcome_of = |id: &serde_json::Value| {
+        r["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["account"] == *id)
+            .unwrap()["outcome"]
+            .clone()
+    };
+    assert_eq!(outcome_of(&sso["id"]), "revoked", "{r}");
+    assert_eq!(outcome_of(&keys["id"]), "local_only", "{r}");
+    assert!(portal.is_ended(token));
+    assert!(
+        !u.join(".aws/sso/cache/5b3c2c1c4a2f9f9e6d1d3b0e9f2a7c3b1d4e5f60.json")
+            .exists()
+    );
+    // The CLI's own view: no keys for that profile any more; its region stays.
+    let key = run(
+        tool(
+            u,
+            "aws",
+            &["configure", "get", "aws_access_key_id", "--profile", "keys"],
+        ),
+        "",
+    );
+    assert!(
+        String::from_utf8_lossy(&key.stdout).trim().is_empty(),
+        "{key:?}"
+    );
+    let region = ok(
+        run(
+            tool(
+                u,
+                "aws",
+                &["configure", "get", "region", "--profile", "keys"],
+            ),
+            "",
+        ),
+        "aws configure get",
+    );
+    assert_eq!(String::from_utf8_lossy(&region.stdout).trim(), "eu-west-1");
+}
