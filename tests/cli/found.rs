@@ -237,6 +237,21 @@ async fn gh_and_git_hold_one_session_and_signing_out_ends_it_and_removes_both_co
     }
     let backups = all_files(&home.path().join("backups"));
     assert_eq!(backups.len(), 2, "one backup per edited file");
+    // The audit log says whose session it was and where it was removed from.
+    let audit = json(&signoff_in_async(home.path(), u, &["--json", "audit"]).await);
+    let entry = audit["audit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "sign_out")
+        .unwrap_or_else(|| panic!("{audit}"));
+    let detail = entry["detail"].as_str().unwrap();
+    assert!(
+        detail.starts_with("found in gh's store; removed from "),
+        "{detail}"
+    );
+    assert!(detail.contains(".git-credentials"), "{detail}");
+    assert!(!audit.to_string().contains(token));
 
     // A scan now finds nothing, and the account is no longer listed.
     let again = json(&signoff_in_async(home.path(), u, &["--json", "scan"]).await);

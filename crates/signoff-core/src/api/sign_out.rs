@@ -506,9 +506,20 @@ impl Signoff {
                 error: report.error.clone(),
             },
         };
-        let entry = AuditEntry::new(options.actor, action)
+        let mut entry = AuditEntry::new(options.actor, action)
             .account(&account)
             .report(&report);
+        if account.is_found() {
+            // Which tool's session it was, and every copy removed (never a token).
+            let mut detail = format!("found in {}'s store", account.origin);
+            for r in removed.iter().filter(|r| r.was_there) {
+                detail.push_str(&format!("; removed from {}", r.place));
+            }
+            if let Some(note) = &report.note {
+                detail.push_str(&format!("; {note}"));
+            }
+            entry = entry.detail(detail);
+        }
         self.store.finish_sign_out(&id, &state, &entry)?;
         tracing::info!(account = %id, provider = %account.provider_id, outcome = %report.outcome, attempts = report.attempts, "sign-out finished");
         Ok(Receipt {

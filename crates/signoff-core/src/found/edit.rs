@@ -242,15 +242,26 @@ fn write_backup(
     secrets: &[&SecretString],
     blank: &[String],
 ) -> Result<PathBuf, EditError> {
-    let mut blanked = text.to_owned();
-    for s in secrets
+    let removed: Vec<&str> = secrets
         .iter()
         .map(|s| s.expose_secret())
         .chain(blank.iter().map(String::as_str))
         .filter(|s| !s.is_empty())
-    {
-        blanked = blanked.replace(s, BLANKED);
-    }
+        .collect();
+    // The marker must not bring a secret back (a secret inside the marker, or one the marker
+    // completes with the text beside it): the first that leaves none is used.
+    let blanked = [BLANKED, "********", "########", "~~~~~~~~"]
+        .iter()
+        .map(|marker| {
+            removed
+                .iter()
+                .fold(text.to_owned(), |t, s| t.replace(s, marker))
+        })
+        .find(|b| !removed.iter().any(|s| b.contains(s)))
+        .ok_or_else(|| EditError::Unsupported {
+            path: path.to_path_buf(),
+            reason: "no backup without the token could be made".into(),
+        })?;
     let err = |source| EditError::Write {
         path: backups.to_path_buf(),
         source,
