@@ -79,6 +79,23 @@ async fn signoff_in_async(home: &Path, user_home: &Path, args: &[&str]) -> Outpu
     .unwrap()
 }
 
+/// A GitHub test server knowing gh's app and `tokens`, where the `github` profile of the data
+/// folder `home` points (the person's own override of the built-in's `base_url`).
+async fn github_at(home: &Path, tokens: &[&str]) -> signoff_tests::servers::TestServer {
+    let server = signoff_tests::servers::github(GH_CLIENT_ID, GH_CLIENT_SECRET).await;
+    for t in tokens {
+        server.issue(t);
+    }
+    write_providers(
+        home,
+        &format!(
+            "[[provider]]\nid = \"github\"\nbase_url = \"{}\"\n",
+            server.url("/").as_str().trim_end_matches('/')
+        ),
+    );
+    server
+}
+
 /// Every file under `dir`, read as bytes, for "no token left anywhere" checks.
 fn all_files(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
     let mut out = Vec::new();
@@ -105,17 +122,8 @@ async fn gh_and_git_hold_one_session_and_signing_out_ends_it_and_removes_both_co
     let home = tempfile::tempdir().unwrap();
     let user = tempfile::tempdir().unwrap();
     let u = user.path();
-    let server = signoff_tests::servers::github(GH_CLIENT_ID, GH_CLIENT_SECRET).await;
     let token = "gho_16C7e42F292c6912E7710c838347Ae178B4a";
-    server.issue(token);
-    // Where `github` revokes in this test: the user's own override of the built-in.
-    write_providers(
-        home.path(),
-        &format!(
-            "[[provider]]\nid = \"github\"\nbase_url = \"{}\"\n",
-            server.url("/").as_str().trim_end_matches('/')
-        ),
-    );
+    let server = github_at(home.path(), &[token]).await;
     // gh 2.23 writes the token into hosts.yml itself; git's store helper writes its line.
     ok(
         run(
@@ -402,20 +410,11 @@ async fn a_token_the_tool_replaced_since_the_scan_is_never_touched_and_a_rescan_
     let home = tempfile::tempdir().unwrap();
     let user = tempfile::tempdir().unwrap();
     let u = user.path();
-    let server = signoff_tests::servers::github(GH_CLIENT_ID, GH_CLIENT_SECRET).await;
     let (old, new) = (
         "gho_0ld0ld0ld0ld0ld0ld0ld0ld0ld0ld0ld0l",
         "gho_n3wn3wn3wn3wn3wn3wn3wn3wn3wn3wn3wn3",
     );
-    server.issue(old);
-    server.issue(new);
-    write_providers(
-        home.path(),
-        &format!(
-            "[[provider]]\nid = \"github\"\nbase_url = \"{}\"\n",
-            server.url("/").as_str().trim_end_matches('/')
-        ),
-    );
+    let server = github_at(home.path(), &[old, new]).await;
     let set = |t: &str| {
         ok(
             run(
@@ -501,16 +500,8 @@ async fn gh_s_two_keyring_items_and_git_s_libsecret_item_are_one_session_removed
     let home = tempfile::tempdir().unwrap();
     let user = tempfile::tempdir().unwrap();
     let u = user.path().to_path_buf();
-    let server = signoff_tests::servers::github(GH_CLIENT_ID, GH_CLIENT_SECRET).await;
     let token = "gho_k3yr1ngK3yr1ngK3yr1ngK3yr1ngK3yr1ng";
-    server.issue(token);
-    write_providers(
-        home.path(),
-        &format!(
-            "[[provider]]\nid = \"github\"\nbase_url = \"{}\"\n",
-            server.url("/").as_str().trim_end_matches('/')
-        ),
-    );
+    let server = github_at(home.path(), &[token]).await;
     // gh ≥ 2.40's file: the account is named, its token is in the keyring.
     std::fs::create_dir_all(u.join(".config/gh")).unwrap();
     std::fs::write(
@@ -739,16 +730,8 @@ async fn docker_s_secretservice_helper_entry_is_read_from_the_keyring_and_erased
     let home = tempfile::tempdir().unwrap();
     let user = tempfile::tempdir().unwrap();
     let u = user.path().to_path_buf();
-    let server = signoff_tests::servers::github(GH_CLIENT_ID, GH_CLIENT_SECRET).await;
     let token = "gho_d0ck3rH3lp3rT0k3nD0ck3rH3lp3rT0k3nX";
-    server.issue(token);
-    write_providers(
-        home.path(),
-        &format!(
-            "[[provider]]\nid = \"github\"\nbase_url = \"{}\"\n",
-            server.url("/").as_str().trim_end_matches('/')
-        ),
-    );
+    let server = github_at(home.path(), &[token]).await;
     std::fs::create_dir_all(u.join(".docker")).unwrap();
     std::fs::write(
         u.join(".docker/config.json"),

@@ -26,7 +26,7 @@ use std::path::PathBuf;
 use serde_json::Value;
 use url::Url;
 
-use super::{read_store, remove_in_file, unparsable};
+use super::{read_or_report, read_store, remove_in_file, unparsable};
 use crate::found::edit::{self, EditError};
 use crate::found::{Env, Place, Removed, Revoker, Sighting, Tool, ToolId, ToolScan, lines};
 use crate::profile::TokenKind;
@@ -175,13 +175,8 @@ impl Tool for Aws {
             .unwrap_or_default();
         files.sort();
         for path in files {
-            let text = match read_store(ToolId::Aws, &path) {
-                Ok(Some(t)) => t,
-                Ok(None) => continue,
-                Err(p) => {
-                    out.problems.push(p);
-                    continue;
-                }
+            let Some(text) = read_or_report(ToolId::Aws, &path, &mut out.problems) else {
+                continue;
             };
             let json: Value = match serde_json::from_str(&text) {
                 Ok(j @ Value::Object(_)) => j,

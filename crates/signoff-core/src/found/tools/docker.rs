@@ -23,7 +23,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use super::{read_store, remove_in_file, unparsable};
+use super::{read_or_report, remove_in_file, unparsable};
 use crate::found::edit::{EditError, Edited};
 use crate::found::{
     Env, Place, Removed, Revoker, Sighting, StoreProblem, Tool, ToolId, ToolScan, revoker,
@@ -483,13 +483,8 @@ impl Tool for Docker {
     fn scan(&self, env: &Env) -> ToolScan {
         let mut out = ToolScan::default();
         let path = Self::config_file(env);
-        let text = match read_store(ToolId::Docker, &path) {
-            Ok(Some(t)) => t,
-            Ok(None) => return out,
-            Err(p) => {
-                out.problems.push(p);
-                return out;
-            }
+        let Some(text) = read_or_report(ToolId::Docker, &path, &mut out.problems) else {
+            return out;
         };
         let config = match serde_json::from_str::<Json>(&text) {
             Ok(c @ Json::Object(_)) => c,

@@ -34,7 +34,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use serde_json::Value;
 
-use super::{read_store, remove_in_file, unparsable};
+use super::{read_or_report, read_store, remove_in_file, unparsable};
 use crate::found::edit::{self, EditError};
 use crate::found::{
     Env, Place, Removed, Revoker, Sighting, StoreProblem, Tool, ToolId, ToolScan, lines,
@@ -317,13 +317,9 @@ impl Tool for Gcloud {
                 }
                 for name in &LEGACY_FILES[1..] {
                     let path = a.path().join(name);
-                    let text = match read_store(ToolId::Gcloud, &path) {
-                        Ok(Some(t)) => t,
-                        Ok(None) => continue,
-                        Err(p) => {
-                            out.problems.push(p);
-                            continue;
-                        }
+                    let Some(text) = read_or_report(ToolId::Gcloud, &path, &mut out.problems)
+                    else {
+                        continue;
                     };
                     let c = match (*name, &known) {
                         (".boto", _) if boto_token(&text).is_some() => Credential {

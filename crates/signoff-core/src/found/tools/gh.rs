@@ -9,7 +9,10 @@ use std::path::PathBuf;
 
 use serde_norway::Value;
 
-use super::{read_store, remove_in_file, remove_keyring_item, unparsable};
+use super::{
+    go_keyring_shaped, keyring_items, read_or_report, remove_in_file, remove_keyring_item,
+    unparsable,
+};
 use crate::found::edit::EditError;
 use crate::found::{Env, Place, Removed, Sighting, Tool, ToolId, ToolScan, revoker, yaml};
 use crate::profile::TokenKind;
@@ -35,13 +38,8 @@ impl Tool for Gh {
     fn scan(&self, env: &Env) -> ToolScan {
         let mut out = ToolScan::default();
         let path = Self::hosts_file(env);
-        let text = match read_store(ToolId::Gh, &path) {
-            Ok(Some(t)) => t,
-            Ok(None) => return out,
-            Err(p) => {
-                out.problems.push(p);
-                return out;
-            }
+        let Some(text) = read_or_report(ToolId::Gh, &path, &mut out.problems) else {
+            return out;
         };
         let tree = match yaml::parse(&text) {
             Ok(Value::Null) => return out,
@@ -96,49 +94,19 @@ impl Tool for Gh {
         if hosts.is_empty() {
             return out;
         }
-        let keyring = match env.keyring() {
-            Ok(Some(k)) => k,
-            Ok(None) => return out,
-            Err(why) => {
-                out.problems.push(crate::found::StoreProblem {
-                    tool: ToolId::Gh,
-                    store: "keyring (gh:<host>)".into(),
-                    reason: why,
-                });
-                return out;
-            }
-        };
         for (host, active) in hosts {
             let service = format!("gh:{host}");
-            let found = match keyring.search(&[("service", &service)]) {
-                Ok(f) => f,
-                Err(reason) => {
-                    out.problems.push(crate::found::StoreProblem {
-                        tool: ToolId::Gh,
-                        store: format!("keyring ({service})"),
-                        reason,
-                    });
-                    continue;
-                }
+            let Some(items) = keyring_items(
+                env,
+                ToolId::Gh,
+                &[("service", &service)],
+                &service,
+                &mut out.problems,
+            ) else {
+                break;
             };
-            if found.locked > 0 {
-                out.problems.push(crate::found::StoreProblem {
-                    tool: ToolId::Gh,
-                    store: format!("keyring ({service})"),
-                    reason: format!(
-                        "{} item(s) are in a locked keyring; unlock it and scan again",
-                        found.locked
-                    ),
-                });
-            }
-            for item in found.items {
-                // go-keyring writes exactly these two attributes (libsecret's tools add
-                // `xdg:schema`); an item with others is not gh's.
-                if item
-                    .attributes
-                    .keys()
-                    .any(|k| !["service", "username", "xdg:schema"].contains(&k.as_str()))
-                {
+            for item in items {
+                if !go_keyring_shaped(&item) {
                     continue;
                 }
                 let Some(user) = item.attributes.get("username").cloned() else {

@@ -15,11 +15,9 @@ use std::path::PathBuf;
 use percent_encoding::percent_decode_str;
 use url::Url;
 
-use super::{read_store, remove_in_file, remove_keyring_item};
+use super::{keyring_items, read_or_report, remove_in_file, remove_keyring_item};
 use crate::found::edit::EditError;
-use crate::found::{
-    Env, Place, Removed, Sighting, StoreProblem, Tool, ToolId, ToolScan, lines, revoker,
-};
+use crate::found::{Env, Place, Removed, Sighting, Tool, ToolId, ToolScan, lines, revoker};
 use crate::profile::TokenKind;
 use crate::secret::SecretString;
 
@@ -68,13 +66,8 @@ impl Tool for Git {
     fn scan(&self, env: &Env) -> ToolScan {
         let mut out = ToolScan::default();
         for path in Self::files(env) {
-            let text = match read_store(ToolId::Git, &path) {
-                Ok(Some(t)) => t,
-                Ok(None) => continue,
-                Err(p) => {
-                    out.problems.push(p);
-                    continue;
-                }
+            let Some(text) = read_or_report(ToolId::Git, &path, &mut out.problems) else {
+                continue;
             };
             for (n, line) in text.lines().enumerate() {
                 let Some((user, host, password)) = parse_line(line) else {
@@ -97,33 +90,17 @@ impl Tool for Git {
                 });
             }
         }
-        // Without a keyring there are no helper items to read; gh reports it once.
-        let Ok(Some(keyring)) = env.keyring() else {
-            return out;
-        };
         for schema in SCHEMAS {
-            let found = match keyring.search(&[("xdg:schema", schema)]) {
-                Ok(f) => f,
-                Err(reason) => {
-                    out.problems.push(StoreProblem {
-                        tool: ToolId::Git,
-                        store: format!("keyring ({schema})"),
-                        reason,
-                    });
-                    continue;
-                }
+            let Some(items) = keyring_items(
+                env,
+                ToolId::Git,
+                &[("xdg:schema", schema)],
+                schema,
+                &mut out.problems,
+            ) else {
+                break;
             };
-            if found.locked > 0 {
-                out.problems.push(StoreProblem {
-                    tool: ToolId::Git,
-                    store: format!("keyring ({schema})"),
-                    reason: format!(
-                        "{} item(s) are in a locked keyring; unlock it and scan again",
-                        found.locked
-                    ),
-                });
-            }
-            for item in found.items {
+            for item in items {
                 // Only the git helper's items: they always name a protocol and a server.
                 let (Some(host), Some(_)) = (
                     item.attributes.get("server"),

@@ -19,11 +19,11 @@ use std::path::PathBuf;
 use serde_norway::Value;
 use url::Url;
 
-use super::{read_store, remove_in_file, remove_keyring_item, unparsable};
-use crate::found::edit::EditError;
-use crate::found::{
-    Env, Place, Removed, Revoker, Sighting, StoreProblem, Tool, ToolId, ToolScan, revoker, yaml,
+use super::{
+    go_keyring_shaped, keyring_items, read_store, remove_in_file, remove_keyring_item, unparsable,
 };
+use crate::found::edit::EditError;
+use crate::found::{Env, Place, Removed, Revoker, Sighting, Tool, ToolId, ToolScan, revoker, yaml};
 use crate::profile::TokenKind;
 use crate::secret::SecretString;
 
@@ -74,14 +74,6 @@ fn glab_revoker(host: &str, entry: Option<&Value>, token: &SecretString) -> Revo
             format!("glab's api_host for {host} is not a host name Signoff can call"),
             None,
         ),
-    }
-}
-
-fn keyring_problem(store: String, reason: String) -> StoreProblem {
-    StoreProblem {
-        tool: ToolId::Glab,
-        store,
-        reason,
     }
 }
 
@@ -159,37 +151,19 @@ impl Tool for Glab {
         if !hosts.iter().any(|(h, _)| h == GITLAB_COM) {
             hosts.push((GITLAB_COM.to_owned(), None));
         }
-        let keyring = match env.keyring() {
-            Ok(Some(k)) => k,
-            Ok(None) => return out,
-            Err(why) => {
-                out.problems
-                    .push(keyring_problem("keyring (glab:<host>)".into(), why));
-                return out;
-            }
-        };
         for (host, entry) in hosts {
             let service = format!("glab:{host}");
-            let found = match keyring.search(&[("service", &service)]) {
-                Ok(f) => f,
-                Err(reason) => {
-                    out.problems
-                        .push(keyring_problem(format!("keyring ({service})"), reason));
-                    continue;
-                }
+            let Some(items) = keyring_items(
+                env,
+                ToolId::Glab,
+                &[("service", &service)],
+                &service,
+                &mut out.problems,
+            ) else {
+                break;
             };
-            if found.locked > 0 {
-                out.problems.push(keyring_problem(
-                    format!("keyring ({service})"),
-                    format!(
-                        "{} item(s) are in a locked keyring; unlock it and scan again",
-                        found.locked
-                    ),
-                ));
-            }
-            for item in found.items {
-                // go-keyring writes exactly these two attributes; anything else is not glab's.
-                if item.attributes.len() != 2 {
+            for item in items {
+                if !go_keyring_shaped(&item) {
                     continue;
                 }
                 let Some(user) = item.attributes.get("username").cloned() else {

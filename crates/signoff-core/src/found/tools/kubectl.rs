@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use serde_norway::Value;
 use url::Url;
 
-use super::{read_store, remove_in_file, unparsable};
+use super::{read_or_report, remove_in_file, unparsable};
 use crate::found::edit::{self, EditError};
 use crate::found::{
     Env, Place, Removed, Revoker, Sighting, StoreProblem, Tool, ToolId, ToolScan, yaml,
@@ -151,13 +151,8 @@ impl Tool for Kubectl {
         let mut out = ToolScan::default();
         let mut files = Vec::new();
         for path in Self::kubeconfigs(env) {
-            let text = match read_store(ToolId::Kubectl, &path) {
-                Ok(Some(t)) => t,
-                Ok(None) => continue,
-                Err(p) => {
-                    out.problems.push(p);
-                    continue;
-                }
+            let Some(text) = read_or_report(ToolId::Kubectl, &path, &mut out.problems) else {
+                continue;
             };
             match yaml::parse(&text) {
                 Ok(Value::Null) => {}
@@ -319,13 +314,8 @@ fn scan_cache(dir: &Path, clients: &[ExecClient], out: &mut ToolScan) {
         .collect();
     paths.sort();
     for path in paths {
-        let text = match read_store(ToolId::Kubectl, &path) {
-            Ok(Some(t)) => t,
-            Ok(None) => continue,
-            Err(p) => {
-                out.problems.push(p);
-                continue;
-            }
+        let Some(text) = read_or_report(ToolId::Kubectl, &path, &mut out.problems) else {
+            continue;
         };
         let json = match serde_json::from_str::<serde_json::Value>(&text) {
             Ok(v) if v.is_object() => v,

@@ -55,6 +55,18 @@ pub(super) fn read_store(tool: ToolId, path: &Path) -> Result<Option<String>, St
     }
 }
 
+/// [`read_store`], its problem added to `problems`: `None` when there is nothing to read.
+pub(super) fn read_or_report(
+    tool: ToolId,
+    path: &Path,
+    problems: &mut Vec<StoreProblem>,
+) -> Option<String> {
+    read_store(tool, path).unwrap_or_else(|p| {
+        problems.push(p);
+        None
+    })
+}
+
 /// A problem with a store that could be read but not understood.
 pub(super) fn unparsable(
     tool: ToolId,
@@ -66,6 +78,59 @@ pub(super) fn unparsable(
         store: path.display().to_string(),
         reason: format!("{reason}; left untouched"),
     }
+}
+
+/// The unlocked items of the session keyring whose attributes include `attributes`, read for
+/// the store `store` names. Items in a locked collection are counted and reported, never
+/// unlocked; a failed search is reported. `None` when this run leaves the keyring out or it
+/// cannot be reached (reported once: the caller stops asking).
+pub(super) fn keyring_items(
+    env: &Env,
+    tool: ToolId,
+    attributes: &[(&str, &str)],
+    store: &str,
+    problems: &mut Vec<StoreProblem>,
+) -> Option<Vec<super::keyring::ForeignItem>> {
+    let problem = |reason: String| StoreProblem {
+        tool,
+        store: format!("keyring ({store})"),
+        reason,
+    };
+    let keyring = match env.keyring() {
+        Ok(Some(k)) => k,
+        Ok(None) => return None,
+        Err(why) => {
+            if !problems.iter().any(|p| p.tool == tool && p.reason == why) {
+                problems.push(problem(why));
+            }
+            return None;
+        }
+    };
+    match keyring.search(attributes) {
+        Ok(found) => {
+            if found.locked > 0 {
+                problems.push(problem(format!(
+                    "{} item(s) are in a locked keyring; unlock it and scan again",
+                    found.locked
+                )));
+            }
+            Some(found.items)
+        }
+        Err(reason) => {
+            problems.push(problem(reason));
+            Some(Vec::new())
+        }
+    }
+}
+
+/// True for an item shaped as zalando/go-keyring writes them (gh, glab): the attributes
+/// `service` and `username` only (libsecret's own tools add `xdg:schema`).
+pub(super) fn go_keyring_shaped(item: &super::keyring::ForeignItem) -> bool {
+    item.attributes.contains_key("username")
+        && item
+            .attributes
+            .keys()
+            .all(|k| ["service", "username", "xdg:schema"].contains(&k.as_str()))
 }
 
 /// Removes a keyring copy: the items with exactly its attributes that hold the secret.

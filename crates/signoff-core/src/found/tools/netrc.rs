@@ -6,7 +6,7 @@
 use std::ops::Range;
 use std::path::PathBuf;
 
-use super::{read_store, remove_in_file};
+use super::{read_or_report, remove_in_file};
 use crate::found::edit::EditError;
 use crate::found::{Env, Place, Removed, Sighting, Tool, ToolId, ToolScan, revoker};
 use crate::profile::TokenKind;
@@ -115,13 +115,8 @@ impl Tool for Netrc {
     fn scan(&self, env: &Env) -> ToolScan {
         let mut out = ToolScan::default();
         let path = Self::file(env);
-        let text = match read_store(ToolId::Netrc, &path) {
-            Ok(Some(t)) => t,
-            Ok(None) => return out,
-            Err(p) => {
-                out.problems.push(p);
-                return out;
-            }
+        let Some(text) = read_or_report(ToolId::Netrc, &path, &mut out.problems) else {
+            return out;
         };
         for e in entries(&text) {
             let Some(password) = e.password.filter(|p| !p.is_empty()) else {

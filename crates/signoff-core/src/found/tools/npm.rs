@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use url::Url;
 
-use super::{read_store, remove_in_file};
+use super::{read_or_report, remove_in_file};
 use crate::found::edit::EditError;
 use crate::found::{
     Env, Place, Removed, Revoker, Sighting, Tool, ToolId, ToolScan, lines, revoker,
@@ -71,13 +71,8 @@ impl Tool for Npm {
     fn scan(&self, env: &Env) -> ToolScan {
         let mut out = ToolScan::default();
         let path = Self::user_config(env);
-        let text = match read_store(ToolId::Npm, &path) {
-            Ok(Some(t)) => t,
-            Ok(None) => return out,
-            Err(p) => {
-                out.problems.push(p);
-                return out;
-            }
+        let Some(text) = read_or_report(ToolId::Npm, &path, &mut out.problems) else {
+            return out;
         };
         let registries: Vec<Url> = text
             .lines()
