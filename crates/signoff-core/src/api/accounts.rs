@@ -173,6 +173,8 @@ impl Signoff {
             .detail("deleted locally without revoking; the server session may live on");
         if account.is_found() {
             // The session stays in its tool's store; the next scan finds it again.
+            self.vault()?
+                .delete_client_secret(&super::sign_out::found_client_key(id))?;
             self.store.delete_found(id)?;
         } else {
             self.store.delete_account(id)?;

@@ -434,6 +434,10 @@ impl Signoff {
             .as_ref()
             .and_then(Revoker::public_secret)
             .or_else(|| found.as_ref().and_then(|f| f.client_secret.clone()));
+        if secret.is_none() && in_vault && matches!(revoker, Some(Revoker::Issuer { .. })) {
+            // A pending sign-out kept the store's client secret beside the token.
+            secret = vault.client_secret(&found_client_key(id))?;
+        }
         if tokens.is_some()
             && secret.is_none()
             && let Ok(profile) = profiles.get(&account.provider_id)
@@ -486,12 +490,19 @@ impl Signoff {
                 }
                 if in_vault {
                     self.vault()?.delete(&id)?;
+                    if account.is_found() {
+                        self.vault()?.delete_client_secret(&found_client_key(&id))?;
+                    }
                 }
                 SignOutState::SignedOut
             }
             Outcome::Pending => {
                 if let Some(session) = &found {
-                    self.vault()?.put(&id, &account.label, &session.bundle())?;
+                    let vault = self.vault()?;
+                    if let Some(cs) = &session.client_secret {
+                        vault.put_client_secret(&found_client_key(&id), cs)?;
+                    }
+                    vault.put(&id, &account.label, &session.bundle())?;
                     removed = self.remove_copies(session)?;
                 }
                 SignOutState::Pending {
@@ -531,6 +542,12 @@ impl Signoff {
             report,
         })
     }
+}
+
+/// Where a pending found session keeps the client secret its tool's store held beside the
+/// token (a kubeconfig's `client-secret`), for the retries.
+pub(crate) fn found_client_key(id: &AccountId) -> String {
+    format!("found-{id}")
 }
 
 /// When a pending revocation is tried again: when the provider asked, else 1 min doubling per
