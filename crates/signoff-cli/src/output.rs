@@ -235,8 +235,17 @@ impl Output {
                 "Sign one out with `signoff signout <id>`, or all with `signoff signout --all`."
             );
         }
+        // One line per reason: a keyring that cannot be reached is said once, for every tool.
+        let mut reasons: Vec<(&str, Vec<String>)> = Vec::new();
         for p in &scan.problems {
-            aeprintln!("not read: {} ({}): {}", p.store, p.tool.as_str(), p.reason);
+            let store = format!("{} ({})", p.store, p.tool.as_str());
+            match reasons.iter_mut().find(|(r, _)| *r == p.reason) {
+                Some((_, stores)) => stores.push(store),
+                None => reasons.push((&p.reason, vec![store])),
+            }
+        }
+        for (reason, stores) in reasons {
+            aeprintln!("not read, left as is: {}: {reason}", stores.join(", "));
         }
     }
 

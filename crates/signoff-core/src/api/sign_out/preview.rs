@@ -136,14 +136,17 @@ impl Signoff {
         let mut keys: Vec<String> = Vec::new();
         let mut targets: Vec<Target> = Vec::new();
         for a in &accounts {
-            let revoker = if a.is_found() {
+            let row = if a.is_found() {
                 let id = a.id.clone();
-                self.blocking(move |core| core.found_row(&id))
-                    .await?
-                    .map(|r| r.revoker)
+                self.blocking(move |core| core.found_row(&id)).await?
             } else {
                 None
             };
+            // A local-only found session is named by where it was for (its provider is none).
+            let where_ = row
+                .as_ref()
+                .map(|r| r.host.clone().unwrap_or_else(|| r.tool.label().to_owned()));
+            let revoker = row.map(|r| r.revoker);
             let key = match &revoker {
                 Some(r) => serde_json::to_string(r).unwrap_or_default(),
                 None => a.provider_id.clone(),
@@ -171,7 +174,7 @@ impl Signoff {
                 id: a.provider_id.clone(),
                 label: match &target {
                     Target::Profile(p) => p.label.clone(),
-                    _ => a.provider_id.clone(),
+                    _ => where_.unwrap_or_else(|| a.provider_id.clone()),
                 },
                 accounts: 1,
                 ends: Ends::Unknown,

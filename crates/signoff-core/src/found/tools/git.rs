@@ -78,7 +78,7 @@ impl Tool for Git {
                     tool: ToolId::Git,
                     place: Place::File {
                         path: path.clone(),
-                        entry: format!("line {} ({host})", n + 1),
+                        entry: format!("{host}, line {}", n + 1),
                     },
                     revoker: revoker::for_host_token(Some(&host), &secret),
                     user,

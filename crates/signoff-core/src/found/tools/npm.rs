@@ -114,7 +114,7 @@ impl Tool for Npm {
                 tool: ToolId::Npm,
                 place: Place::File {
                     path: path.clone(),
-                    entry: format!("line {} ({dart}:_authToken)", n + 1),
+                    entry: format!("{dart}:_authToken, line {}", n + 1),
                 },
                 user: None,
                 host: Some(match url.port() {
