@@ -1,11 +1,13 @@
-//! Found on this computer, in the window: the first launch offers a scan; the session the real
-//! `gh` keeps (its `hosts.yml`, written by `gh config set`) appears grouped under the tool with
-//! where it is stored; signing it out revokes it at the GitHub test server as gh's app and
-//! removes it from gh's file; the page never holds the token.
+//! Found on this computer, in the window and the tray: the first launch offers a scan; the
+//! sessions the real `gh` keeps (its `hosts.yml`, written by `gh config set`, two hosts) appear
+//! grouped under the tool with where they are stored; signing one out from the tray and the
+//! other from the window revokes each at the GitHub test server as gh's app and removes it from
+//! gh's file; the page never holds a token.
 
 use std::process::Command;
 
 use signoff_tests::driver::AppSession;
+use signoff_tests::tray::TrayMenu;
 
 use crate::receipt;
 
@@ -14,12 +16,14 @@ const GH_CLIENT_ID: &str = "178c6fc778ccc68e1d6a";
 const GH_CLIENT_SECRET: &str = "34ddeff2b558a23d38fba8a6de74f086ede1cc0b";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_window_finds_gh_s_session_and_signs_it_out_for_real() {
+async fn the_window_and_the_tray_find_gh_s_sessions_and_sign_them_out_for_real() {
     let home = tempfile::tempdir().unwrap();
     let user = tempfile::tempdir().unwrap();
     let server = signoff_tests::servers::github(GH_CLIENT_ID, GH_CLIENT_SECRET).await;
     let token = "gho_e2eF0undS3ss10nT0k3n00000000000000";
+    let tray_token = "gho_e2eTr4yS3ss10nT0k3n000000000000000";
     server.issue(token);
+    server.issue(tray_token);
     std::fs::write(
         home.path().join("providers.toml"),
         format!(
@@ -28,9 +32,14 @@ async fn the_window_finds_gh_s_session_and_signs_it_out_for_real() {
         ),
     )
     .unwrap();
-    for (k, v) in [("oauth_token", token), ("user", "octocat")] {
+    for (host, k, v) in [
+        ("github.com", "oauth_token", token),
+        ("github.com", "user", "octocat"),
+        ("ghe.test", "oauth_token", tray_token),
+        ("ghe.test", "user", "mona"),
+    ] {
         let st = Command::new("gh")
-            .args(["config", "set", "-h", "github.com", k, v])
+            .args(["config", "set", "-h", host, k, v])
             .env("HOME", user.path())
             .env_remove("XDG_CONFIG_HOME")
             .env_remove("GH_CONFIG_DIR")
@@ -63,18 +72,16 @@ async fn the_window_finds_gh_s_session_and_signs_it_out_for_real() {
         .await;
     assert_eq!(heading, "GitHub CLI (gh) · found on this computer");
     let row = app
-        .wait_text(
-            "section.group[data-tool='gh'] tr.account",
-            "octocat@github.com",
-        )
+        .wait_text("section.group[data-tool='gh'] tbody", "octocat@github.com")
         .await;
+    assert!(row.contains("mona@ghe.test"), "{row}");
     assert!(
         row.contains(&format!("Stored in {}", hosts.display())),
         "{row}"
     );
     app.wait_text(
         "#status",
-        "Found 1 session on this computer (GitHub CLI (gh))",
+        "Found 2 sessions on this computer (GitHub CLI (gh))",
     )
     .await;
     app.wait_for("#found-offer[hidden]").await;
@@ -84,11 +91,41 @@ async fn the_window_finds_gh_s_session_and_signs_it_out_for_real() {
     );
     app.screenshot("found-sessions").await;
 
+    // The tray offers the found sessions too, and signs one out for real.
+    let menu = std::sync::Arc::new(tokio::task::spawn_blocking(TrayMenu::find).await.unwrap());
+    let m = std::sync::Arc::clone(&menu);
+    tokio::task::spawn_blocking(move || {
+        m.wait_for("the found sessions", |l| {
+            l.iter().any(|x| x == "Sign out mona@ghe.test")
+                && l.iter().any(|x| x == "Sign out octocat@github.com")
+        })
+    })
+    .await
+    .unwrap();
+    let m = std::sync::Arc::clone(&menu);
+    tokio::task::spawn_blocking(move || m.click("Sign out mona@ghe.test"))
+        .await
+        .unwrap();
+    let m = std::sync::Arc::clone(&menu);
+    tokio::task::spawn_blocking(move || {
+        m.wait_for("mona signed out", |l| {
+            !l.iter().any(|x| x == "Sign out mona@ghe.test")
+        })
+    })
+    .await
+    .unwrap();
+    assert!(server.is_ended(tray_token));
+    assert!(
+        !std::fs::read_to_string(&hosts)
+            .unwrap()
+            .contains(tray_token)
+    );
+
     let id = app
-        .js("return document.querySelector(\"section.group[data-tool='gh'] tr.account\").dataset.accountId")
+        .js("return Array.from(document.querySelectorAll(\"section.group[data-tool='gh'] tr.account\")).find((r) => r.textContent.includes('octocat@github.com')).dataset.accountId")
         .await;
     let id = signoff_core::AccountId::parse(id.as_str().unwrap()).unwrap();
-    app.click("section.group[data-tool='gh'] button.signout")
+    app.click(&format!("tr[data-account-id='{id}'] button.signout"))
         .await;
     let text = app.wait_text(&receipt(&id), "Signed out").await;
     assert!(text.contains("confirmed the session is ended"), "{text}");
