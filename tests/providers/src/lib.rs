@@ -10,8 +10,10 @@
 //! [`Busy`] switch in the provider's own words. Each listens on 127.0.0.1 with a random port,
 //! records every request, and has fault switches (429 with Retry-After, 503, 500, slow,
 //! malformed or oversized body, redirect). This file holds what they share, and the
-//! [`bystander`].
+//! [`bystander`]. The admin sign-out APIs (issue #18: Keycloak, Okta, Microsoft Graph, Auth0,
+//! Google Directory) have their own servers and shared state in [`admin`].
 
+pub mod admin;
 mod auth0;
 mod aws_sso;
 #[path = "box.rs"]
@@ -379,7 +381,12 @@ pub(crate) async fn intake(
             Some(inner.faults.remove(0))
         }
     };
-    match fault? {
+    answer_fault(fault?).await
+}
+
+/// The answer a [`Fault`] gives (`None` for [`Fault::Slow`]: answer normally, after the delay).
+pub(crate) async fn answer_fault(fault: Fault) -> Option<Response> {
+    match fault {
         Fault::RateLimited { retry_after } => Some(with_retry_after(
             StatusCode::TOO_MANY_REQUESTS,
             retry_after,
