@@ -69,6 +69,7 @@ const WHAT_ENDS_TEXT = {
 const ACTION_TEXT = {
   add_account: "Added account", sign_out: "Signed out", retry_sign_out: "Retried sign-out",
   forget: "Forgot locally", set_client_secret: "Saved client secret", bulk_revoke: "Bulk revoke",
+  set_admin_secret: "Saved admin credential", admin_sign_out: "Admin sign-out",
 };
 
 /**

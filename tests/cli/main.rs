@@ -4,6 +4,7 @@
 //! Run inside `scripts/session.sh` (make test does).
 
 mod accounts;
+mod admin;
 mod bulk;
 mod database;
 mod device_login;

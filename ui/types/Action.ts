@@ -3,4 +3,4 @@
 /**
  * What was done.
  */
-export type Action = "add_account" | "sign_out" | "retry_sign_out" | "forget" | "set_client_secret" | "bulk_revoke" | "check_tokens";
+export type Action = "add_account" | "sign_out" | "retry_sign_out" | "forget" | "set_client_secret" | "bulk_revoke" | "check_tokens" | "set_admin_secret" | "admin_sign_out";

@@ -55,6 +55,11 @@ pub enum Command {
     },
     /// Admin bulk revoke: tokens one per line on stdin, no accounts needed.
     Revoke(RevokeArgs),
+    /// IT admins: sign people out at their identity provider with admin rights.
+    Admin {
+        #[command(subcommand)]
+        cmd: AdminCmd,
+    },
     /// Print a shell completion script.
     Completions { shell: clap_complete::Shell },
 }
@@ -180,6 +185,27 @@ pub enum PendingCmd {
         /// Now, due or not: the default, accepted for older scripts.
         #[arg(long, hide = true, conflicts_with = "due")]
         now: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCmd {
+    /// Store the provider's admin credential (an API token, or the admin app's client secret)
+    /// in the keychain; it is read from stdin.
+    Login {
+        /// The provider profile id (okta, microsoft, …).
+        provider: String,
+    },
+    /// End every session of these people at the provider.
+    Signout {
+        /// The provider profile id.
+        provider: String,
+        /// A person's id, login or e-mail (repeat for several).
+        #[arg(long = "user", value_name = "USER", required_unless_present = "from")]
+        users: Vec<String>,
+        /// A file of people, one a line (`-`: stdin); blank lines and `#` comments skipped.
+        #[arg(long, value_name = "FILE")]
+        from: Option<std::path::PathBuf>,
     },
 }
 

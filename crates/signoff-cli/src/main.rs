@@ -17,7 +17,7 @@ use signoff_core::profile::{SignInMethod, TokenKind};
 use signoff_core::signin;
 use signoff_core::{AccountId, Error, NewAccount, Paths, SecretString, Signoff, TokenBundle};
 
-use args::{AccountCmd, Cli, Command, Hint, PendingCmd, ProviderCmd};
+use args::{AccountCmd, AdminCmd, Cli, Command, Hint, PendingCmd, ProviderCmd};
 use output::Output;
 
 const EXIT_FAILED: u8 = 2;
@@ -297,6 +297,49 @@ async fn run(command: Command, paths: Paths, out: &Output) -> signoff_core::Resu
                 .transpose()?;
             out.audit(&core.audit(since)?);
         }
+        Command::Admin {
+            cmd: AdminCmd::Login { provider },
+        } => {
+            let secret = read_stdin_secret("the admin credential")?;
+            core.set_admin_secret(&provider, secret, actor)?;
+            out.message(
+                &serde_json::json!({ "provider": provider, "admin_credential": "stored" }),
+                &format!("Stored the admin credential for {provider} in the keychain."),
+            );
+        }
+        Command::Admin {
+            cmd:
+                AdminCmd::Signout {
+                    provider,
+                    mut users,
+                    from,
+                },
+        } => {
+            if let Some(path) = from {
+                users.extend(read_users(&path)?);
+            }
+            if users.is_empty() {
+                return Err(Error::InvalidInput {
+                    field: "users",
+                    reason: "no one to sign out: give --user or a --from file with names".into(),
+                });
+            }
+            let receipts = core
+                .admin_sign_out(&provider, users, actor, |r| out.admin_progress(r))
+                .await?;
+            out.admin_receipts(&receipts);
+            use signoff_core::api::AdminOutcome;
+            let any = |o: AdminOutcome| receipts.iter().any(|r| r.result == o);
+            return Ok(
+                if any(AdminOutcome::Failed) || any(AdminOutcome::NotFound) {
+                    ExitCode::from(EXIT_FAILED)
+                } else if any(AdminOutcome::Pending) {
+                    ExitCode::from(EXIT_PENDING)
+                } else {
+                    ExitCode::SUCCESS
+                },
+            );
+        }
         Command::Revoke(args) => {
             let hint = match args.hint {
                 Hint::RefreshToken => TokenKind::RefreshToken,
@@ -415,6 +458,32 @@ fn read_password(from_stdin: bool) -> signoff_core::Result<SecretString> {
         });
     }
     Ok(SecretString::new(password))
+}
+
+/// The people of a `--from` file (`-`: stdin): one a line, trimmed; blank lines and `#`
+/// comments skipped. A line that is not UTF-8 text stops the run before anyone is signed out.
+fn read_users(path: &std::path::Path) -> signoff_core::Result<Vec<String>> {
+    let bytes = if path == std::path::Path::new("-") {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).map(|_| buf)
+    } else {
+        std::fs::read(path)
+    }
+    .map_err(|source| Error::Io {
+        action: "cannot read",
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let text = String::from_utf8(bytes).map_err(|_| Error::InvalidInput {
+        field: "from",
+        reason: format!("{} is not UTF-8 text", path.display()),
+    })?;
+    Ok(text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_owned)
+        .collect())
 }
 
 fn read_stdin_secret(what: &str) -> signoff_core::Result<SecretString> {

@@ -189,6 +189,40 @@ impl Output {
         );
     }
 
+    /// One person's admin sign-out as it finishes (stderr, for people).
+    pub fn admin_progress(&self, r: &signoff_core::api::AdminReceipt) {
+        if !self.json {
+            aeprintln!("  {:<10} {} ({})", r.result.as_str(), r.user, r.provider);
+        }
+    }
+
+    /// Every person's receipt.
+    pub fn admin_receipts(&self, receipts: &[signoff_core::api::AdminReceipt]) {
+        if self.json {
+            return self.print_json(&json!({ "results": receipts }));
+        }
+        let rows: Vec<[String; 4]> = receipts
+            .iter()
+            .map(|r| {
+                let detail = [
+                    r.report.error.as_ref().map(|e| e.to_string()),
+                    r.report.note.clone(),
+                ]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join("; ");
+                [
+                    r.user.clone(),
+                    r.provider.clone(),
+                    r.result.as_str().to_owned(),
+                    detail,
+                ]
+            })
+            .collect();
+        print_table(&["USER", "PROVIDER", "RESULT", "DETAIL"], &rows);
+    }
+
     /// What `signoff scan` found: each session, where its copies live, and the stores that
     /// could not be read.
     pub fn scan(&self, scan: &signoff_core::api::ScanSummary) {

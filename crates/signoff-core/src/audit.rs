@@ -33,6 +33,10 @@ named!(
         SetClientSecret,
         BulkRevoke,
         CheckTokens,
+        /// An admin stored the credential of a provider's admin API.
+        SetAdminSecret,
+        /// An admin signed a person out at the provider.
+        AdminSignOut,
     }
 );
 

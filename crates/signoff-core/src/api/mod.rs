@@ -9,7 +9,8 @@
 //! - [`sign_out`](self::sign_out): one, all, retry, and the preview the confirmation shows;
 //! - [`providers`](self::providers): profiles, client secrets, the provider view;
 //! - [`bulk`](self::bulk): revoking tokens read from a stream, without accounts;
-//! - [`found`](self::found): sessions found in other tools' stores on this computer.
+//! - [`found`](self::found): sessions found in other tools' stores on this computer;
+//! - [`admin`](self::admin): IT admins signing people out at the identity provider.
 //!
 //! Blocking policy: keychain (D-Bus) and SQLite calls block. Sync use cases call them directly;
 //! async use cases run them on tokio's blocking pool through [`Signoff::blocking`], so the async
@@ -24,6 +25,7 @@ use crate::store::Store;
 use crate::vault::Vault;
 
 mod accounts;
+mod admin;
 mod bulk;
 mod found;
 pub mod orphans;
@@ -34,6 +36,7 @@ mod sign_out;
 mod tokens;
 
 pub use accounts::AccountView;
+pub use admin::{AdminOutcome, AdminReceipt};
 pub use bulk::{BulkResult, BulkSummary, InputLine, Invalid, MAX_LINE, read_tokens};
 pub use found::{FoundDetail, FoundView, ScanSummary};
 pub use providers::{ProviderView, Providers};

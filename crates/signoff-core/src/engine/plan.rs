@@ -124,6 +124,10 @@ impl PlannedCall {
             Placement::Form(field) | Placement::Json(field) => call.secret_field(field, token),
             Placement::Bearer => call.bearer(token),
             Placement::Header(name) => call.secret_header(name, token),
+            Placement::Scheme(scheme) => call.secret_header(
+                "Authorization",
+                &SecretString::new(format!("{scheme} {}", token.expose_secret())),
+            ),
         };
         for (k, v) in &s.fields {
             call = call.field(k, v);

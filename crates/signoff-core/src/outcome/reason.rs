@@ -56,6 +56,8 @@ named!(
         /// The input was not a token (a bulk revoke line that is not UTF-8 or is longer than
         /// 16 KiB): nothing was sent.
         InvalidInput,
+        /// An admin sign-out named a person the provider does not know.
+        UserNotFound,
         /// The provider's own error: its `code` (`invalid_grant`, or `http_<status>` when it gave
         /// none) and description.
         Provider,

@@ -6,6 +6,7 @@
 //! `locked = true` in the system layer cannot be overridden by the user. An invalid profile is
 //! rejected with its file, line and reason ([`ProfileProblem`]); the others still load.
 
+mod admin;
 pub mod presets;
 mod raw;
 pub mod steps;
@@ -18,6 +19,7 @@ use serde::Serialize;
 use url::Url;
 
 use crate::error::{Error, Result};
+pub use admin::{AdminCredential, AdminProfile};
 pub use raw::{ClientAuth, Protocol, SignoutMode, TokenKind, WhatEnds};
 pub use steps::{AnswerRule, Placement, Step};
 pub use vocab::{BodyEncoding, Method, Then};
@@ -91,6 +93,8 @@ pub struct Profile {
     /// What a person should know that `ends` does not say (AWS: role credentials already
     /// issued live until they expire).
     pub caveat: Option<String>,
+    /// How an IT admin signs a person out here with admin rights (`[provider.admin]`).
+    pub admin: Option<AdminProfile>,
     /// True when signing out (or the probe) authenticates the client with a secret (`basic` or
     /// `post`), so the person is offered to save one (`signoff provider secret`): a step's own
     /// `client_auth`, or for a preset protocol the profile's, unless it is a bearer logout (the

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use toml::Spanned;
 use url::Url;
 
+use super::admin::RawAdmin;
 use super::steps::{Context, RawStep, Step};
 pub use super::vocab::{ClientAuth, Protocol, SignoutMode, TokenKind, WhatEnds};
 use super::{Profile, ProfileProblem, Source, is_allowed_endpoint};
@@ -46,6 +47,7 @@ struct RawProfile {
     manage_url: Option<Spanned<String>>,
     hosts: Option<Spanned<BTreeMap<String, String>>>,
     caveat: Option<Spanned<String>>,
+    admin: Option<Spanned<RawAdmin>>,
 }
 
 /// The layer a file belongs to.
@@ -99,6 +101,7 @@ pub(super) struct Merged {
     manage_url: Option<Field<String>>,
     hosts: Option<Field<BTreeMap<String, String>>>,
     caveat: Option<Field<String>>,
+    admin: Option<Field<RawAdmin>>,
 }
 
 /// The longest endpoint URL accepted, after `{name}`s are filled in.
@@ -221,7 +224,8 @@ pub(super) fn merge_file(
             ends,
             manage_url,
             hosts,
-            caveat
+            caveat,
+            admin
         );
         if let Some(params) = raw.params {
             let origin = at(params.span());
@@ -278,6 +282,7 @@ impl Merged {
             manage_url: None,
             hosts: None,
             caveat: None,
+            admin: None,
         }
     }
 
@@ -458,6 +463,7 @@ impl Merged {
             params: &params,
             client_id: client_id.as_deref(),
             client_auth,
+            admin: false,
         };
         // Steps are checked once the URLs they hang from are; `{param}`s not set yet leave the
         // profile incomplete, like an endpoint's.
@@ -501,6 +507,16 @@ impl Merged {
                 Ok(p) => p,
             },
             None => None,
+        };
+        let admin = match &self.admin {
+            None => None,
+            Some(f) => match f.value.resolve(&cx, &self.id) {
+                Err(reason) => {
+                    problems.push(reject(&f.at, format!("provider {:?}: {reason}", self.id)));
+                    return None;
+                }
+                Ok(a) => Some(a),
+            },
         };
         let asks_probe = steps.iter().any(|s| {
             s.answers
@@ -567,6 +583,7 @@ impl Merged {
             ends: self.ends.as_ref().map(|f| f.value),
             manage_url,
             caveat: self.caveat.as_ref().map(|f| f.value.clone()),
+            admin,
             needs_client_secret,
             signout: self.signout.as_ref().map(|f| f.value).unwrap_or_default(),
             scopes: self

@@ -105,6 +105,8 @@ pub enum Placement {
     Bearer,
     /// A header of that name (GitLab's `PRIVATE-TOKEN`, Vault's `X-Vault-Token`).
     Header(String),
+    /// `Authorization: <scheme> <token>` for a scheme other than Bearer (Okta's `SSWS`).
+    Scheme(String),
     /// The `{token}` segment of the URL's path (npm).
     Path,
     /// A query parameter (only where the provider offers nothing else).
@@ -234,6 +236,8 @@ pub(super) struct Context<'a> {
     pub params: &'a BTreeMap<String, String>,
     pub client_id: Option<&'a str>,
     pub client_auth: ClientAuth,
+    /// Resolving an admin step: `{user}` is a path segment filled in per person.
+    pub admin: bool,
 }
 
 /// Characters escaped in a path segment: everything but unreserved and sub-delims minus `/`,
@@ -259,6 +263,9 @@ pub(crate) const SEGMENT: &AsciiSet = &CONTROLS
 /// The placeholder a `path`-sending step's URL holds where the token goes.
 pub const TOKEN_SEGMENT: &str = "%7Btoken%7D";
 
+/// The placeholder an admin step's URL holds where the person signed out goes (`{user}`).
+pub const USER_SEGMENT: &str = "%7Buser%7D";
+
 /// Headers a profile may not set: Signoff sets them itself, or they could carry credentials
 /// elsewhere.
 const RESERVED_HEADERS: [&str; 6] = [
@@ -271,6 +278,40 @@ const RESERVED_HEADERS: [&str; 6] = [
 ];
 
 impl RawStep {
+    /// A bare location (`path` under the base URL or a named `host`, or a whole `url`), checked
+    /// as a step's URL is: the admin token endpoint's.
+    pub(super) fn location(
+        path: Option<String>,
+        url: Option<String>,
+        host: Option<String>,
+    ) -> Self {
+        Self {
+            name: Some("token endpoint".into()),
+            method: None,
+            host,
+            path,
+            url,
+            token: TokenKind::AccessToken,
+            send: "bearer".into(),
+            body: None,
+            client_auth: None,
+            fields: BTreeMap::new(),
+            headers: BTreeMap::new(),
+            answer: Vec::new(),
+            rate_limit_reset: None,
+            rate_limit_unit: None,
+            content_type: None,
+            bearer: false,
+            when_token_starts_with: Vec::new(),
+            unless_token_starts_with: Vec::new(),
+        }
+    }
+
+    /// The token the step sends.
+    pub(super) fn token(&self) -> TokenKind {
+        self.token
+    }
+
     /// True when the step authenticates the client with a secret (`basic` or `post`).
     pub(super) fn authenticates_client(&self, default_auth: ClientAuth) -> bool {
         self.client_auth.unwrap_or(default_auth) != ClientAuth::None
@@ -555,11 +596,24 @@ fn parse_placement(text: &str) -> Result<Placement, String> {
         ("form", n) => Ok(Placement::Form(named(n)?)),
         ("json", n) => Ok(Placement::Json(named(n)?)),
         ("header", n) => Ok(Placement::Header(named(n)?)),
+        ("authorization", n) => {
+            let scheme = named(n)?;
+            if scheme.eq_ignore_ascii_case("bearer")
+                || !scheme
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            {
+                return Err(format!(
+                    "send = {text:?}: the scheme is a word other than Bearer (use send = \"bearer\")"
+                ));
+            }
+            Ok(Placement::Scheme(scheme))
+        }
         ("query", n) => Ok(Placement::Query(named(n)?)),
         ("bearer", None) => Ok(Placement::Bearer),
         ("path", None) => Ok(Placement::Path),
         _ => Err(format!(
-            "send = {text:?}: use form:FIELD, json:FIELD, bearer, header:NAME, path or query:NAME"
+            "send = {text:?}: use form:FIELD, json:FIELD, bearer, authorization:SCHEME, header:NAME, path or query:NAME"
         )),
     }
 }
@@ -584,6 +638,7 @@ fn fill_path(
         let name = &after[..close];
         let value = match name {
             "token" if *send == Placement::Path => Some(TOKEN_SEGMENT.to_owned()),
+            "user" if cx.admin => Some(USER_SEGMENT.to_owned()),
             "token" => return Err("`{token}` in a URL needs send = \"path\"".into()),
             "client_id" => cx
                 .client_id

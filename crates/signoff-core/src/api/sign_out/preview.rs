@@ -75,6 +75,7 @@ impl From<&PlannedCall> for CallView {
             Placement::Json(f) => format!("JSON field {f}"),
             Placement::Bearer => "Authorization: Bearer".into(),
             Placement::Header(h) => format!("header {h}"),
+            Placement::Scheme(s) => format!("Authorization: {s}"),
             Placement::Path => "the URL's path".into(),
             Placement::Query(q) => format!("query parameter {q}"),
         };
