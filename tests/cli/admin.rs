@@ -132,6 +132,43 @@ async fn a_list_gets_a_receipt_per_person_and_waits_out_okta_s_rate_limit() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn the_dry_run_shows_each_person_s_call_and_calls_nothing() {
+    let (home, server) = okta_admin().await;
+    let out = signoff(
+        home.path(),
+        &[
+            "--json",
+            "admin",
+            "signout",
+            "okta",
+            "--user",
+            "ada@acme.test",
+            "--user",
+            "x/y",
+            "--dry-run",
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v = json(&out);
+    let url = v["plans"][0]["calls"][0]["url"].as_str().unwrap();
+    assert!(
+        url.ends_with("/api/v1/users/ada@acme.test/sessions?oauthTokens=true&forgetDevices=false"),
+        "{v}"
+    );
+    assert_eq!(v["plans"][0]["calls"][0]["method"], "DELETE");
+    assert!(
+        v["plans"][1]["calls"][0]["url"]
+            .as_str()
+            .unwrap()
+            .contains("/users/x%2Fy/"),
+        "one segment: {v}"
+    );
+    assert!(server.seen().is_empty(), "nothing was called");
+    assert!(!server.is_signed_out("00u1ada"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn no_credential_or_no_admin_api_is_said_before_anything_is_called() {
     let home = tempfile::tempdir().unwrap();
     let server = admin::okta(OKTA_TOKEN).await;

@@ -206,6 +206,9 @@ pub enum AdminCmd {
         /// A file of people, one a line (`-`: stdin); blank lines and `#` comments skipped.
         #[arg(long, value_name = "FILE")]
         from: Option<std::path::PathBuf>,
+        /// Show the calls per person; call nothing (no credential needed).
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 

@@ -313,6 +313,7 @@ async fn run(command: Command, paths: Paths, out: &Output) -> signoff_core::Resu
                     provider,
                     mut users,
                     from,
+                    dry_run,
                 },
         } => {
             if let Some(path) = from {
@@ -323,6 +324,10 @@ async fn run(command: Command, paths: Paths, out: &Output) -> signoff_core::Resu
                     field: "users",
                     reason: "no one to sign out: give --user or a --from file with names".into(),
                 });
+            }
+            if dry_run {
+                out.admin_plans(&core.admin_sign_out_preview(&provider, &users)?);
+                return Ok(ExitCode::SUCCESS);
             }
             let receipts = core
                 .admin_sign_out(&provider, users, actor, |r| out.admin_progress(r))

@@ -196,6 +196,26 @@ impl Output {
         }
     }
 
+    /// What an admin sign-out would call, per person.
+    pub fn admin_plans(&self, plans: &[signoff_core::api::AdminPlan]) {
+        if self.json {
+            return self.print_json(&json!({ "dry_run": true, "plans": plans }));
+        }
+        println!("Dry run: nothing was called.");
+        for p in plans {
+            println!("\n{} ({})", p.user, p.provider);
+            if let Some(problem) = &p.problem {
+                println!("  not signed out: {problem}");
+            }
+            for c in &p.calls {
+                println!("  {} {}  ({})", c.method, c.url, c.name);
+            }
+            if let Some(n) = &p.note {
+                println!("  {n}");
+            }
+        }
+    }
+
     /// Every person's receipt.
     pub fn admin_receipts(&self, receipts: &[signoff_core::api::AdminReceipt]) {
         if self.json {

@@ -43,6 +43,18 @@ pub struct AdminReceipt {
     pub report: Report,
 }
 
+/// What an admin sign-out of one person would call (a dry run).
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct AdminPlan {
+    pub provider: String,
+    pub user: String,
+    pub calls: Vec<crate::api::CallView>,
+    /// Why this person cannot be signed out as given (nothing would be called).
+    pub problem: Option<String>,
+    pub note: Option<String>,
+}
+
 /// How many people are signed out at once. Providers document per-minute limits, which the
 /// engine's rate-limit handling honours; this bounds the requests in flight.
 const IN_FLIGHT: usize = 8;
@@ -75,6 +87,54 @@ impl Signoff {
         self.store
             .append_audit(&AuditEntry::new(actor, Action::SetAdminSecret).provider(provider_id))?;
         Ok(())
+    }
+
+    /// What signing `users` out at `provider` would call, without a credential or any call.
+    pub fn admin_sign_out_preview(
+        &self,
+        provider_id: &str,
+        users: &[String],
+    ) -> Result<Vec<AdminPlan>> {
+        let profile = self.providers().get(provider_id)?.clone();
+        let admin = profile.admin.clone().ok_or_else(|| {
+            Error::invalid(
+                "provider",
+                format!(
+                    "{} has no admin sign-out in Signoff's catalogue",
+                    profile.label
+                ),
+            )
+        })?;
+        if let Some(why) = &admin.incomplete {
+            return Err(Error::invalid("provider", why.clone()));
+        }
+        Ok(users
+            .iter()
+            .map(|user| {
+                let (calls, problem) = match admin.steps_for(user) {
+                    Ok(steps) => (
+                        steps
+                            .into_iter()
+                            .map(|step| {
+                                crate::api::CallView::from(&crate::engine::PlannedCall {
+                                    kind: crate::outcome::CallKind::Step,
+                                    step,
+                                })
+                            })
+                            .collect(),
+                        None,
+                    ),
+                    Err(e) => (Vec::new(), Some(e.to_string())),
+                };
+                AdminPlan {
+                    provider: profile.id.clone(),
+                    user: user.trim().to_owned(),
+                    calls,
+                    problem,
+                    note: admin.note.clone(),
+                }
+            })
+            .collect())
     }
 
     /// Signs each of `users` out at `provider` as its admin, reporting each receipt as it is

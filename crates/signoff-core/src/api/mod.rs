@@ -36,7 +36,7 @@ mod sign_out;
 mod tokens;
 
 pub use accounts::AccountView;
-pub use admin::{AdminOutcome, AdminReceipt};
+pub use admin::{AdminOutcome, AdminPlan, AdminReceipt};
 pub use bulk::{BulkResult, BulkSummary, InputLine, Invalid, MAX_LINE, read_tokens};
 pub use found::{FoundDetail, FoundView, ScanSummary};
 pub use providers::{ProviderView, Providers};
