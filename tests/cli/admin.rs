@@ -82,6 +82,27 @@ async fn an_okta_admin_signs_one_person_out_of_every_session() {
     assert_eq!(entry["label"], "ada@acme.test");
     assert_eq!(entry["outcome"], "revoked");
     assert!(!audit.to_string().contains(OKTA_TOKEN));
+    // The API token is in the keychain only: not in the database, the logs (trace level) or
+    // any other file of the data folder.
+    let mut stack = vec![home.path().to_path_buf()];
+    let mut files = 0;
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(b) = std::fs::read(&p) {
+                files += 1;
+                let t = OKTA_TOKEN.as_bytes();
+                assert!(
+                    !b.windows(t.len()).any(|w| w == t),
+                    "{} holds the API token",
+                    p.display()
+                );
+            }
+        }
+    }
+    assert!(files > 2, "the database and a log were read");
 }
 
 #[tokio::test(flavor = "multi_thread")]
