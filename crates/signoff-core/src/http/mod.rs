@@ -95,10 +95,17 @@ pub fn client(timeouts: Timeouts) -> reqwest::Client {
         .connect_timeout(timeouts.connect)
         .timeout(timeouts.total)
         .pool_max_idle_per_host(64)
+        // A connection idle longer than servers commonly keep one (Node's http default, which
+        // oidc-provider runs on, closes after 5 s) is not reused: a request sent as the server
+        // closes it fails mid-air (a device sign-in polling every 6 s after `slow_down` did).
+        .pool_idle_timeout(POOL_IDLE)
         .user_agent(concat!("signoff/", env!("CARGO_PKG_VERSION")))
         .build()
         .expect("HTTP client configuration is valid")
 }
+
+/// How long an idle connection is kept for reuse: under the 5 s keep-alive many servers use.
+const POOL_IDLE: std::time::Duration = std::time::Duration::from_secs(4);
 
 /// Loopback destinations, which never go through a proxy: plain HTTP is allowed there only
 /// because it stays on this machine (`is_loopback` in the profile's terms).
