@@ -105,6 +105,10 @@ impl AccountFilter {
 /// Client secrets read once for a sign-out run, by provider id.
 type ClientSecrets = HashMap<String, Option<SecretString>>;
 
+/// The sessions other tools hold now, scanned once for a sign-out run that covers found ones
+/// (`None`: the run covers none, or the scan failed and each account tries, and reports, alone).
+type FoundNow = Option<HashMap<AccountId, FoundSession>>;
+
 /// An account ready for its provider call.
 struct Prepared {
     claim: Claim,
@@ -208,17 +212,40 @@ impl Signoff {
             self.blocking(move |core| core.client_secrets(&providers))
                 .await?,
         );
+        // One scan of the tools' stores for every found session of the run, not one each; a
+        // pending one's token is in the keychain outbox already (the minutely retries scan
+        // nothing).
+        let scan = accounts
+            .iter()
+            .any(|a| a.is_found() && a.status != AccountStatus::Pending);
+        let found: Arc<FoundNow> = Arc::new(if scan {
+            self.blocking(|core| core.scan_stores())
+                .await
+                .inspect_err(
+                    |e| tracing::warn!(code = %e.code(), "cannot scan the tools' stores: {e}"),
+                )
+                .ok()
+                .map(|scan| {
+                    scan.sessions
+                        .into_iter()
+                        .map(|s| (s.id.clone(), s))
+                        .collect()
+                })
+        } else {
+            None
+        });
         let profiles = Arc::new(self.providers());
         let mut set = tokio::task::JoinSet::new();
         for account in accounts {
             let core = Arc::clone(self);
             let profiles = Arc::clone(&profiles);
             let secrets = Arc::clone(&secrets);
+            let found = Arc::clone(&found);
             set.spawn(async move {
                 let id = account.id.clone();
                 // An error on one account (keychain, database) does not stop the others; the
                 // account keeps its state and is reported as skipped, with the reason.
-                core.sign_out_one(account, profiles, secrets, options, action)
+                core.sign_out_one(account, profiles, secrets, found, options, action)
                     .await
                     .unwrap_or_else(|e| {
                         tracing::warn!(account = %id, code = %e.code(), "sign-out not done: {e}");
@@ -287,13 +314,14 @@ impl Signoff {
         account: Account,
         profiles: Arc<ProfileSet>,
         secrets: Arc<ClientSecrets>,
+        found: Arc<FoundNow>,
         options: SignOutOptions,
         action: Action,
     ) -> Result<Result<Receipt, Skipped>> {
         let id = account.id.clone();
         let prepared = {
             let (id, profiles) = (id.clone(), Arc::clone(&profiles));
-            self.blocking(move |core| core.prepare_sign_out(&id, &profiles, &secrets))
+            self.blocking(move |core| core.prepare_sign_out(&id, &profiles, &secrets, &found))
                 .await?
         };
         let Prepared {
@@ -400,6 +428,7 @@ impl Signoff {
         id: &AccountId,
         profiles: &ProfileSet,
         secrets: &ClientSecrets,
+        found_now: &FoundNow,
     ) -> Result<std::result::Result<Prepared, &'static str>> {
         let Some(claim) = Claim::try_acquire(&self.paths.data_dir, id)? else {
             return Ok(Err("another Signoff process is signing this account out"));
@@ -412,7 +441,10 @@ impl Signoff {
         let row = self.found_row(id)?;
         let mut found = None;
         if row.is_some() && tokens.is_none() {
-            found = self.found_now(id)?;
+            found = match found_now {
+                Some(sessions) => sessions.get(id).cloned(),
+                None => self.found_now(id)?,
+            };
             tokens = found.as_ref().map(FoundSession::bundle);
             let status = self.store.account(id)?.map(|a| a.status);
             if found.is_none() && status != Some(AccountStatus::SigningOut) {

@@ -136,13 +136,19 @@ impl Signoff {
         // profile as its revoker points it (npm at that registry, GitHub as gh's app).
         let mut keys: Vec<String> = Vec::new();
         let mut targets: Vec<Target> = Vec::new();
-        for a in &accounts {
-            let row = if a.is_found() {
-                let id = a.id.clone();
-                self.blocking(move |core| core.found_row(&id)).await?
+        // The found sessions' rows in one read, not one per account.
+        let mut rows: std::collections::HashMap<AccountId, crate::store::FoundRow> =
+            if accounts.iter().any(|a| a.is_found()) {
+                self.blocking(|core| core.store.found_rows())
+                    .await?
+                    .into_iter()
+                    .map(|r| (r.account.clone(), r))
+                    .collect()
             } else {
-                None
+                Default::default()
             };
+        for a in &accounts {
+            let row = rows.remove(&a.id);
             // A local-only found session is named by where it was for (its provider is none).
             let where_ = row
                 .as_ref()
