@@ -70,13 +70,7 @@ impl Signoff {
     ) -> Result<()> {
         let profile = self.providers().get(provider_id)?.clone();
         if profile.admin.is_none() {
-            return Err(Error::invalid(
-                "provider",
-                format!(
-                    "{} has no admin sign-out in Signoff's catalogue",
-                    profile.label
-                ),
-            ));
+            return Err(no_admin(&profile));
         }
         if secret.is_blank() {
             return Err(Error::invalid("admin credential", "is empty"));
@@ -89,25 +83,23 @@ impl Signoff {
         Ok(())
     }
 
+    /// The provider's profile and its admin part, complete, or why it cannot sign people out.
+    fn admin_profile(&self, provider_id: &str) -> Result<(Profile, crate::profile::AdminProfile)> {
+        let profile = self.providers().get(provider_id)?.clone();
+        let admin = profile.admin.clone().ok_or_else(|| no_admin(&profile))?;
+        if let Some(why) = &admin.incomplete {
+            return Err(Error::invalid("provider", why.clone()));
+        }
+        Ok((profile, admin))
+    }
+
     /// What signing `users` out at `provider` would call, without a credential or any call.
     pub fn admin_sign_out_preview(
         &self,
         provider_id: &str,
         users: &[String],
     ) -> Result<Vec<AdminPlan>> {
-        let profile = self.providers().get(provider_id)?.clone();
-        let admin = profile.admin.clone().ok_or_else(|| {
-            Error::invalid(
-                "provider",
-                format!(
-                    "{} has no admin sign-out in Signoff's catalogue",
-                    profile.label
-                ),
-            )
-        })?;
-        if let Some(why) = &admin.incomplete {
-            return Err(Error::invalid("provider", why.clone()));
-        }
+        let (profile, admin) = self.admin_profile(provider_id)?;
         Ok(users
             .iter()
             .map(|user| {
@@ -146,19 +138,7 @@ impl Signoff {
         actor: Actor,
         mut on_receipt: impl FnMut(&AdminReceipt),
     ) -> Result<Vec<AdminReceipt>> {
-        let profile = self.providers().get(provider_id)?.clone();
-        let admin = profile.admin.clone().ok_or_else(|| {
-            Error::invalid(
-                "provider",
-                format!(
-                    "{} has no admin sign-out in Signoff's catalogue",
-                    profile.label
-                ),
-            )
-        })?;
-        if let Some(why) = &admin.incomplete {
-            return Err(Error::invalid("provider", why.clone()));
-        }
+        let (profile, _) = self.admin_profile(provider_id)?;
         let key = admin_key(provider_id);
         let secret = self
             .blocking(move |core| core.vault()?.client_secret(&key))
@@ -250,47 +230,49 @@ impl Signoff {
                         format!("set client_id for provider {:?} (the admin app's id) in providers.toml", profile.id),
                     )
                 })?;
-                let mut form = vec![("grant_type", "client_credentials".to_owned())];
+                // Through the one HTTP call of the core (no redirects, https or loopback only,
+                // the secret kept out of errors), read as every token answer is.
+                let mut call = crate::http::Call::post(&url)
+                    .field("grant_type", "client_credentials")
+                    .authenticate_as(
+                        crate::profile::ClientAuth::Basic,
+                        Some(&client_id),
+                        Some(secret),
+                    );
                 if let Some(s) = &admin.scope {
-                    form.push(("scope", s.clone()));
+                    call = call.field("scope", s.as_str());
                 }
                 if let Some(a) = &admin.audience {
-                    form.push(("audience", a.clone()));
+                    call = call.field("audience", a.as_str());
                 }
-                let answer = self
-                    .http()
-                    .post(url)
-                    .basic_auth(&client_id, Some(secret.expose_secret()))
-                    .form(&form)
-                    .send()
-                    .await
-                    .map_err(|e| Error::SignIn {
-                        reason: format!(
-                            "the admin token endpoint could not be reached: {}",
-                            e.without_url()
-                        ),
-                    })?;
-                let status = answer.status();
-                let body = answer.bytes().await.unwrap_or_default();
-                let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-                match v.get("access_token").and_then(|t| t.as_str()) {
-                    Some(t) if status.is_success() && !t.is_empty() => {
-                        Ok(SecretString::new(t.to_owned()))
+                let refused = |detail: String| Error::SignIn {
+                    reason: format!("the admin token endpoint {detail}"),
+                };
+                let answer = call.send(self.http()).await.map_err(|e| match e {
+                    crate::http::CallError::Network(r) | crate::http::CallError::Refused(r) => {
+                        refused(format!("could not be reached: {r}"))
                     }
-                    _ => Err(Error::SignIn {
-                        reason: format!(
-                            "the admin token endpoint refused the admin credential (HTTP {}{})",
-                            status.as_u16(),
-                            v.get("error")
-                                .and_then(|e| e.as_str())
-                                .map(|e| format!(
-                                    ", {}",
-                                    crate::outcome::clean(e, &[secret.expose_secret()], 64)
-                                ))
-                                .unwrap_or_default()
-                        ),
-                    }),
-                }
+                })?;
+                let access = (200..300)
+                    .contains(&answer.status)
+                    .then(|| crate::signin::parse_token_answer(&answer.body))
+                    .flatten()
+                    .and_then(|(tokens, _)| tokens.access_token);
+                access.ok_or_else(|| {
+                    let v: serde_json::Value =
+                        serde_json::from_slice(&answer.body).unwrap_or_default();
+                    refused(format!(
+                        "refused the admin credential (HTTP {}{})",
+                        answer.status,
+                        v.get("error")
+                            .and_then(|e| e.as_str())
+                            .map(|e| format!(
+                                ", {}",
+                                crate::outcome::clean(e, &[secret.expose_secret()], 64)
+                            ))
+                            .unwrap_or_default()
+                    ))
+                })
             }
             AdminCredential::ServiceAccount => Err(Error::invalid(
                 "admin credential",
@@ -298,6 +280,17 @@ impl Signoff {
             )),
         }
     }
+}
+
+/// Why a provider cannot sign people out as an admin: its profile has no admin part.
+fn no_admin(profile: &Profile) -> Error {
+    Error::invalid(
+        "provider",
+        format!(
+            "{} has no admin sign-out in Signoff's catalogue",
+            profile.label
+        ),
+    )
 }
 
 /// The keychain name of a provider's admin credential.
