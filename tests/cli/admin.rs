@@ -283,3 +283,232 @@ async fn a_microsoft_admin_app_revokes_sign_in_sessions_and_says_it_takes_minute
         "one app token for the run"
     );
 }
+
+/// Points the built-in `provider` at `server` and stores `secret` as its admin credential.
+fn admin_home(
+    provider: &str,
+    extra: &str,
+    server: &admin::AdminServer,
+    secret: &str,
+) -> tempfile::TempDir {
+    let home = tempfile::tempdir().unwrap();
+    write_providers(
+        home.path(),
+        &format!(
+            "[[provider]]\nid = \"{provider}\"\n{extra}\nbase_url = \"{}\"\n",
+            server.url("/").as_str().trim_end_matches('/')
+        ),
+    );
+    let out = signoff(home.path(), &["--json", "admin", "login", provider], secret);
+    assert!(out.status.success(), "{}", stderr(&out));
+    home
+}
+
+/// The receipt for `user` in a `--json` admin sign-out's answer.
+fn receipt_of(r: &serde_json::Value, user: &str) -> serde_json::Value {
+    r["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["user"] == user)
+        .unwrap_or_else(|| panic!("{user} in {r}"))
+        .clone()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_keycloak_admin_finds_people_by_e_mail_username_or_id_and_lists_their_sessions() {
+    let server = admin::keycloak("staff", "signoff-admin", "kc-admin-secret").await;
+    server.add_user("6f1c-ada", "ada@acme.test", "ada");
+    server.add_user("7a2d-bob", "bob@acme.test", "bob");
+    server.add_user("8b3e-cy", "cy@acme.test", "cy");
+    // Two accounts share an e-mail (a realm that allows duplicate e-mails).
+    server.add_user("9c4f-tw1", "twin@acme.test", "twin1");
+    server.add_user("9c4f-tw2", "twin@acme.test", "twin2");
+    for u in [
+        "6f1c-ada", "6f1c-ada", "7a2d-bob", "8b3e-cy", "9c4f-tw1", "9c4f-tw2",
+    ] {
+        server.add_session(u);
+    }
+    let home = admin_home(
+        "keycloak",
+        "client_id = \"signoff-admin\"\nparams = { host = \"sso.acme.test\", realm = \"staff\" }",
+        &server,
+        "kc-admin-secret\n",
+    );
+    // What the provider lists for a person, found by e-mail typed in another case.
+    let out = signoff_async(
+        home.path(),
+        &[
+            "--json",
+            "admin",
+            "sessions",
+            "keycloak",
+            "--user",
+            "ADA@acme.test",
+        ],
+        "",
+    )
+    .await;
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let p = json(&out);
+    assert_eq!(p["matches"][0]["id"], "6f1c-ada", "{p}");
+    assert_eq!(p["sessions"].as_array().unwrap().len(), 2, "{p}");
+    let started = p["sessions"][0]["started"].as_str().unwrap();
+    assert!(
+        started.ends_with('Z') && started.starts_with("20"),
+        "RFC 3339: {p}"
+    );
+    assert!(
+        !server.is_signed_out("6f1c-ada"),
+        "looking signs nobody out"
+    );
+
+    let out = signoff_async(
+        home.path(),
+        &[
+            "--json",
+            "admin",
+            "signout",
+            "keycloak",
+            "--user",
+            "ada@acme.test",
+            "--user",
+            "bob",
+            "--user",
+            "8b3e-cy",
+            "--user",
+            "nobody@acme.test",
+            "--user",
+            "twin@acme.test",
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let r = json(&out);
+    for (user, id) in [
+        ("ada@acme.test", "6f1c-ada"),
+        ("bob", "7a2d-bob"),
+        ("8b3e-cy", "8b3e-cy"),
+    ] {
+        let x = receipt_of(&r, user);
+        assert_eq!(x["result"], "ended", "{user}: {r}");
+        assert_eq!(x["ids"], serde_json::json!([id]), "{r}");
+        assert!(server.is_signed_out(id), "{user}");
+        assert_eq!(server.sessions_of(id), 0);
+    }
+    assert_eq!(receipt_of(&r, "nobody@acme.test")["result"], "not_found");
+    let twin = receipt_of(&r, "twin@acme.test");
+    assert_eq!(twin["result"], "failed", "{r}");
+    assert_eq!(twin["error"]["kind"], "several_users", "{r}");
+    assert!(
+        twin["error"]["description"].as_str().unwrap().contains("twin1"),
+        "names who matched: {r}"
+    );
+    assert!(
+        !server.is_signed_out("9c4f-tw1") && !server.is_signed_out("9c4f-tw2"),
+        "neither twin"
+    );
+    // Found by the documented exact lookups; the logout is by id.
+    assert!(
+        server.requests_to("/admin/realms/staff/users/6f1c-ada/logout") == 1,
+        "{:?}",
+        server.requests_per_path()
+    );
+    assert!(
+        server
+            .queries_to("/admin/realms/staff/users")
+            .iter()
+            .all(|q| q.contains("exact=true"))
+    );
+    assert!(!r.to_string().contains("kc-admin-secret"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_auth0_admin_ends_sessions_and_refresh_tokens_of_every_user_with_the_e_mail() {
+    let server = admin::auth0("m2m-app", "auth0-m2m-secret").await;
+    // One person, two users: a database login and a Google login with the same e-mail.
+    server.add_user("auth0|ada1", "ada@acme.test", "ada");
+    server.add_user("google-oauth2|1077", "ada@acme.test", "ada.g");
+    server.add_user("auth0|bob2", "bob@acme.test", "bob");
+    for u in ["auth0|ada1", "google-oauth2|1077", "auth0|bob2"] {
+        server.add_session(u);
+        server.add_token(u, "mobile-app", "Acme mobile");
+    }
+    let home = admin_home(
+        "auth0",
+        "params = { tenant = \"acme.eu.auth0.com\" }\nclient_id = \"m2m-app\"",
+        &server,
+        "auth0-m2m-secret",
+    );
+    let out = signoff_async(
+        home.path(),
+        &[
+            "--json",
+            "admin",
+            "sessions",
+            "auth0",
+            "--user",
+            "ada@acme.test",
+        ],
+        "",
+    )
+    .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let p = json(&out);
+    assert_eq!(p["matches"].as_array().unwrap().len(), 2, "{p}");
+    assert_eq!(p["sessions"].as_array().unwrap().len(), 2, "{p}");
+    // Auth0 matches e-mails case-sensitively and keeps database e-mails lower-cased: the typed
+    // case is tried, then the lower-cased one.
+    let out = signoff_async(
+        home.path(),
+        &[
+            "--json",
+            "admin",
+            "signout",
+            "auth0",
+            "--user",
+            "Ada@Acme.test",
+        ],
+        "",
+    )
+    .await;
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let r = json(&out);
+    let x = receipt_of(&r, "Ada@Acme.test");
+    assert_eq!(x["result"], "ended", "{r}");
+    assert_eq!(x["ids"].as_array().unwrap().len(), 2, "{r}");
+    for u in ["auth0|ada1", "google-oauth2|1077"] {
+        assert!(server.is_signed_out(u), "{u}");
+        assert_eq!(server.tokens_of(u), 0, "{u}'s refresh tokens");
+    }
+    assert!(!server.is_signed_out("auth0|bob2"));
+    assert!(
+        server.requests_to("/api/v2/users/auth0%7Cada1/refresh-tokens") == 1,
+        "{:?}",
+        server.requests_per_path()
+    );
+    // A tenant not on an Enterprise plan: failed, with Auth0's reason, never "ended".
+    server.set_not_enterprise(true);
+    let out = signoff_async(
+        home.path(),
+        &[
+            "--json",
+            "admin",
+            "signout",
+            "auth0",
+            "--user",
+            "auth0|bob2",
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    let x = receipt_of(&json(&out), "auth0|bob2");
+    assert_eq!(x["result"], "failed");
+    assert!(
+        x["error"]["description"].as_str().unwrap().contains("plan"),
+        "{x}"
+    );
+    assert!(server.tokens_of("auth0|bob2") == 1);
+}

@@ -6,7 +6,11 @@ import type { Reason } from "./Reason";
 /**
  * The receipt for one person.
  */
-export type AdminReceipt = { provider: string, user: string, result: AdminOutcome, outcome: Outcome, 
+export type AdminReceipt = { provider: string, user: string, 
+/**
+ * The provider's ids of the people signed out (what a lookup found for `user`).
+ */
+ids: Array<string>, result: AdminOutcome, outcome: Outcome, 
 /**
  * The last HTTP status seen, if any call got an answer.
  */

@@ -3,4 +3,4 @@
 /**
  * The kinds of [`Reason`], as they appear in JSON (`kind`) and in the store.
  */
-export type ReasonKind = "network" | "tls" | "redirect_refused" | "insecure_endpoint" | "profile_missing" | "profile_incomplete" | "no_access_token" | "session_expired" | "token_expired" | "refresh_unavailable" | "discovery_failed" | "unexpected_status" | "token_not_stored" | "token_missing" | "still_active" | "client_mismatch" | "ambiguous" | "not_this_client" | "invalid_input" | "user_not_found" | "provider";
+export type ReasonKind = "network" | "tls" | "redirect_refused" | "insecure_endpoint" | "profile_missing" | "profile_incomplete" | "no_access_token" | "session_expired" | "token_expired" | "refresh_unavailable" | "discovery_failed" | "unexpected_status" | "token_not_stored" | "token_missing" | "still_active" | "client_mismatch" | "ambiguous" | "not_this_client" | "invalid_input" | "user_not_found" | "several_users" | "provider";

@@ -210,6 +210,14 @@ pub enum AdminCmd {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Look a person up and list the sessions the provider reports for them (where it can).
+    Sessions {
+        /// The provider profile id.
+        provider: String,
+        /// The person's id, login or e-mail.
+        #[arg(long)]
+        user: String,
+    },
 }
 
 #[derive(Debug, Args)]

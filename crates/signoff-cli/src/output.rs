@@ -216,6 +216,51 @@ impl Output {
         }
     }
 
+    /// Who matched a person at the provider, and the sessions it lists for them.
+    pub fn admin_person(&self, p: &signoff_core::api::AdminPerson) {
+        if self.json {
+            return self.print_json(&json!(p));
+        }
+        if let Some(problem) = &p.problem {
+            aeprintln!("{}: {problem}", p.user);
+        }
+        for m in &p.matches {
+            println!(
+                "{} at {}: {} {}",
+                p.user,
+                p.provider,
+                m.id,
+                m.shows.join(" ")
+            );
+        }
+        match &p.sessions {
+            None if p.problem.is_none() => println!(
+                "{} has no way to list a person's sessions; `signoff admin signout` still ends them.",
+                p.provider
+            ),
+            None => {}
+            Some(list) if list.is_empty() => println!("No sessions."),
+            Some(list) => {
+                let rows: Vec<[String; 5]> = list
+                    .iter()
+                    .map(|s| {
+                        [
+                            s.id.clone().unwrap_or_default(),
+                            s.started.clone().unwrap_or_default(),
+                            s.last_seen.clone().unwrap_or_default(),
+                            s.address.clone().unwrap_or_default(),
+                            s.apps.join(", "),
+                        ]
+                    })
+                    .collect();
+                print_table(
+                    &["SESSION", "STARTED", "LAST SEEN", "ADDRESS", "APPS"],
+                    &rows,
+                );
+            }
+        }
+    }
+
     /// Every person's receipt.
     pub fn admin_receipts(&self, receipts: &[signoff_core::api::AdminReceipt]) {
         if self.json {

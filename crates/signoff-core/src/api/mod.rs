@@ -36,7 +36,9 @@ mod sign_out;
 mod tokens;
 
 pub use accounts::AccountView;
-pub use admin::{AdminOutcome, AdminPlan, AdminReceipt};
+pub use admin::{
+    AdminMatch, AdminOutcome, AdminPerson, AdminPlan, AdminProvider, AdminReceipt, AdminSession,
+};
 pub use bulk::{BulkResult, BulkSummary, InputLine, Invalid, MAX_LINE, read_tokens};
 pub use found::{FoundDetail, FoundView, ScanSummary};
 pub use providers::{ProviderView, Providers};

@@ -177,6 +177,40 @@ impl Engine {
         report
     }
 
+    /// Makes one call of `profile` (an admin's lookup) with `tokens`, retried as a sign-out's
+    /// calls are: the verdict of its answer rules and the last answer's body.
+    pub async fn lookup(
+        &self,
+        profile: &Profile,
+        tokens: &TokenBundle,
+        step: crate::profile::Step,
+    ) -> Lookup {
+        let secrets = secrets_of(tokens, None);
+        let inputs = Inputs {
+            profile,
+            tokens,
+            client_secret: None,
+            secrets: &secrets,
+        };
+        let planned = PlannedCall {
+            kind: crate::outcome::CallKind::Step,
+            step,
+        };
+        let deadline = Instant::now() + self.config.retry.budget;
+        let step = self
+            .call_with_retries(inputs, &planned, deadline, false)
+            .await;
+        Lookup {
+            verdict: match step.verdict {
+                StepVerdict::Verdict(v) => v,
+                StepVerdict::Probe(reason) => Verdict::Permanent(reason),
+            },
+            body: step.body,
+            attempts: step.attempts,
+            status: step.status,
+        }
+    }
+
     /// The provider's metadata for `oidc` profiles (discovery counts as an attempt), `None`
     /// for the others.
     async fn metadata_for(
@@ -215,6 +249,16 @@ impl Engine {
             .insert(issuer.clone(), meta.clone());
         Ok(meta)
     }
+}
+
+/// What one lookup call came to.
+#[derive(Debug)]
+pub struct Lookup {
+    pub verdict: Verdict,
+    /// The last answer's body (empty when none came).
+    pub body: Vec<u8>,
+    pub attempts: u32,
+    pub status: Option<u16>,
 }
 
 /// Everything that must never be echoed back in an error: the tokens and the client secret.

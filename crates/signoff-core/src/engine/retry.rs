@@ -45,6 +45,8 @@ pub struct Step {
     /// The last HTTP status seen, if any attempt got an answer.
     pub status: Option<u16>,
     pub attempts: u32,
+    /// The last answer's body (empty when none came).
+    pub body: Vec<u8>,
 }
 
 /// An attempt worth repeating.
@@ -84,6 +86,7 @@ impl Engine {
         let attempts = AtomicU32::new(0);
         // The last status seen (0: none yet), kept across attempts.
         let status = AtomicU32::new(0);
+        let body = std::sync::Mutex::new(Vec::new());
         let attempt = || async {
             attempts.fetch_add(1, Ordering::Relaxed);
             let result = {
@@ -96,21 +99,22 @@ impl Engine {
             let verdict = match result {
                 Ok(answer) => {
                     status.store(u32::from(answer.status), Ordering::Relaxed);
-                    let seen = Seen {
-                        status: answer.status,
-                        retry_after: answer.retry_after.as_deref(),
-                        reset: answer.reset.as_deref(),
-                        location: answer.location.as_deref(),
-                        body: &answer.body,
-                    };
-                    classify_answer(
+                    let verdict = classify_answer(
                         &planned.step.answers,
                         planned.step.rate_limit_reset.as_ref(),
-                        seen,
+                        Seen {
+                            status: answer.status,
+                            retry_after: answer.retry_after.as_deref(),
+                            reset: answer.reset.as_deref(),
+                            location: answer.location.as_deref(),
+                            body: &answer.body,
+                        },
                         inputs.secrets,
                         SystemTime::now(),
                         probe,
-                    )
+                    );
+                    *body.lock().unwrap_or_else(|p| p.into_inner()) = answer.body;
+                    verdict
                 }
                 Err(CallError::Refused(e)) => StepVerdict::Verdict(Verdict::Permanent(e)),
                 Err(CallError::Network(error)) => {
@@ -149,6 +153,7 @@ impl Engine {
             verdict,
             status: u16::try_from(status.into_inner()).ok().filter(|s| *s != 0),
             attempts: attempts.into_inner(),
+            body: body.into_inner().unwrap_or_else(|p| p.into_inner()),
         }
     }
 }

@@ -58,6 +58,8 @@ named!(
         InvalidInput,
         /// An admin sign-out named a person the provider does not know.
         UserNotFound,
+        /// An admin sign-out named a person the provider knows several of: none was signed out.
+        SeveralUsers,
         /// The provider's own error: its `code` (`invalid_grant`, or `http_<status>` when it gave
         /// none) and description.
         Provider,

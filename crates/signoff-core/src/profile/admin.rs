@@ -13,13 +13,26 @@
 //! token = "access_token"               # the admin's token
 //! send = "bearer"                       # or authorization:SSWS (Okta API tokens)
 //! answer = [{ status = 404, then = "failed", reason = "user_not_found" }]
+//!
+//! # When the calls need the provider's own id: look the person up first (tried in order).
+//! [[provider.admin.find]]
+//! when = "email"                       # or "not_email", "always" (the default)
+//! path = "/admin/realms/{realm}/users?email={user}&exact=true"
+//! id = "/id"                           # JSON Pointer to the id in each match
+//! several = "refuse"                   # or "all": sign out every match
+//!
+//! # What `signoff admin sessions` lists, where the provider can (`{user}`: the id found).
+//! [provider.admin.sessions]
+//! path = "/admin/realms/{realm}/users/{user}/sessions"
+//! items = ""                           # pointer to the list in the answer
+//! fields = { id = "/id", started = "/start", last_seen = "/lastAccess", address = "/ipAddress" }
 //! ```
 
 use percent_encoding::utf8_percent_encode;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use super::steps::{Context, RawStep, SEGMENT, Step, USER_SEGMENT};
+use super::steps::{Context, RawAnswer, RawStep, SEGMENT, Step, USER_SEGMENT};
 use super::vocab::TokenKind;
 use crate::error::{Error, Result};
 
@@ -45,11 +58,118 @@ pub(super) struct RawAdmin {
     token_url: Option<String>,
     token_host: Option<String>,
     scope: Option<String>,
+    /// `{param}`s and `{base_url}` filled in (Auth0: `"{base_url}/api/v2/"`).
     audience: Option<String>,
+    /// How the token endpoint is told who the client is (`basic` unless given).
+    client_auth: Option<super::vocab::ClientAuth>,
     /// What the admin should know about the result ("takes a few minutes").
     note: Option<String>,
     #[serde(default)]
     step: Vec<RawStep>,
+    #[serde(default)]
+    find: Vec<RawFind>,
+    sessions: Option<RawSessions>,
+}
+
+named!(
+    /// Which inputs a lookup is for.
+    #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+    pub enum FindWhen {
+        /// An e-mail address (holds `@`).
+        Email,
+        /// Anything but an e-mail address (a login or the provider's id).
+        NotEmail,
+        Always,
+    }
+);
+
+named!(
+    /// What to do when a lookup finds more than one person.
+    #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+    pub enum Several {
+        /// Sign out every match (Auth0: one user per connection with the same e-mail).
+        All,
+        /// Sign out none and say which matched: the admin must name one.
+        Refuse,
+    }
+);
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFind {
+    name: Option<String>,
+    host: Option<String>,
+    path: Option<String>,
+    url: Option<String>,
+    when: Option<FindWhen>,
+    id: String,
+    several: Option<Several>,
+    /// Pointers to what each match shows the admin (its login, e-mail).
+    #[serde(default)]
+    shows: Vec<String>,
+    #[serde(default)]
+    answer: Vec<RawAnswer>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSessions {
+    host: Option<String>,
+    path: Option<String>,
+    url: Option<String>,
+    /// Pointer to the list in the answer ("" when the answer is the list).
+    #[serde(default)]
+    items: String,
+    #[serde(default)]
+    fields: SessionFields,
+    #[serde(default)]
+    answer: Vec<RawAnswer>,
+}
+
+/// Where each listed session's facts are (JSON Pointers into one item); times may be epoch
+/// seconds, epoch milliseconds or text (RFC 3339).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionFields {
+    pub id: Option<String>,
+    pub started: Option<String>,
+    pub last_seen: Option<String>,
+    pub address: Option<String>,
+    /// What the session is for: the apps signed in (an object's values or a list's items).
+    pub apps: Option<String>,
+}
+
+/// A lookup of a person by what the admin typed, before the calls that take the provider's id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finder {
+    /// A `GET` whose URL holds [`USER_SEGMENT`]: filled in with what the admin typed.
+    pub step: Step,
+    pub when: FindWhen,
+    /// Pointer to the id in each match (the answer is a list of matches, or one match).
+    pub id: String,
+    pub several: Several,
+    pub shows: Vec<String>,
+}
+
+impl Finder {
+    /// True when this lookup is for `input`.
+    pub fn is_for(&self, input: &str) -> bool {
+        let email = input.contains('@');
+        match self.when {
+            FindWhen::Email => email,
+            FindWhen::NotEmail => !email,
+            FindWhen::Always => true,
+        }
+    }
+}
+
+/// How a person's sessions are listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SessionList {
+    /// A `GET` whose URL holds [`USER_SEGMENT`] (the id found).
+    pub step: Step,
+    pub items: String,
+    pub fields: SessionFields,
 }
 
 /// An admin sign-out, resolved.
@@ -60,9 +180,15 @@ pub struct AdminProfile {
     pub token_url: Option<Url>,
     pub scope: Option<String>,
     pub audience: Option<String>,
+    /// How the client authenticates at the token endpoint.
+    pub token_auth: super::vocab::ClientAuth,
     pub note: Option<String>,
     /// The calls, in order; each URL holds [`USER_SEGMENT`]. Empty while incomplete.
     pub steps: Vec<Step>,
+    /// Lookups tried in order before the calls; none: the calls take what the admin typed.
+    pub find: Vec<Finder>,
+    /// How to list a person's sessions, where the provider can.
+    pub sessions: Option<SessionList>,
     /// What admin sign-outs still need (a `{param}` only they use, such as Microsoft's tenant);
     /// the profile's own sign-out is not held up by it.
     pub incomplete: Option<String>,
@@ -71,27 +197,56 @@ pub struct AdminProfile {
 /// The longest user id or e-mail an admin step takes.
 const USER_LIMIT: usize = 320;
 
+/// Escaped in a value put in a lookup's query: all but the unreserved (RFC 3986 §2.3), so `+`,
+/// `&` and `=` stay part of it.
+const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Checks what the admin typed (a user id, login or e-mail); returns it trimmed.
+pub fn check_user(user: &str) -> Result<&str> {
+    let user = user.trim();
+    if user.is_empty() || user.len() > USER_LIMIT || user.chars().any(char::is_control) {
+        return Err(Error::invalid(
+            "user",
+            format!("expected a user id, login or e-mail of 1 to {USER_LIMIT} characters"),
+        ));
+    }
+    Ok(user)
+}
+
+/// `step` with `{user}` filled in (escaped as one path segment, or every reserved character
+/// escaped when it is in the query).
+pub fn fill_user(step: &Step, user: &str) -> Result<Step> {
+    let user = check_user(user)?;
+    let text = step.url.as_str();
+    let query_at = text.find('?').unwrap_or(text.len());
+    let mut url = String::with_capacity(text.len() + user.len());
+    let mut rest = 0;
+    for (at, _) in text.match_indices(USER_SEGMENT) {
+        url.push_str(&text[rest..at]);
+        let set = if at > query_at { QUERY_VALUE } else { SEGMENT };
+        url.extend(utf8_percent_encode(user, set));
+        rest = at + USER_SEGMENT.len();
+    }
+    url.push_str(&text[rest..]);
+    let mut step = step.clone();
+    step.url = Url::parse(&url)
+        .map_err(|_| Error::invalid("user", "does not fit in the provider's URL"))?;
+    Ok(step)
+}
+
 impl AdminProfile {
     /// The calls for one person: `{user}` filled in as one path segment.
     pub fn steps_for(&self, user: &str) -> Result<Vec<Step>> {
-        let user = user.trim();
-        if user.is_empty() || user.len() > USER_LIMIT || user.chars().any(char::is_control) {
-            return Err(Error::invalid(
-                "user",
-                format!("expected a user id, login or e-mail of 1 to {USER_LIMIT} characters"),
-            ));
-        }
-        let segment = utf8_percent_encode(user, SEGMENT).to_string();
-        self.steps
-            .iter()
-            .map(|s| {
-                let url = s.url.as_str().replace(USER_SEGMENT, &segment);
-                let mut step = s.clone();
-                step.url = Url::parse(&url)
-                    .map_err(|_| Error::invalid("user", "does not fit in the provider's URL"))?;
-                Ok(step)
-            })
-            .collect()
+        self.steps.iter().map(|s| fill_user(s, user)).collect()
+    }
+
+    /// The lookups for what the admin typed, in order (none: the calls take it as it is).
+    pub fn finders_for(&self, input: &str) -> Vec<&Finder> {
+        self.find.iter().filter(|f| f.is_for(input)).collect()
     }
 }
 
@@ -124,7 +279,12 @@ impl RawAdmin {
                 self.token_url.clone(),
                 self.token_host.clone(),
             );
-            match location.resolve("the admin token endpoint", cx)? {
+            // Only where it is: how the client authenticates there is the admin's client_auth.
+            let at = Context {
+                client_auth: super::vocab::ClientAuth::None,
+                ..*cx
+            };
+            match location.resolve("the admin token endpoint", &at)? {
                 Ok(step) => Some(step.url),
                 Err(names) => {
                     unfilled.extend(names);
@@ -158,6 +318,76 @@ impl RawAdmin {
                 Err(names) => unfilled.extend(names),
             }
         }
+        // Lookups and listings are sent as the first call is (the admin's token, its header).
+        let like = &self.step[0];
+        let mut find = Vec::new();
+        for (i, raw) in self.find.iter().enumerate() {
+            let what = format!("admin find {}", i + 1);
+            let step = RawStep::lookup(
+                like,
+                raw.name.clone().unwrap_or_else(|| "find the user".into()),
+                (raw.path.clone(), raw.url.clone(), raw.host.clone()),
+                raw.answer.clone(),
+            );
+            match step.resolve(&what, &admin_cx)? {
+                Ok(step) => {
+                    if !step.url.as_str().contains(USER_SEGMENT) {
+                        return Err(format!("{what} needs `{{user}}` in its path or query"));
+                    }
+                    check_pointer(&what, &raw.id)?;
+                    for p in &raw.shows {
+                        check_pointer(&what, p)?;
+                    }
+                    find.push(Finder {
+                        step,
+                        when: raw.when.unwrap_or(FindWhen::Always),
+                        id: raw.id.clone(),
+                        several: raw.several.unwrap_or(Several::Refuse),
+                        shows: raw.shows.clone(),
+                    });
+                }
+                Err(names) => unfilled.extend(names),
+            }
+        }
+        let mut sessions = None;
+        if let Some(raw) = &self.sessions {
+            let what = "[provider.admin.sessions]";
+            let step = RawStep::lookup(
+                like,
+                "list the user's sessions".into(),
+                (raw.path.clone(), raw.url.clone(), raw.host.clone()),
+                raw.answer.clone(),
+            );
+            match step.resolve(what, &admin_cx)? {
+                Ok(step) => {
+                    if !step.url.as_str().contains(USER_SEGMENT) {
+                        return Err(format!("{what} needs `{{user}}` in its path"));
+                    }
+                    let f = &raw.fields;
+                    for p in [&f.id, &f.started, &f.last_seen, &f.address, &f.apps]
+                        .into_iter()
+                        .flatten()
+                        .chain([&raw.items])
+                    {
+                        check_pointer(what, p)?;
+                    }
+                    sessions = Some(SessionList {
+                        step,
+                        items: raw.items.clone(),
+                        fields: raw.fields.clone(),
+                    });
+                }
+                Err(names) => unfilled.extend(names),
+            }
+        }
+        let audience = match &self.audience {
+            Some(text) => {
+                let (filled, names) = fill_text(text, cx);
+                unfilled.extend(names);
+                Some(filled)
+            }
+            None => None,
+        };
         let incomplete = (!unfilled.is_empty()).then(|| {
             unfilled.sort();
             unfilled.dedup();
@@ -168,16 +398,65 @@ impl RawAdmin {
         });
         if incomplete.is_some() {
             steps.clear();
+            find.clear();
+            sessions = None;
         }
         Ok(AdminProfile {
             credential: self.credential,
             token_url: token_url.filter(|_| incomplete.is_none()),
             scope: self.scope.clone(),
-            audience: self.audience.clone(),
+            audience,
+            token_auth: self.client_auth.unwrap_or(super::vocab::ClientAuth::Basic),
             note: self.note.clone(),
             steps,
+            find,
+            sessions,
             incomplete,
         })
+    }
+}
+
+/// `text` with its `{param}`s and `{base_url}` (without its last `/`) filled in, and the names
+/// left unfilled.
+fn fill_text(text: &str, cx: &Context<'_>) -> (String, Vec<String>) {
+    let mut out = String::with_capacity(text.len());
+    let mut unfilled = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else {
+            break;
+        };
+        let name = &after[..close];
+        let value = match name {
+            "base_url" => cx
+                .base_url
+                .map(|u| u.as_str().trim_end_matches('/').to_owned()),
+            other => cx.params.get(other).cloned(),
+        };
+        match value {
+            Some(v) => out.push_str(&v),
+            None => unfilled.push(if name == "base_url" {
+                "base_url".to_owned()
+            } else {
+                format!("params.{name}")
+            }),
+        }
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    (out, unfilled)
+}
+
+/// A JSON Pointer (RFC 6901): empty, or starting with `/`.
+fn check_pointer(what: &str, pointer: &str) -> std::result::Result<(), String> {
+    if pointer.is_empty() || pointer.starts_with('/') {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what}: {pointer:?} is not a JSON Pointer (it starts with `/`)"
+        ))
     }
 }
 
@@ -240,6 +519,59 @@ mod tests {
             admin.token_url.unwrap().as_str(),
             "http://127.0.0.1:9/t/oauth2/v2.0/token"
         );
+    }
+
+    #[test]
+    fn keycloak_looks_a_person_up_by_what_the_admin_typed_before_the_calls_take_its_id() {
+        let s = set(
+            "[[provider]]\nid = \"keycloak\"\nparams = { host = \"sso.acme.test\", realm = \"staff\" }\n",
+        );
+        assert!(s.problems.is_empty(), "{:?}", s.problems);
+        let admin = s.get("keycloak").unwrap().admin.clone().unwrap();
+        assert_eq!(admin.incomplete, None);
+        let by_email = admin.finders_for("Ada+x@acme.test");
+        assert_eq!(by_email.len(), 2, "by e-mail, then by username");
+        // In a query, `+` and `@` are escaped so they stay the value's own.
+        assert_eq!(
+            super::fill_user(&by_email[0].step, "Ada+x@acme.test")
+                .unwrap()
+                .url
+                .as_str(),
+            "https://sso.acme.test/admin/realms/staff/users?email=Ada%2Bx%40acme.test&exact=true&briefRepresentation=true"
+        );
+        let by_name = admin.finders_for("ada");
+        assert_eq!(by_name.len(), 2, "by username, then by id");
+        assert_eq!(
+            super::fill_user(&by_name[1].step, "a/b")
+                .unwrap()
+                .url
+                .as_str(),
+            "https://sso.acme.test/admin/realms/staff/users/a%2Fb"
+        );
+        assert_eq!(
+            admin.steps_for("8f2c").unwrap()[0].url.as_str(),
+            "https://sso.acme.test/admin/realms/staff/users/8f2c/logout"
+        );
+        assert!(admin.sessions.is_some());
+    }
+
+    #[test]
+    fn auth0_s_management_audience_follows_its_base_url() {
+        let s = set("[[provider]]\nid = \"auth0\"\nparams = { tenant = \"acme.eu.auth0.com\" }\n");
+        assert!(s.problems.is_empty(), "{:?}", s.problems);
+        let admin = s.get("auth0").unwrap().admin.clone().unwrap();
+        assert_eq!(
+            admin.audience.as_deref(),
+            Some("https://acme.eu.auth0.com/api/v2/")
+        );
+        assert_eq!(admin.token_auth, crate::profile::ClientAuth::Post);
+        assert_eq!(admin.steps_for("auth0|abc").unwrap().len(), 2);
+        assert_eq!(
+            admin.steps_for("auth0|abc").unwrap()[0].url.as_str(),
+            "https://acme.eu.auth0.com/api/v2/users/auth0%7Cabc/sessions"
+        );
+        // An id is taken as it is: only e-mails are looked up.
+        assert!(admin.finders_for("auth0|abc").is_empty());
     }
 
     #[test]

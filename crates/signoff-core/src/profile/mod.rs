@@ -19,9 +19,12 @@ use serde::Serialize;
 use url::Url;
 
 use crate::error::{Error, Result};
-pub use admin::{AdminCredential, AdminProfile};
+pub use admin::{
+    AdminCredential, AdminProfile, FindWhen, Finder, SessionFields, SessionList, Several,
+    check_user, fill_user,
+};
 pub use raw::{ClientAuth, Protocol, SignoutMode, TokenKind, WhatEnds};
-pub use steps::{AnswerRule, Placement, Step};
+pub use steps::{AnswerRule, Placement, Step, USER_SEGMENT};
 pub use vocab::{BodyEncoding, Method, Then};
 
 /// The built-in profiles.

@@ -199,7 +199,7 @@ pub(super) struct RawStep {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawAnswer {
+pub(super) struct RawAnswer {
     status: RawStatus,
     #[serde(default)]
     json: BTreeMap<String, toml::Value>,
@@ -304,6 +304,31 @@ impl RawStep {
             bearer: false,
             when_token_starts_with: Vec::new(),
             unless_token_starts_with: Vec::new(),
+        }
+    }
+
+    /// A `GET` sent as `like` is (its token placement, headers and rate-limit header) at
+    /// another location, read by its own answer rules: an admin's lookup of a person.
+    pub(super) fn lookup(
+        like: &Self,
+        name: String,
+        location: (Option<String>, Option<String>, Option<String>),
+        answer: Vec<RawAnswer>,
+    ) -> Self {
+        let (path, url, host) = location;
+        Self {
+            name: Some(name),
+            method: Some(Method::Get),
+            host,
+            path,
+            url,
+            body: None,
+            client_auth: None,
+            fields: BTreeMap::new(),
+            answer,
+            when_token_starts_with: Vec::new(),
+            unless_token_starts_with: Vec::new(),
+            ..like.clone()
         }
     }
 

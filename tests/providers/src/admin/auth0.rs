@@ -9,6 +9,10 @@
 //! - `DELETE /api/v2/users/{user_id}/sessions` → "Session deletion request accepted."
 //!   (`delete:sessions`); `DELETE /api/v2/users/{user_id}/refresh-tokens` → "Refresh token
 //!   deletion request accepted." (`delete:refresh_tokens`). Both only on Enterprise plans.
+//! - `GET /api/v2/users/{user_id}/sessions` (`read:sessions`) → sessions with `id`, `user_id`,
+//!   `created_at`, `updated_at`, `authenticated_at`, `last_interacted_at`, `expires_at`,
+//!   `device{initial_ip, last_ip, last_user_agent, …}`, `clients[{client_id}]`; assumed wrapped
+//!   as `{"sessions":[…]}` (checkpoint paging; `next` left out: one page), times RFC 3339.
 //! - Errors `{"statusCode","error","message","errorCode"}`: unknown user → 404
 //!   `{"statusCode":404,"error":"Not Found","message":"The user does not exist.",
 //!   "errorCode":"inexistent_user"}`.
@@ -67,7 +71,10 @@ pub async fn auth0(client_id: &str, client_secret: &str) -> AdminServer {
     let router = Router::new()
         .route("/oauth/token", post(token))
         .route("/api/v2/users-by-email", get(by_email))
-        .route("/api/v2/users/{id}/sessions", delete(delete_sessions))
+        .route(
+            "/api/v2/users/{id}/sessions",
+            delete(delete_sessions).get(list_sessions),
+        )
         .route("/api/v2/users/{id}/refresh-tokens", delete(delete_tokens));
     serve_admin(router, state).await
 }
@@ -238,6 +245,49 @@ async fn delete_sessions(
         sign_out,
         "Session deletion request accepted.",
     )
+}
+
+async fn list_sessions(
+    State(state): State<AdminState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = auth(&state, &headers, "read:sessions") {
+        return r;
+    }
+    if state.lock().not_enterprise {
+        return error(
+            StatusCode::FORBIDDEN,
+            "This feature is not available on your current plan.",
+            "operation_not_supported",
+        );
+    }
+    let rfc3339 = |ms: u64| {
+        time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+            .unwrap()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    };
+    let list = state.with_user(
+        |u| u.id == id,
+        |u| {
+            u.sessions
+                .iter()
+                .map(|s| {
+                    let clients: Vec<_> = s.clients.values().map(|c| j!({"client_id": c})).collect();
+                    j!({"id": s.id, "user_id": u.id, "created_at": rfc3339(s.start), "updated_at": rfc3339(s.last_access), "authenticated_at": rfc3339(s.start), "last_interacted_at": rfc3339(s.last_access), "device": {"initial_ip": s.ip_address, "last_ip": s.ip_address, "last_user_agent": "Mozilla/5.0"}, "clients": clients})
+                })
+                .collect::<Vec<_>>()
+        },
+    );
+    match list {
+        Some(list) => json(StatusCode::OK, j!({ "sessions": list })),
+        None => error(
+            StatusCode::NOT_FOUND,
+            "The user does not exist.",
+            "inexistent_user",
+        ),
+    }
 }
 
 async fn delete_tokens(

@@ -1,0 +1,395 @@
+//! IT admins: sign people out at their identity provider with the admin's own credential
+//! (issue #18) — the admin calls are the profile's `[provider.admin]` steps, run by the same
+//! engine (retries, rate limits, answer rules) as a person's own sign-out. The credential is
+//! stored once in the keychain (`signoff admin login`), never read from argv or files.
+
+mod find;
+mod token;
+
+pub use find::{AdminMatch, AdminSession};
+
+use std::sync::Arc;
+
+use futures_util::StreamExt;
+use serde::Serialize;
+
+use super::Signoff;
+use crate::audit::{Action, Actor, AuditEntry};
+use crate::engine::Report;
+use crate::error::{Error, Result};
+use crate::outcome::{Outcome, Reason, ReasonKind};
+use crate::profile::{Profile, Protocol};
+use crate::secret::SecretString;
+use crate::tokens::TokenBundle;
+
+named!(
+    /// What an admin sign-out of one person came to.
+    #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+    pub enum AdminOutcome {
+        /// The provider accepted the sign-out: the person's sessions are ending.
+        Ended,
+        /// The provider knows no such person.
+        NotFound,
+        /// The provider could not be reached or asked to wait longer than this run.
+        Pending,
+        /// The provider refused (its reason is kept): a person must look.
+        Failed,
+    }
+);
+
+/// The receipt for one person.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct AdminReceipt {
+    pub provider: String,
+    pub user: String,
+    /// The provider's ids of the people signed out (what a lookup found for `user`).
+    pub ids: Vec<String>,
+    pub result: AdminOutcome,
+    #[serde(flatten)]
+    pub report: Report,
+}
+
+/// A person as the provider knows them: who matched what the admin typed, and the sessions
+/// the provider lists for them (where it can).
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct AdminPerson {
+    pub provider: String,
+    pub user: String,
+    pub matches: Vec<AdminMatch>,
+    /// `None` when the provider has no way to list them (Okta, Microsoft, Google).
+    pub sessions: Option<Vec<AdminSession>>,
+    /// Why the person could not be looked up (or their sessions listed): the provider's reason.
+    pub problem: Option<crate::outcome::Reason>,
+    pub note: Option<String>,
+}
+
+/// What an admin sign-out of one person would call (a dry run).
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct AdminPlan {
+    pub provider: String,
+    pub user: String,
+    pub calls: Vec<crate::api::CallView>,
+    /// Why this person cannot be signed out as given (nothing would be called).
+    pub problem: Option<String>,
+    pub note: Option<String>,
+}
+
+/// A provider whose admins can sign people out from here.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct AdminProvider {
+    pub id: String,
+    pub label: String,
+    /// The admin credential is in the keychain (`signoff admin login`).
+    pub credential_stored: bool,
+    /// The provider can list a person's sessions.
+    pub lists_sessions: bool,
+    /// What its profile still needs before admins can use it.
+    pub incomplete: Option<String>,
+}
+
+/// How many people are signed out at once. Providers document per-minute limits, which the
+/// engine's rate-limit handling honours; this bounds the requests in flight.
+const IN_FLIGHT: usize = 8;
+
+impl Signoff {
+    /// Stores a provider's admin credential (an API token, a client secret, a service account
+    /// key) in the keychain, apart from the client secret of people's own sign-outs.
+    pub fn set_admin_secret(
+        &self,
+        provider_id: &str,
+        secret: SecretString,
+        actor: Actor,
+    ) -> Result<()> {
+        let profile = self.providers().get(provider_id)?.clone();
+        if profile.admin.is_none() {
+            return Err(no_admin(&profile));
+        }
+        if secret.is_blank() {
+            return Err(Error::invalid("admin credential", "is empty"));
+        }
+        let secret = SecretString::new(secret.expose_secret().trim().to_owned());
+        self.vault()?
+            .put_client_secret(&admin_key(provider_id), &secret)?;
+        self.store
+            .append_audit(&AuditEntry::new(actor, Action::SetAdminSecret).provider(provider_id))?;
+        Ok(())
+    }
+
+    /// The providers set up for admin sign-outs: an admin part in the profile and an admin
+    /// credential in the keychain (`signoff admin login`; a catalogue entry alone is not
+    /// offered).
+    pub fn admin_providers(&self) -> Result<Vec<AdminProvider>> {
+        let vault = self.vault()?;
+        let mut list = Vec::new();
+        for profile in &self.providers().profiles {
+            let Some(admin) = &profile.admin else {
+                continue;
+            };
+            let stored = vault.client_secret(&admin_key(&profile.id))?.is_some();
+            if !stored {
+                continue;
+            }
+            list.push(AdminProvider {
+                id: profile.id.clone(),
+                label: profile.label.clone(),
+                credential_stored: stored,
+                lists_sessions: admin.sessions.is_some(),
+                incomplete: admin.incomplete.clone(),
+            });
+        }
+        Ok(list)
+    }
+
+    /// The provider's profile and its admin part, complete, or why it cannot sign people out.
+    fn admin_profile(&self, provider_id: &str) -> Result<(Profile, crate::profile::AdminProfile)> {
+        let profile = self.providers().get(provider_id)?.clone();
+        let admin = profile.admin.clone().ok_or_else(|| no_admin(&profile))?;
+        if let Some(why) = &admin.incomplete {
+            return Err(Error::invalid("provider", why.clone()));
+        }
+        Ok((profile, admin))
+    }
+
+    /// What signing `users` out at `provider` would call, without a credential or any call.
+    pub fn admin_sign_out_preview(
+        &self,
+        provider_id: &str,
+        users: &[String],
+    ) -> Result<Vec<AdminPlan>> {
+        let (profile, admin) = self.admin_profile(provider_id)?;
+        let view = |step: crate::profile::Step| {
+            crate::api::CallView::from(&crate::engine::PlannedCall {
+                kind: crate::outcome::CallKind::Step,
+                step,
+            })
+        };
+        Ok(users
+            .iter()
+            .map(|user| {
+                let planned = || -> Result<Vec<crate::api::CallView>> {
+                    let user = crate::profile::check_user(user)?;
+                    let finders = admin.finders_for(user);
+                    let mut calls = Vec::new();
+                    for f in &finders {
+                        calls.push(view(crate::profile::fill_user(&f.step, user)?));
+                    }
+                    if finders.is_empty() {
+                        calls.extend(admin.steps_for(user)?.into_iter().map(view));
+                    } else {
+                        // The calls take the id the lookup finds.
+                        calls.extend(admin.steps.iter().map(|s| {
+                            let mut c = view(s.clone());
+                            c.url = c.url.replace(crate::profile::USER_SEGMENT, "{id}");
+                            c
+                        }));
+                    }
+                    Ok(calls)
+                };
+                let (calls, problem) = match planned() {
+                    Ok(calls) => (calls, None),
+                    Err(e) => (Vec::new(), Some(e.to_string())),
+                };
+                AdminPlan {
+                    provider: profile.id.clone(),
+                    user: user.trim().to_owned(),
+                    calls,
+                    problem,
+                    note: admin.note.clone(),
+                }
+            })
+            .collect())
+    }
+
+    /// Signs each of `users` out at `provider` as its admin, reporting each receipt as it is
+    /// ready; every one is in the audit log with the admin as actor.
+    pub async fn admin_sign_out(
+        self: &Arc<Self>,
+        provider_id: &str,
+        users: Vec<String>,
+        actor: Actor,
+        mut on_receipt: impl FnMut(&AdminReceipt),
+    ) -> Result<Vec<AdminReceipt>> {
+        let (profile, tokens) = self.admin_bearer(provider_id).await?;
+        let tokens = Arc::new(tokens);
+        let profile = Arc::new(profile);
+        let mut runs = futures_util::stream::iter(users)
+            .map(|user| {
+                let (core, profile, tokens) =
+                    (Arc::clone(self), Arc::clone(&profile), Arc::clone(&tokens));
+                async move { core.admin_sign_out_one(&profile, &tokens, user).await }
+            })
+            .buffer_unordered(IN_FLIGHT);
+        let mut receipts = Vec::new();
+        while let Some(receipt) = runs.next().await {
+            let mut entry = AuditEntry::new(actor, Action::AdminSignOut)
+                .provider(&receipt.provider)
+                .report(&receipt.report);
+            entry.label = Some(receipt.user.clone());
+            self.blocking(move |core| core.store.append_audit(&entry))
+                .await?;
+            on_receipt(&receipt);
+            receipts.push(receipt);
+        }
+        Ok(receipts)
+    }
+
+    /// The profile and the admin's bearer token for its calls, from the credential stored by
+    /// `signoff admin login`.
+    async fn admin_bearer(self: &Arc<Self>, provider_id: &str) -> Result<(Profile, TokenBundle)> {
+        let (profile, _) = self.admin_profile(provider_id)?;
+        let key = admin_key(provider_id);
+        let secret = self
+            .blocking(move |core| core.vault()?.client_secret(&key))
+            .await?
+            .ok_or_else(|| {
+                Error::invalid(
+                    "admin credential",
+                    format!("none stored for {provider_id}: run `signoff admin login {provider_id}` first"),
+                )
+            })?;
+        let token = self.admin_token(&profile, &secret).await?;
+        Ok((
+            profile,
+            TokenBundle {
+                access_token: Some(token),
+                ..TokenBundle::default()
+            },
+        ))
+    }
+
+    /// Looks `user` up at `provider` as its admin: who matches, and the sessions the provider
+    /// lists for them. Nothing is signed out.
+    pub async fn admin_lookup(
+        self: &Arc<Self>,
+        provider_id: &str,
+        user: &str,
+    ) -> Result<AdminPerson> {
+        let (profile, tokens) = self.admin_bearer(provider_id).await?;
+        let admin = profile.admin.as_ref().expect("checked by admin_bearer");
+        let mut person = AdminPerson {
+            provider: profile.id.clone(),
+            user: user.trim().to_owned(),
+            matches: Vec::new(),
+            sessions: None,
+            problem: None,
+            note: admin.note.clone(),
+        };
+        match self.admin_find(&profile, admin, &tokens, user).await {
+            Err(report) => person.problem = report.error,
+            Ok((matches, _)) => {
+                if admin.sessions.is_some() {
+                    match self
+                        .admin_list_sessions(&profile, admin, &tokens, &matches)
+                        .await
+                    {
+                        Ok(list) => person.sessions = Some(list),
+                        Err(report) => person.problem = report.error,
+                    }
+                }
+                person.matches = matches;
+            }
+        }
+        Ok(person)
+    }
+
+    /// One person: found (where the profile looks people up), then the admin steps with
+    /// `{user}` filled in, through the engine.
+    async fn admin_sign_out_one(
+        &self,
+        profile: &Profile,
+        tokens: &TokenBundle,
+        user: String,
+    ) -> AdminReceipt {
+        let admin = profile.admin.as_ref().expect("checked by the caller");
+        let (ids, report) = match self.admin_find(profile, admin, tokens, &user).await {
+            Err(report) => (Vec::new(), report),
+            Ok((matches, attempts)) => {
+                let mut reports = Vec::new();
+                for m in &matches {
+                    reports.push(self.admin_calls(profile, admin, tokens, &m.id).await);
+                }
+                let mut report = merged(reports);
+                report.attempts += attempts;
+                (matches.into_iter().map(|m| m.id).collect(), report)
+            }
+        };
+        let result = match (report.outcome, report.error.as_ref().map(|e| e.kind())) {
+            (o, _) if o.is_done() => AdminOutcome::Ended,
+            (Outcome::Pending, _) => AdminOutcome::Pending,
+            (_, Some(ReasonKind::UserNotFound)) => AdminOutcome::NotFound,
+            _ => AdminOutcome::Failed,
+        };
+        AdminReceipt {
+            provider: profile.id.clone(),
+            user: user.trim().to_owned(),
+            ids,
+            result,
+            report,
+        }
+    }
+
+    /// The admin steps for the provider's id `id`, through the engine.
+    async fn admin_calls(
+        &self,
+        profile: &Profile,
+        admin: &crate::profile::AdminProfile,
+        tokens: &TokenBundle,
+        id: &str,
+    ) -> Report {
+        match admin.steps_for(id) {
+            Err(e) => Report::failed(Reason::new(ReasonKind::InvalidInput, e.to_string())),
+            Ok(steps) => {
+                let calls = Profile {
+                    protocol: Protocol::Steps,
+                    steps,
+                    probe: None,
+                    issuer: None,
+                    incomplete: None,
+                    ..profile.clone()
+                };
+                let mut report = self.engine().revoke(&calls, tokens, None, false).await;
+                if report.note.is_none() {
+                    report.note = admin.note.clone();
+                }
+                report
+            }
+        }
+    }
+}
+
+/// One report for the sign-outs of several matches of one person: ended only when each ended;
+/// else the first that failed, or else the first still pending.
+fn merged(reports: Vec<Report>) -> Report {
+    let attempts = reports.iter().map(|r| r.attempts).sum();
+    let worst = reports
+        .iter()
+        .position(|r| r.outcome == Outcome::Failed)
+        .or_else(|| reports.iter().position(|r| !r.outcome.is_done()))
+        .unwrap_or(0);
+    let mut report = reports
+        .into_iter()
+        .nth(worst)
+        .unwrap_or_else(|| Report::new(Outcome::AlreadyRevoked));
+    report.attempts = attempts;
+    report
+}
+
+/// Why a provider cannot sign people out as an admin: its profile has no admin part.
+fn no_admin(profile: &Profile) -> Error {
+    Error::invalid(
+        "provider",
+        format!(
+            "{} has no admin sign-out in Signoff's catalogue",
+            profile.label
+        ),
+    )
+}
+
+/// The keychain name of a provider's admin credential.
+fn admin_key(provider_id: &str) -> String {
+    format!("admin-{provider_id}")
+}

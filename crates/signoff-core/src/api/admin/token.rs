@@ -1,0 +1,76 @@
+//! The admin's bearer token (issue #18): an API token as it is, or one the provider's token
+//! endpoint gives for a service client's secret (RFC 6749 §4.4) or a service account's signed
+//! assertion (RFC 7523). Through the core's one HTTP call: https or loopback only, no
+//! redirects, the secret kept out of every error.
+
+use super::super::Signoff;
+use crate::error::{Error, Result};
+use crate::profile::{AdminCredential, Profile};
+use crate::secret::SecretString;
+
+impl Signoff {
+    /// The bearer of the admin calls: the API token itself, or one the token endpoint gives
+    /// for the client's secret (RFC 6749 §4.4).
+    pub(super) async fn admin_token(
+        &self,
+        profile: &Profile,
+        secret: &SecretString,
+    ) -> Result<SecretString> {
+        let admin = profile.admin.as_ref().expect("checked by the caller");
+        match admin.credential {
+            AdminCredential::ApiToken => Ok(secret.clone()),
+            AdminCredential::ClientCredentials => {
+                let url = admin.token_url.clone().expect("resolved with the profile");
+                let client_id = profile.client_id.clone().ok_or_else(|| {
+                    Error::invalid(
+                        "client_id",
+                        format!("set client_id for provider {:?} (the admin app's id) in providers.toml", profile.id),
+                    )
+                })?;
+                // Through the one HTTP call of the core (no redirects, https or loopback only,
+                // the secret kept out of errors), read as every token answer is.
+                let mut call = crate::http::Call::post(&url)
+                    .field("grant_type", "client_credentials")
+                    .authenticate_as(admin.token_auth, Some(&client_id), Some(secret));
+                if let Some(s) = &admin.scope {
+                    call = call.field("scope", s.as_str());
+                }
+                if let Some(a) = &admin.audience {
+                    call = call.field("audience", a.as_str());
+                }
+                let refused = |detail: String| Error::SignIn {
+                    reason: format!("the admin token endpoint {detail}"),
+                };
+                let answer = call.send(self.http()).await.map_err(|e| match e {
+                    crate::http::CallError::Network(r) | crate::http::CallError::Refused(r) => {
+                        refused(format!("could not be reached: {r}"))
+                    }
+                })?;
+                let access = (200..300)
+                    .contains(&answer.status)
+                    .then(|| crate::signin::parse_token_answer(&answer.body))
+                    .flatten()
+                    .and_then(|(tokens, _)| tokens.access_token);
+                access.ok_or_else(|| {
+                    let v: serde_json::Value =
+                        serde_json::from_slice(&answer.body).unwrap_or_default();
+                    refused(format!(
+                        "refused the admin credential (HTTP {}{})",
+                        answer.status,
+                        v.get("error")
+                            .and_then(|e| e.as_str())
+                            .map(|e| format!(
+                                ", {}",
+                                crate::outcome::clean(e, &[secret.expose_secret()], 64)
+                            ))
+                            .unwrap_or_default()
+                    ))
+                })
+            }
+            AdminCredential::ServiceAccount => Err(Error::invalid(
+                "admin credential",
+                "service-account sign-in (Google) is not built yet",
+            )),
+        }
+    }
+}
