@@ -402,7 +402,10 @@ async fn a_keycloak_admin_finds_people_by_e_mail_username_or_id_and_lists_their_
     assert_eq!(twin["result"], "failed", "{r}");
     assert_eq!(twin["error"]["kind"], "several_users", "{r}");
     assert!(
-        twin["error"]["description"].as_str().unwrap().contains("twin1"),
+        twin["error"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("twin1"),
         "names who matched: {r}"
     );
     assert!(
@@ -511,4 +514,87 @@ async fn an_auth0_admin_ends_sessions_and_refresh_tokens_of_every_user_with_the_
         "{x}"
     );
     assert!(server.tokens_of("auth0|bob2") == 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_list_stopped_by_kill_9_resumes_where_it_stopped_through_a_429_storm_and_a_5xx() {
+    let (home, server) = okta_admin().await;
+    let people: Vec<String> = (0..40).map(|i| format!("p{i:02}@acme.test")).collect();
+    for (i, p) in people.iter().enumerate() {
+        server.add_user(&format!("00u{i:02}"), p, p);
+        server.add_session(&format!("00u{i:02}"));
+    }
+    let list = home.path().join("leavers.txt");
+    std::fs::write(&list, people.join("\n")).unwrap();
+    // Each call takes a while, so the run is stopped in its middle.
+    server.set_delay(std::time::Duration::from_millis(150));
+    let args = [
+        "--json",
+        "admin",
+        "signout",
+        "okta",
+        "--from",
+        list.to_str().unwrap(),
+    ];
+    let mut child = crate::signoff_cmd(home.path(), &args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let signed_out = || {
+        (0..40)
+            .filter(|i| server.is_signed_out(&format!("00u{i:02}")))
+            .count()
+    };
+    let started = std::time::Instant::now();
+    while signed_out() < 12 {
+        assert!(
+            started.elapsed().as_secs() < 30,
+            "the run did not get going"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    child.kill().unwrap(); // SIGKILL: no chance to tidy up
+    child.wait().unwrap();
+    let before = signed_out();
+    assert!(before < 40, "stopped in the middle ({before} done)");
+    let sent_before = server.requests_per_path();
+    // The rest meets a storm of Okta's 429s and a 500.
+    server.set_delay(std::time::Duration::ZERO);
+    server.rate_limit_next(6, 1);
+    server.fail_next(1, signoff_tests::servers::Fault::ServerError);
+    let out = signoff_async(home.path(), &args, "").await;
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let r = json(&out);
+    let results = r["results"].as_array().unwrap();
+    assert_eq!(results.len(), 40, "a receipt per person, in list order");
+    assert!(results.iter().all(|x| x["result"] == "ended"), "{r}");
+    assert_eq!(results[0]["user"], "p00@acme.test");
+    let resumed = results.iter().filter(|x| x["resumed"] == true).count();
+    assert!(
+        resumed >= 1 && resumed <= before,
+        "{resumed} taken from the stopped run, {before} done then"
+    );
+    assert_eq!(signed_out(), 40);
+    // Those with a receipt in the stopped run were not called again; only those in flight at
+    // the kill could be.
+    let again = people
+        .iter()
+        .filter(|p| {
+            let path = format!("/api/v1/users/{p}/sessions");
+            sent_before.contains_key(&path)
+                && server.requests_per_path()[&path] > sent_before[&path]
+        })
+        .count();
+    assert!(again <= 8 + 1, "{again} people called twice");
+    // Every run's audit entries name the admin; the finished run is not resumed again.
+    let out = signoff_async(home.path(), &args, "").await;
+    assert!(
+        json(&out)["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|x| x.get("resumed").is_none())
+    );
 }

@@ -10,7 +10,11 @@ export type AdminReceipt = { provider: string, user: string,
 /**
  * The provider's ids of the people signed out (what a lookup found for `user`).
  */
-ids: Array<string>, result: AdminOutcome, outcome: Outcome, 
+ids: Array<string>, result: AdminOutcome, 
+/**
+ * Done by an earlier run of the same list that was stopped before its end.
+ */
+resumed?: boolean, outcome: Outcome, 
 /**
  * The last HTTP status seen, if any call got an answer.
  */

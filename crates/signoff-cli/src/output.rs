@@ -192,7 +192,17 @@ impl Output {
     /// One person's admin sign-out as it finishes (stderr, for people).
     pub fn admin_progress(&self, r: &signoff_core::api::AdminReceipt) {
         if !self.json {
-            aeprintln!("  {:<10} {} ({})", r.result.as_str(), r.user, r.provider);
+            aeprintln!(
+                "  {:<10} {} ({}){}",
+                r.result.as_str(),
+                r.user,
+                r.provider,
+                if r.resumed {
+                    ", done before the last run of this list stopped"
+                } else {
+                    ""
+                }
+            );
         }
     }
 

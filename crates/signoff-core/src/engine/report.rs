@@ -7,7 +7,7 @@ use crate::account::AccountId;
 use crate::outcome::{Outcome, Reason, Verdict};
 
 /// What the provider said about one set of tokens, in our vocabulary.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Report {
     pub outcome: Outcome,

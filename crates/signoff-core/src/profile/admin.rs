@@ -64,6 +64,8 @@ pub(super) struct RawAdmin {
     client_auth: Option<super::vocab::ClientAuth>,
     /// What the admin should know about the result ("takes a few minutes").
     note: Option<String>,
+    /// The provider's documented limit on admin calls a minute (none: only its 429s pace us).
+    per_minute: Option<std::num::NonZeroU32>,
     #[serde(default)]
     step: Vec<RawStep>,
     #[serde(default)]
@@ -183,6 +185,8 @@ pub struct AdminProfile {
     /// How the client authenticates at the token endpoint.
     pub token_auth: super::vocab::ClientAuth,
     pub note: Option<String>,
+    /// At most this many admin calls a minute.
+    pub per_minute: Option<std::num::NonZeroU32>,
     /// The calls, in order; each URL holds [`USER_SEGMENT`]. Empty while incomplete.
     pub steps: Vec<Step>,
     /// Lookups tried in order before the calls; none: the calls take what the admin typed.
@@ -408,6 +412,7 @@ impl RawAdmin {
             audience,
             token_auth: self.client_auth.unwrap_or(super::vocab::ClientAuth::Basic),
             note: self.note.clone(),
+            per_minute: self.per_minute,
             steps,
             find,
             sessions,

@@ -76,6 +76,23 @@ const MIGRATIONS: &[M<'static>] = &[
             scanned_at TEXT NOT NULL
         ) STRICT;",
     ),
+    // An admin's sign-out of a list of people, so one stopped (kill -9, a crash) resumes
+    // where it stopped: each person and, once done, their receipt (never a secret).
+    M::up(
+        "CREATE TABLE admin_runs (
+            id         TEXT PRIMARY KEY NOT NULL,
+            provider   TEXT NOT NULL,
+            list_hash  TEXT NOT NULL,
+            started_at TEXT NOT NULL
+        ) STRICT;
+        CREATE TABLE admin_run_people (
+            run      TEXT NOT NULL REFERENCES admin_runs(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            user     TEXT NOT NULL,
+            receipt  TEXT,
+            PRIMARY KEY (run, position)
+        ) STRICT;",
+    ),
 ];
 
 /// How long a writer waits for another process's transaction before giving up (then the
@@ -174,11 +191,13 @@ fn now_text() -> String {
 }
 
 mod accounts;
+mod admin_runs;
 mod audit_log;
 mod found;
 mod sign_outs;
 mod sql;
 
+pub use admin_runs::AdminRun;
 pub use found::FoundRow;
 pub use sign_outs::SignOutState;
 

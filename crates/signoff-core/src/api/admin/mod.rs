@@ -38,7 +38,7 @@ named!(
 );
 
 /// The receipt for one person.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct AdminReceipt {
     pub provider: String,
@@ -46,6 +46,9 @@ pub struct AdminReceipt {
     /// The provider's ids of the people signed out (what a lookup found for `user`).
     pub ids: Vec<String>,
     pub result: AdminOutcome,
+    /// Done by an earlier run of the same list that was stopped before its end.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub resumed: bool,
     #[serde(flatten)]
     pub report: Report,
 }
@@ -213,28 +216,77 @@ impl Signoff {
         actor: Actor,
         mut on_receipt: impl FnMut(&AdminReceipt),
     ) -> Result<Vec<AdminReceipt>> {
+        let mut seen = std::collections::HashSet::new();
+        let users: Vec<String> = users
+            .into_iter()
+            .map(|u| u.trim().to_owned())
+            .filter(|u| seen.insert(u.clone()))
+            .collect();
         let (profile, tokens) = self.admin_bearer(provider_id).await?;
         let tokens = Arc::new(tokens);
         let profile = Arc::new(profile);
-        let mut runs = futures_util::stream::iter(users)
-            .map(|user| {
-                let (core, profile, tokens) =
-                    (Arc::clone(self), Arc::clone(&profile), Arc::clone(&tokens));
-                async move { core.admin_sign_out_one(&profile, &tokens, user).await }
+        // The list is kept as it runs: a run stopped before its end resumes here.
+        let run = {
+            let (provider, users) = (profile.id.clone(), users.clone());
+            self.blocking(move |core| core.store.start_admin_run(&provider, &users))
+                .await?
+        };
+        let mut receipts = Vec::new();
+        let mut todo = Vec::new();
+        for (position, user, done) in run.people {
+            match done.and_then(|r| serde_json::from_str::<AdminReceipt>(&r).ok()) {
+                Some(mut receipt) => {
+                    receipt.resumed = true;
+                    on_receipt(&receipt);
+                    receipts.push((position, receipt));
+                }
+                None => todo.push((position, user)),
+            }
+        }
+        let pace = profile
+            .admin
+            .as_ref()
+            .and_then(|a| a.per_minute)
+            .map(|n| Arc::new(Pace::per_minute(n)));
+        let mut runs = futures_util::stream::iter(todo)
+            .map(|(position, user)| {
+                let (core, profile, tokens, pace) = (
+                    Arc::clone(self),
+                    Arc::clone(&profile),
+                    Arc::clone(&tokens),
+                    pace.clone(),
+                );
+                async move {
+                    if let Some(pace) = &pace {
+                        pace.wait(calls_per_person(&profile, &user)).await;
+                    }
+                    (
+                        position,
+                        core.admin_sign_out_one(&profile, &tokens, user).await,
+                    )
+                }
             })
             .buffer_unordered(IN_FLIGHT);
-        let mut receipts = Vec::new();
-        while let Some(receipt) = runs.next().await {
+        while let Some((position, receipt)) = runs.next().await {
             let mut entry = AuditEntry::new(actor, Action::AdminSignOut)
                 .provider(&receipt.provider)
                 .report(&receipt.report);
             entry.label = Some(receipt.user.clone());
-            self.blocking(move |core| core.store.append_audit(&entry))
-                .await?;
+            let kept = serde_json::to_string(&receipt).unwrap_or_default();
+            let run_id = run.id.clone();
+            self.blocking(move |core| {
+                core.store.append_audit(&entry)?;
+                core.store.finish_admin_person(&run_id, position, &kept)
+            })
+            .await?;
             on_receipt(&receipt);
-            receipts.push(receipt);
+            receipts.push((position, receipt));
         }
-        Ok(receipts)
+        let run_id = run.id;
+        self.blocking(move |core| core.store.finish_admin_run(&run_id))
+            .await?;
+        receipts.sort_by_key(|(position, _)| *position);
+        Ok(receipts.into_iter().map(|(_, r)| r).collect())
     }
 
     /// The profile and the admin's bearer token for its calls, from the credential stored by
@@ -328,6 +380,7 @@ impl Signoff {
             user: user.trim().to_owned(),
             ids,
             result,
+            resumed: false,
             report,
         }
     }
@@ -356,6 +409,45 @@ impl Signoff {
                     report.note = admin.note.clone();
                 }
                 report
+            }
+        }
+    }
+}
+
+/// How many calls one person's sign-out makes (its lookups and its steps), for the pace.
+fn calls_per_person(profile: &Profile, user: &str) -> u32 {
+    profile.admin.as_ref().map_or(1, |a| {
+        let finds = u32::from(!a.finders_for(user).is_empty());
+        u32::try_from(a.steps.len())
+            .unwrap_or(u32::MAX)
+            .saturating_add(finds)
+    })
+}
+
+/// The provider's documented request rate: at most `n` calls a minute, in bursts of at most
+/// [`IN_FLIGHT`].
+#[derive(Debug)]
+struct Pace(governor::DefaultDirectRateLimiter);
+
+impl Pace {
+    fn per_minute(n: std::num::NonZeroU32) -> Self {
+        let burst = std::num::NonZeroU32::new(IN_FLIGHT as u32)
+            .expect("not zero")
+            .min(n);
+        Self(governor::RateLimiter::direct(
+            governor::Quota::per_minute(n).allow_burst(burst),
+        ))
+    }
+
+    /// Waits until `calls` more fit in the rate.
+    async fn wait(&self, calls: u32) {
+        let Some(calls) = std::num::NonZeroU32::new(calls) else {
+            return;
+        };
+        // More calls at once than the burst allows: taken one by one.
+        if self.0.until_n_ready(calls).await.is_err() {
+            for _ in 0..calls.get() {
+                self.0.until_ready().await;
             }
         }
     }
