@@ -598,3 +598,122 @@ async fn a_list_stopped_by_kill_9_resumes_where_it_stopped_through_a_429_storm_a
             .all(|x| x.get("resumed").is_none())
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_google_service_account_acting_as_an_admin_signs_people_out_of_workspace() {
+    let server = admin::google("signoff@acme-it.iam.gserviceaccount.com", "it@acme.test").await;
+    server.add_user("1071", "ada@acme.test", "ada@acme.test");
+    server.add_user("1072", "bob@acme.test", "bob@acme.test");
+    server.add_session("1071");
+    server.add_session("1072");
+    let key_file = serde_json::json!({
+        "type": "service_account",
+        "project_id": "acme-it",
+        "private_key_id": "k1",
+        "private_key": admin::google_test_key_pem(),
+        "client_email": "signoff@acme-it.iam.gserviceaccount.com",
+        "token_uri": server.url("/token").as_str(),
+    })
+    .to_string();
+    let home = tempfile::tempdir().unwrap();
+    let base = server.url("/").as_str().trim_end_matches('/').to_owned();
+    // Without the admin to act as, the admin part waits for it; nothing is called.
+    write_providers(
+        home.path(),
+        &format!("[[provider]]\nid = \"google\"\nbase_url = \"{base}\"\n"),
+    );
+    let out = signoff(
+        home.path(),
+        &[
+            "--json",
+            "admin",
+            "signout",
+            "google",
+            "--user",
+            "ada@acme.test",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("params.admin"), "{}", stdout(&out));
+    write_providers(
+        home.path(),
+        &format!(
+            "[[provider]]\nid = \"google\"\nbase_url = \"{base}\"\nparams = {{ admin = \"it@acme.test\" }}\n"
+        ),
+    );
+    // A file that is not a service account's key is refused at login, without echoing it.
+    let out = signoff(
+        home.path(),
+        &["--json", "admin", "login", "google"],
+        "{\"type\":\"authorized_user\",\"refresh_token\":\"1//not-this\"}",
+    );
+    assert_eq!(json(&out)["error"]["code"], "invalid_input");
+    assert!(!stdout(&out).contains("1//not-this") && !stderr(&out).contains("1//not-this"));
+    let out = signoff(
+        home.path(),
+        &["--json", "admin", "login", "google"],
+        &key_file,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Google's throttling answer is a 403 with reason userRateLimitExceeded: waited out.
+    server.rate_limit_next(2, 1);
+    let out = signoff_async(
+        home.path(),
+        &[
+            "--json",
+            "admin",
+            "signout",
+            "google",
+            "--user",
+            "ada@acme.test",
+            "--user",
+            "nobody@acme.test",
+        ],
+        "",
+    )
+    .await;
+    let r = json(&out);
+    assert_eq!(receipt_of(&r, "ada@acme.test")["result"], "ended", "{r}");
+    assert_eq!(
+        receipt_of(&r, "nobody@acme.test")["result"],
+        "not_found",
+        "{r}"
+    );
+    assert!(server.is_signed_out("1071") && !server.is_signed_out("1072"));
+    assert!(
+        r.to_string().contains("apps they granted"),
+        "the note says what is left: {r}"
+    );
+    // The impersonated admin loses the role: failed with Google's reason, never "ended".
+    server.set_admin("it@acme.test", false);
+    let out = signoff_async(
+        home.path(),
+        &[
+            "--json",
+            "admin",
+            "signout",
+            "google",
+            "--user",
+            "bob@acme.test",
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    let x = receipt_of(&json(&out), "bob@acme.test");
+    assert_eq!(x["result"], "failed", "{x}");
+    assert!(!server.is_signed_out("1072"));
+    let key_part = admin::google_test_key_pem()
+        .lines()
+        .nth(2)
+        .unwrap()
+        .to_owned();
+    for o in [&out] {
+        assert!(!stdout(o).contains(&key_part) && !stderr(o).contains(&key_part));
+    }
+    for f in signoff_tests::session::files_under(home.path()) {
+        let text = String::from_utf8_lossy(&std::fs::read(&f).unwrap()).into_owned();
+        assert!(!text.contains(&key_part), "{} holds the key", f.display());
+    }
+}

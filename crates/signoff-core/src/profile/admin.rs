@@ -60,6 +60,8 @@ pub(super) struct RawAdmin {
     scope: Option<String>,
     /// `{param}`s and `{base_url}` filled in (Auth0: `"{base_url}/api/v2/"`).
     audience: Option<String>,
+    /// A service account acts as this admin (`sub`; Google's domain-wide delegation).
+    subject: Option<String>,
     /// How the token endpoint is told who the client is (`basic` unless given).
     client_auth: Option<super::vocab::ClientAuth>,
     /// What the admin should know about the result ("takes a few minutes").
@@ -182,6 +184,8 @@ pub struct AdminProfile {
     pub token_url: Option<Url>,
     pub scope: Option<String>,
     pub audience: Option<String>,
+    /// The admin a service account acts as.
+    pub subject: Option<String>,
     /// How the client authenticates at the token endpoint.
     pub token_auth: super::vocab::ClientAuth,
     pub note: Option<String>,
@@ -392,6 +396,14 @@ impl RawAdmin {
             }
             None => None,
         };
+        let subject = match &self.subject {
+            Some(text) => {
+                let (filled, names) = fill_text(text, cx);
+                unfilled.extend(names);
+                Some(filled)
+            }
+            None => None,
+        };
         let incomplete = (!unfilled.is_empty()).then(|| {
             unfilled.sort();
             unfilled.dedup();
@@ -410,6 +422,7 @@ impl RawAdmin {
             token_url: token_url.filter(|_| incomplete.is_none()),
             scope: self.scope.clone(),
             audience,
+            subject,
             token_auth: self.client_auth.unwrap_or(super::vocab::ClientAuth::Basic),
             note: self.note.clone(),
             per_minute: self.per_minute,

@@ -4,6 +4,7 @@
 //! stored once in the keychain (`signoff admin login`), never read from argv or files.
 
 mod find;
+mod service_account;
 mod token;
 
 pub use find::{AdminMatch, AdminSession};
@@ -115,6 +116,12 @@ impl Signoff {
             return Err(Error::invalid("admin credential", "is empty"));
         }
         let secret = SecretString::new(secret.expose_secret().trim().to_owned());
+        if profile.admin.as_ref().map(|a| a.credential)
+            == Some(crate::profile::AdminCredential::ServiceAccount)
+        {
+            // Refused now, not at the first sign-out: the key file must be one.
+            service_account::ServiceAccount::from_key_file(&secret)?;
+        }
         self.vault()?
             .put_client_secret(&admin_key(provider_id), &secret)?;
         self.store

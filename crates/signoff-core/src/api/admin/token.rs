@@ -4,6 +4,7 @@
 //! redirects, the secret kept out of every error.
 
 use super::super::Signoff;
+use super::service_account::ServiceAccount;
 use crate::error::{Error, Result};
 use crate::profile::{AdminCredential, Profile};
 use crate::secret::SecretString;
@@ -17,60 +18,77 @@ impl Signoff {
         secret: &SecretString,
     ) -> Result<SecretString> {
         let admin = profile.admin.as_ref().expect("checked by the caller");
+        let url = match admin.credential {
+            AdminCredential::ApiToken => return Ok(secret.clone()),
+            _ => admin.token_url.clone().expect("resolved with the profile"),
+        };
+        // Through the one HTTP call of the core (no redirects, https or loopback only, the
+        // secret kept out of errors), read as every token answer is.
+        let assertion;
+        let mut call = crate::http::Call::post(&url);
         match admin.credential {
-            AdminCredential::ApiToken => Ok(secret.clone()),
+            AdminCredential::ApiToken => unreachable!("returned above"),
             AdminCredential::ClientCredentials => {
-                let url = admin.token_url.clone().expect("resolved with the profile");
                 let client_id = profile.client_id.clone().ok_or_else(|| {
                     Error::invalid(
                         "client_id",
                         format!("set client_id for provider {:?} (the admin app's id) in providers.toml", profile.id),
                     )
                 })?;
-                // Through the one HTTP call of the core (no redirects, https or loopback only,
-                // the secret kept out of errors), read as every token answer is.
-                let mut call = crate::http::Call::post(&url)
+                call = call
                     .field("grant_type", "client_credentials")
                     .authenticate_as(admin.token_auth, Some(&client_id), Some(secret));
-                if let Some(s) = &admin.scope {
-                    call = call.field("scope", s.as_str());
-                }
                 if let Some(a) = &admin.audience {
                     call = call.field("audience", a.as_str());
                 }
-                let refused = |detail: String| Error::SignIn {
-                    reason: format!("the admin token endpoint {detail}"),
-                };
-                let answer = call.send(self.http()).await.map_err(|e| match e {
-                    crate::http::CallError::Network(r) | crate::http::CallError::Refused(r) => {
-                        refused(format!("could not be reached: {r}"))
-                    }
-                })?;
-                let access = (200..300)
-                    .contains(&answer.status)
-                    .then(|| crate::signin::parse_token_answer(&answer.body))
-                    .flatten()
-                    .and_then(|(tokens, _)| tokens.access_token);
-                access.ok_or_else(|| {
-                    let v: serde_json::Value =
-                        serde_json::from_slice(&answer.body).unwrap_or_default();
-                    refused(format!(
-                        "refused the admin credential (HTTP {}{})",
-                        answer.status,
-                        v.get("error")
-                            .and_then(|e| e.as_str())
-                            .map(|e| format!(
-                                ", {}",
-                                crate::outcome::clean(e, &[secret.expose_secret()], 64)
-                            ))
-                            .unwrap_or_default()
-                    ))
-                })
+                if let Some(s) = &admin.scope {
+                    call = call.field("scope", s.as_str());
+                }
             }
-            AdminCredential::ServiceAccount => Err(Error::invalid(
-                "admin credential",
-                "service-account sign-in (Google) is not built yet",
-            )),
+            AdminCredential::ServiceAccount => {
+                let account = ServiceAccount::from_key_file(secret)?;
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs());
+                assertion = account.assertion(
+                    url.as_str(),
+                    admin.subject.as_deref(),
+                    admin.scope.as_deref(),
+                    now,
+                )?;
+                call = call
+                    .field("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer")
+                    .field("assertion", assertion.expose_secret());
+            }
         }
+        let refused = |detail: String| Error::SignIn {
+            reason: format!("the admin token endpoint {detail}"),
+        };
+        let answer = call.send(self.http()).await.map_err(|e| match e {
+            crate::http::CallError::Network(r) | crate::http::CallError::Refused(r) => {
+                refused(format!("could not be reached: {r}"))
+            }
+        })?;
+        let access = (200..300)
+            .contains(&answer.status)
+            .then(|| crate::signin::parse_token_answer(&answer.body))
+            .flatten()
+            .and_then(|(tokens, _)| tokens.access_token);
+        access.ok_or_else(|| {
+            let v: serde_json::Value = serde_json::from_slice(&answer.body).unwrap_or_default();
+            let said = |k: &str| {
+                v.get(k)
+                    .and_then(|e| e.as_str())
+                    .map(|e| crate::outcome::clean(e, &[secret.expose_secret()], 120))
+            };
+            refused(format!(
+                "refused the admin credential (HTTP {}{}{})",
+                answer.status,
+                said("error").map(|e| format!(", {e}")).unwrap_or_default(),
+                said("error_description")
+                    .map(|e| format!(": {e}"))
+                    .unwrap_or_default(),
+            ))
+        })
     }
 }
