@@ -37,19 +37,7 @@ async fn okta_admin() -> (tempfile::TempDir, admin::AdminServer) {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_okta_admin_signs_one_person_out_of_every_session() {
     let (home, server) = okta_admin().await;
-    let out = signoff_async(
-        home.path(),
-        &[
-            "--json",
-            "admin",
-            "signout",
-            "okta",
-            "--user",
-            "ada@acme.test",
-        ],
-        "",
-    )
-    .await;
+    let out = admin_cli(home.path(), "signout", "okta", &["ada@acme.test"]).await;
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     let r = json(&out);
     assert_eq!(r["results"][0]["user"], "ada@acme.test");
@@ -247,19 +235,11 @@ async fn a_microsoft_admin_app_revokes_sign_in_sessions_and_says_it_takes_minute
         "app-secret-value\n",
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    let out = signoff_async(
+    let out = admin_cli(
         home.path(),
-        &[
-            "--json",
-            "admin",
-            "signout",
-            "microsoft",
-            "--user",
-            "ada@contoso.com",
-            "--user",
-            "ghost@contoso.com",
-        ],
-        "",
+        "signout",
+        "microsoft",
+        &["ada@contoso.com", "ghost@contoso.com"],
     )
     .await;
     let r = json(&out);
@@ -304,6 +284,20 @@ fn admin_home(
     home
 }
 
+/// `signoff --json admin <cmd> <provider> --user …` for each of `users`.
+async fn admin_cli(
+    home: &std::path::Path,
+    cmd: &str,
+    provider: &str,
+    users: &[&str],
+) -> std::process::Output {
+    let mut args = vec!["--json", "admin", cmd, provider];
+    for u in users {
+        args.extend(["--user", u]);
+    }
+    signoff_async(home, &args, "").await
+}
+
 /// The receipt for `user` in a `--json` admin sign-out's answer.
 fn receipt_of(r: &serde_json::Value, user: &str) -> serde_json::Value {
     r["results"]
@@ -336,19 +330,7 @@ async fn a_keycloak_admin_finds_people_by_e_mail_username_or_id_and_lists_their_
         "kc-admin-secret\n",
     );
     // What the provider lists for a person, found by e-mail typed in another case.
-    let out = signoff_async(
-        home.path(),
-        &[
-            "--json",
-            "admin",
-            "sessions",
-            "keycloak",
-            "--user",
-            "ADA@acme.test",
-        ],
-        "",
-    )
-    .await;
+    let out = admin_cli(home.path(), "sessions", "keycloak", &["ADA@acme.test"]).await;
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     let p = json(&out);
     assert_eq!(p["matches"][0]["id"], "6f1c-ada", "{p}");
@@ -363,25 +345,17 @@ async fn a_keycloak_admin_finds_people_by_e_mail_username_or_id_and_lists_their_
         "looking signs nobody out"
     );
 
-    let out = signoff_async(
+    let out = admin_cli(
         home.path(),
+        "signout",
+        "keycloak",
         &[
-            "--json",
-            "admin",
-            "signout",
-            "keycloak",
-            "--user",
             "ada@acme.test",
-            "--user",
             "bob",
-            "--user",
             "8b3e-cy",
-            "--user",
             "nobody@acme.test",
-            "--user",
             "twin@acme.test",
         ],
-        "",
     )
     .await;
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
@@ -444,38 +418,14 @@ async fn an_auth0_admin_ends_sessions_and_refresh_tokens_of_every_user_with_the_
         &server,
         "auth0-m2m-secret",
     );
-    let out = signoff_async(
-        home.path(),
-        &[
-            "--json",
-            "admin",
-            "sessions",
-            "auth0",
-            "--user",
-            "ada@acme.test",
-        ],
-        "",
-    )
-    .await;
+    let out = admin_cli(home.path(), "sessions", "auth0", &["ada@acme.test"]).await;
     assert!(out.status.success(), "{}", stderr(&out));
     let p = json(&out);
     assert_eq!(p["matches"].as_array().unwrap().len(), 2, "{p}");
     assert_eq!(p["sessions"].as_array().unwrap().len(), 2, "{p}");
     // Auth0 matches e-mails case-sensitively and keeps database e-mails lower-cased: the typed
     // case is tried, then the lower-cased one.
-    let out = signoff_async(
-        home.path(),
-        &[
-            "--json",
-            "admin",
-            "signout",
-            "auth0",
-            "--user",
-            "Ada@Acme.test",
-        ],
-        "",
-    )
-    .await;
+    let out = admin_cli(home.path(), "signout", "auth0", &["Ada@Acme.test"]).await;
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     let r = json(&out);
     let x = receipt_of(&r, "Ada@Acme.test");
@@ -493,19 +443,7 @@ async fn an_auth0_admin_ends_sessions_and_refresh_tokens_of_every_user_with_the_
     );
     // A tenant not on an Enterprise plan: failed, with Auth0's reason, never "ended".
     server.set_not_enterprise(true);
-    let out = signoff_async(
-        home.path(),
-        &[
-            "--json",
-            "admin",
-            "signout",
-            "auth0",
-            "--user",
-            "auth0|bob2",
-        ],
-        "",
-    )
-    .await;
+    let out = admin_cli(home.path(), "signout", "auth0", &["auth0|bob2"]).await;
     assert_eq!(out.status.code(), Some(2));
     let x = receipt_of(&json(&out), "auth0|bob2");
     assert_eq!(x["result"], "failed");
@@ -658,19 +596,11 @@ async fn a_google_service_account_acting_as_an_admin_signs_people_out_of_workspa
     assert!(out.status.success(), "{}", stderr(&out));
     // Google's throttling answer is a 403 with reason userRateLimitExceeded: waited out.
     server.rate_limit_next(2, 1);
-    let out = signoff_async(
+    let out = admin_cli(
         home.path(),
-        &[
-            "--json",
-            "admin",
-            "signout",
-            "google",
-            "--user",
-            "ada@acme.test",
-            "--user",
-            "nobody@acme.test",
-        ],
-        "",
+        "signout",
+        "google",
+        &["ada@acme.test", "nobody@acme.test"],
     )
     .await;
     let r = json(&out);
@@ -687,19 +617,7 @@ async fn a_google_service_account_acting_as_an_admin_signs_people_out_of_workspa
     );
     // The impersonated admin loses the role: failed with Google's reason, never "ended".
     server.set_admin("it@acme.test", false);
-    let out = signoff_async(
-        home.path(),
-        &[
-            "--json",
-            "admin",
-            "signout",
-            "google",
-            "--user",
-            "bob@acme.test",
-        ],
-        "",
-    )
-    .await;
+    let out = admin_cli(home.path(), "signout", "google", &["bob@acme.test"]).await;
     assert_eq!(out.status.code(), Some(2));
     let x = receipt_of(&json(&out), "bob@acme.test");
     assert_eq!(x["result"], "failed", "{x}");
