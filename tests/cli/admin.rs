@@ -402,7 +402,10 @@ async fn a_keycloak_admin_finds_people_by_e_mail_username_or_id_and_lists_their_
     assert_eq!(twin["result"], "failed", "{r}");
     assert_eq!(twin["error"]["kind"], "several_users", "{r}");
     assert!(
-        twin["error"]["description"].as_str().unwrap().contains("twin1"),
+        twin["error"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("twin1"),
         "names who matched: {r}"
     );
     assert!(
