@@ -73,6 +73,18 @@ async fn an_admin_finds_a_person_sees_their_sessions_and_signs_them_out_everywhe
     app.wait_for("#admin-view:not([hidden])").await;
     app.wait_text("#admin-provider", "Keycloak").await;
 
+    // Someone the provider does not know: said so, and nothing to sign out.
+    app.type_into("#admin-user", "nobody@acme.test").await;
+    app.press(Key::Enter).await;
+    app.wait_text("#admin-person-heading", "No one found at Keycloak")
+        .await;
+    app.wait_for("#admin-problem:not([hidden])").await;
+    assert_eq!(
+        app.js("return document.getElementById('admin-signout').disabled")
+            .await,
+        serde_json::Value::Bool(true)
+    );
+
     // Find, from the keyboard: type the e-mail and press Enter.
     app.type_into("#admin-user", "ada@acme.test").await;
     app.press(Key::Enter).await;
