@@ -21,6 +21,10 @@ fn main() {
         "forget_orphans",
         "scan_computer",
         "scanned_before",
+        "admin_providers",
+        "admin_lookup",
+        "admin_sign_out_preview",
+        "admin_sign_out",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new()

@@ -4,6 +4,10 @@
 // the payload types of ./types/ (the Rust types' JSON).
 
 /** @typedef {import("./types/Account").Account} Account */
+/** @typedef {import("./types/AdminPerson").AdminPerson} AdminPerson */
+/** @typedef {import("./types/AdminPlan").AdminPlan} AdminPlan */
+/** @typedef {import("./types/AdminProvider").AdminProvider} AdminProvider */
+/** @typedef {import("./types/AdminReceipt").AdminReceipt} AdminReceipt */
 /** @typedef {import("./types/AccountView").AccountView} AccountView */
 /** @typedef {import("./types/AuditEntry").AuditEntry} AuditEntry */
 /** @typedef {import("./types/DeviceCode").DeviceCode} DeviceCode */
@@ -43,6 +47,10 @@
  *   forget_orphans: { args: { ids: string[] }, reply: Orphan[] },
  *   scan_computer: { args: undefined, reply: ScanSummary },
  *   scanned_before: { args: undefined, reply: boolean },
+ *   admin_providers: { args: undefined, reply: AdminProvider[] },
+ *   admin_lookup: { args: { provider: string, user: string }, reply: AdminPerson },
+ *   admin_sign_out_preview: { args: { provider: string, users: string[] }, reply: AdminPlan[] },
+ *   admin_sign_out: { args: { provider: string, users: string[] }, reply: AdminReceipt[] },
  * }} Commands
  */
 
@@ -52,6 +60,7 @@
  *   "signin-url": { url: string, opened: boolean },
  *   "signin-device-code": DeviceCode,
  *   "signout-progress": Receipt,
+ *   "admin-progress": AdminReceipt,
  *   "accounts-changed": null,
  * }} Events
  */

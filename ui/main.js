@@ -9,6 +9,7 @@
 
 import * as accountsView from "./accounts.js";
 import * as activityView from "./activity.js";
+import * as adminView from "./admin.js";
 import * as addDialog from "./add-dialog.js";
 import * as confirmDialog from "./confirm-dialog.js";
 import * as foundLine from "./found.js";
@@ -58,40 +59,62 @@ listen("signin-device-code", add.showDeviceCode);
 
 // --- Tabs -------------------------------------------------------------------------------------
 
-const tabs = { accounts: part(document, "tab-accounts"), activity: part(document, "tab-activity") };
-/** @param {"accounts" | "activity"} name */
+/** @typedef {"accounts" | "activity" | "admin"} TabName */
+/** @type {Record<TabName, HTMLElement>} */
+const tabs = {
+  accounts: part(document, "tab-accounts"),
+  activity: part(document, "tab-activity"),
+  admin: part(document, "tab-admin"),
+};
+const adminRoot = part(document, "admin-view");
+/** @type {Record<TabName, HTMLElement>} */
+const panels = { accounts: accountsRoot, activity: activityRoot, admin: adminRoot };
+const tabNames = /** @type {TabName[]} */ (Object.keys(tabs));
+
+/** @param {TabName} name */
 function selectTab(name) {
-  const onAccounts = name === "accounts";
-  tabs.accounts.setAttribute("aria-selected", String(onAccounts));
-  tabs.activity.setAttribute("aria-selected", String(!onAccounts));
-  tabs.accounts.tabIndex = onAccounts ? 0 : -1;
-  tabs.activity.tabIndex = onAccounts ? -1 : 0;
-  accountsRoot.hidden = !onAccounts;
-  activityRoot.hidden = onAccounts;
-  if (!onAccounts) activity.load();
+  for (const n of tabNames) {
+    const on = n === name;
+    tabs[n].setAttribute("aria-selected", String(on));
+    tabs[n].tabIndex = on ? 0 : -1;
+    panels[n].hidden = !on;
+  }
+  if (name === "activity") activity.load();
 }
 
-tabs.accounts.addEventListener("click", () => selectTab("accounts"));
-tabs.activity.addEventListener("click", () => selectTab("activity"));
-for (const [name, tab] of /** @type {const} */ ([["accounts", tabs.accounts], ["activity", tabs.activity]])) {
+// The Admin tab is there only while a provider is set up for admin sign-outs.
+const admin = adminView.mount(adminRoot, {
+  tab: tabs.admin,
+  notices,
+  confirm,
+  onGone: () => { if (!adminRoot.hidden) selectTab("accounts"); },
+});
+
+for (const name of tabNames) {
+  const tab = tabs[name];
+  tab.addEventListener("click", () => selectTab(name));
   tab.addEventListener("keydown", (e) => {
-    if (e.key === "ArrowRight" || e.key === "ArrowLeft") {
-      const next = name === "accounts" ? "activity" : "accounts";
-      selectTab(next);
-      tabs[next].focus();
-    }
+    if (e.key !== "ArrowRight" && e.key !== "ArrowLeft") return;
+    const shown = tabNames.filter((n) => !tabs[n].hidden);
+    const step = e.key === "ArrowRight" ? 1 : shown.length - 1;
+    const next = shown[(shown.indexOf(name) + step) % shown.length];
+    selectTab(next);
+    tabs[next].focus();
   });
 }
 
 // --- The core's events ------------------------------------------------------------------------
 
 listen("signout-progress", accounts.progress);
+listen("admin-progress", admin.progress);
 listen("accounts-changed", () => {
   // A change made anywhere (the CLI, a retry, this window's own sign-out a second later):
   // redraw only if the list differs, so the rows, and the keyboard focus on them, stay put.
   if (!accounts.busy()) accounts.refresh({ onlyIfChanged: true });
   if (!activityRoot.hidden) activity.load();
   orphans.load();
+  admin.load();
 });
 if (!first) accounts.refresh();
 orphans.load();
+admin.load();

@@ -10,7 +10,8 @@ use std::sync::Arc;
 
 use signoff_core::api::orphans::Orphan;
 use signoff_core::api::{
-    AccountFilter, AccountView, ScanSummary, SignOutOptions, SignOutPreview, SignOutSummary,
+    AccountFilter, AccountView, AdminPerson, AdminPlan, AdminProvider, AdminReceipt, ScanSummary,
+    SignOutOptions, SignOutPreview, SignOutSummary,
 };
 use signoff_core::audit::{Actor, AuditEntry};
 use signoff_core::error::ErrorReport;
@@ -50,6 +51,10 @@ macro_rules! handler {
             crate::commands::forget_orphans,
             crate::commands::scan_computer,
             crate::commands::scanned_before,
+            crate::commands::admin_providers,
+            crate::commands::admin_lookup,
+            crate::commands::admin_sign_out_preview,
+            crate::commands::admin_sign_out,
         ]
     };
 }
@@ -158,6 +163,48 @@ pub async fn scan_computer(core: Core<'_>) -> Reply<ScanSummary> {
 #[tauri::command]
 pub async fn scanned_before(core: Core<'_>) -> Reply<bool> {
     Ok(core.scanned_before())
+}
+
+/// The providers set up for admin sign-outs (an admin part in the profile and an admin
+/// credential stored by `signoff admin login`); the window shows its Admin view when there is
+/// one. The credential itself never leaves the keychain.
+#[tauri::command]
+pub async fn admin_providers(core: Core<'_>) -> Reply<Vec<AdminProvider>> {
+    core.admin_providers().map_err(report)
+}
+
+/// Looks a person up at `provider` as its admin (by e-mail, login or id): who matched, and the
+/// sessions the provider lists for them. Nothing is signed out.
+#[tauri::command]
+pub async fn admin_lookup(core: Core<'_>, provider: String, user: String) -> Reply<AdminPerson> {
+    core.admin_lookup(&provider, &user).await.map_err(report)
+}
+
+/// What signing `users` out at `provider` would call (the confirmation shows it); calls nothing.
+#[tauri::command]
+pub async fn admin_sign_out_preview(
+    core: Core<'_>,
+    provider: String,
+    users: Vec<String>,
+) -> Reply<Vec<AdminPlan>> {
+    core.admin_sign_out_preview(&provider, &users)
+        .map_err(report)
+}
+
+/// Signs `users` out everywhere at `provider` as its admin; each receipt is also sent as an
+/// `admin-progress` event. The audit entries name the admin as actor.
+#[tauri::command]
+pub async fn admin_sign_out<R: Runtime>(
+    app: AppHandle<R>,
+    core: Core<'_>,
+    provider: String,
+    users: Vec<String>,
+) -> Reply<Vec<AdminReceipt>> {
+    core.admin_sign_out(&provider, users, Actor::Admin, |r| {
+        ui::admin_progress(&app, r)
+    })
+    .await
+    .map_err(report)
 }
 
 /// Adds an account from tokens the person pasted. The tokens go straight to the keychain; the

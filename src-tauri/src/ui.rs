@@ -1,7 +1,8 @@
-//! The page and its window: events emitted to the page (`signout-progress`, `signin-url`,
-//! `signin-device-code`, `accounts-changed`) and showing the main window. Imports no other module of the app.
+//! The page and its window: events emitted to the page (`signout-progress`, `admin-progress`,
+//! `signin-url`, `signin-device-code`, `accounts-changed`) and showing the main window. Imports no other module of the app.
 
 use serde::Serialize;
+use signoff_core::api::AdminReceipt;
 use signoff_core::engine::Receipt;
 use signoff_core::signin::device::DeviceCode;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
@@ -16,6 +17,11 @@ pub fn emit<R: Runtime, S: Serialize + Clone>(app: &AppHandle<R>, event: &str, p
 /// One account's receipt, as soon as it is known.
 pub fn progress<R: Runtime>(app: &AppHandle<R>, receipt: &Receipt) {
     emit(app, "signout-progress", receipt.clone());
+}
+
+/// One person's receipt of an admin sign-out, as soon as it is known.
+pub fn admin_progress<R: Runtime>(app: &AppHandle<R>, receipt: &AdminReceipt) {
+    emit(app, "admin-progress", receipt.clone());
 }
 
 /// The address of a browser sign-in, to copy when no browser opened. Never a token.

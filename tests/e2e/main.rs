@@ -4,6 +4,7 @@
 
 mod accounts;
 mod add_dialog;
+mod admin;
 mod demo;
 mod flows;
 mod found;

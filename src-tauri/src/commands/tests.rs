@@ -129,3 +129,32 @@ fn signing_in_on_another_device_needs_an_openid_provider() {
         .unwrap_err();
     assert_eq!(err["code"], "not_found", "{err}");
 }
+
+#[test]
+fn the_admin_commands_take_the_page_s_arguments_and_refuse_a_provider_without_an_admin_part() {
+    let page = Page::new();
+    for (cmd, args) in [
+        (
+            "admin_lookup",
+            json!({ "provider": "meshydb", "user": "ada@acme.test" }),
+        ),
+        (
+            "admin_sign_out_preview",
+            json!({ "provider": "meshydb", "users": ["ada@acme.test"] }),
+        ),
+        (
+            "admin_sign_out",
+            json!({ "provider": "meshydb", "users": ["ada@acme.test"] }),
+        ),
+    ] {
+        let err = page.invoke(cmd, args).unwrap_err();
+        assert_eq!(err["code"], "invalid_input", "{cmd}: {err}");
+        assert!(
+            err["message"]
+                .as_str()
+                .unwrap()
+                .contains("no admin sign-out"),
+            "{cmd}: {err}"
+        );
+    }
+}
