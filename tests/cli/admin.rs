@@ -633,3 +633,53 @@ async fn a_google_service_account_acting_as_an_admin_signs_people_out_of_workspa
         assert!(!text.contains(&key_part), "{} holds the key", f.display());
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_okta_service_app_s_private_key_gets_a_bearer_token_for_the_same_calls() {
+    let server = admin::okta(OKTA_TOKEN).await;
+    server.add_service_app("0oa1signoffapp");
+    server.add_user("00u1ada", "ada@acme.test", "ada@acme.test");
+    server.add_user("00u2bob", "bob@acme.test", "bob@acme.test");
+    server.add_session("00u1ada");
+    server.add_session("00u2bob");
+    // The service app's private key, as Okta's console downloads it (PEM), from stdin.
+    let home = admin_home(
+        "okta",
+        "client_id = \"0oa1signoffapp\"\nparams = { org = \"acme.okta.com\" }",
+        &server,
+        admin::google_test_key_pem(),
+    );
+    let out = admin_cli(home.path(), "signout", "okta", &["ada@acme.test"]).await;
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(receipt_of(&json(&out), "ada@acme.test")["result"], "ended");
+    assert!(server.is_signed_out("00u1ada"));
+    // One token from the org authorization server, sent as a bearer (no SSWS anywhere).
+    assert_eq!(server.issued_admin_tokens().len(), 1);
+    let seen = server.seen();
+    let call = seen
+        .iter()
+        .find(|s| s.path.ends_with("/sessions"))
+        .expect("the sign-out call");
+    assert!(
+        call.authorization
+            .as_deref()
+            .unwrap()
+            .starts_with("Bearer "),
+        "{seen:?}"
+    );
+    assert!(
+        seen.iter()
+            .all(|s| !s.authorization.as_deref().unwrap_or("").starts_with("SSWS"))
+    );
+    // Without the scope granted to the app, Okta refuses the token and says which.
+    server.withhold("okta.users.manage");
+    let out = admin_cli(home.path(), "signout", "okta", &["bob@acme.test"]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stdout(&out).contains("invalid_scope"), "{}", stdout(&out));
+    let key_part = admin::google_test_key_pem()
+        .lines()
+        .nth(2)
+        .unwrap()
+        .to_owned();
+    assert!(!stdout(&out).contains(&key_part) && !stderr(&out).contains(&key_part));
+}

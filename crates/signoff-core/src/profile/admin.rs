@@ -73,6 +73,25 @@ pub(super) struct RawAdmin {
     #[serde(default)]
     find: Vec<RawFind>,
     sessions: Option<RawSessions>,
+    /// Instead of the API token: an OAuth service app's private key (Okta), exchanged there.
+    service_app: Option<RawServiceApp>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawServiceApp {
+    token_path: Option<String>,
+    token_url: Option<String>,
+    token_host: Option<String>,
+    scope: Option<String>,
+}
+
+/// An OAuth service app's way to the admin calls: client credentials with `private_key_jwt`
+/// at `token_url`; its token is sent as `Authorization: Bearer`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServiceApp {
+    pub token_url: Url,
+    pub scope: Option<String>,
 }
 
 named!(
@@ -197,6 +216,8 @@ pub struct AdminProfile {
     pub find: Vec<Finder>,
     /// How to list a person's sessions, where the provider can.
     pub sessions: Option<SessionList>,
+    /// An API-token provider's other way in: a service app's private key.
+    pub service_app: Option<ServiceApp>,
     /// What admin sign-outs still need (a `{param}` only they use, such as Microsoft's tenant);
     /// the profile's own sign-out is not held up by it.
     pub incomplete: Option<String>,
@@ -388,6 +409,33 @@ impl RawAdmin {
                 Err(names) => unfilled.extend(names),
             }
         }
+        let mut service_app = None;
+        if let Some(raw) = &self.service_app {
+            if self.credential != AdminCredential::ApiToken {
+                return Err(
+                    "[provider.admin] service_app is the other way in of an api_token credential"
+                        .into(),
+                );
+            }
+            let location = RawStep::location(
+                raw.token_path.clone(),
+                raw.token_url.clone(),
+                raw.token_host.clone(),
+            );
+            let at = Context {
+                client_auth: super::vocab::ClientAuth::None,
+                ..*cx
+            };
+            match location.resolve("the service app's token endpoint", &at)? {
+                Ok(step) => {
+                    service_app = Some(ServiceApp {
+                        token_url: step.url,
+                        scope: raw.scope.clone(),
+                    });
+                }
+                Err(names) => unfilled.extend(names),
+            }
+        }
         let audience = match &self.audience {
             Some(text) => {
                 let (filled, names) = fill_text(text, cx);
@@ -416,6 +464,7 @@ impl RawAdmin {
             steps.clear();
             find.clear();
             sessions = None;
+            service_app = None;
         }
         Ok(AdminProfile {
             credential: self.credential,
@@ -429,6 +478,7 @@ impl RawAdmin {
             steps,
             find,
             sessions,
+            service_app,
             incomplete,
         })
     }

@@ -48,7 +48,7 @@ use axum::response::Response;
 use axum::routing::{delete, get, post};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use ring::signature::{self, RsaKeyPair, UnparsedPublicKey};
+use ring::signature::{self, RsaKeyPair};
 use serde_json::json as j;
 
 use super::{AdminServer, AdminState, AdminUser, Flavor, now_secs, serve_admin, sign_out};
@@ -81,7 +81,7 @@ pub const READONLY_SCOPE: &str = "https://www.googleapis.com/auth/admin.director
 /// Google's token endpoint, the `aud` of an assertion.
 pub const GOOGLE_TOKEN_AUD: &str = "https://oauth2.googleapis.com/token";
 
-fn test_key() -> RsaKeyPair {
+pub(crate) fn test_key() -> RsaKeyPair {
     let body: String = google_test_key_pem()
         .lines()
         .filter(|l| !l.starts_with("-----"))
@@ -185,24 +185,8 @@ fn invalid_grant(text: &str) -> Response {
 
 /// The assertion's claims when its header says RS256 and the signature verifies.
 fn verified_claims(state: &AdminState, jwt: &str) -> Option<serde_json::Value> {
-    let mut parts = jwt.split('.');
-    let (h, p, s) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() {
-        return None;
-    }
-    let header: serde_json::Value =
-        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(h).ok()?).ok()?;
-    if header.get("alg")?.as_str()? != "RS256" {
-        return None;
-    }
-    let sig = URL_SAFE_NO_PAD.decode(s).ok()?;
     let key = state.lock().public_key.clone();
-    UnparsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, key)
-        .verify(format!("{h}.{p}").as_bytes(), &sig)
-        .ok()?;
-    let claims: serde_json::Value =
-        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(p).ok()?).ok()?;
-    claims.is_object().then_some(claims)
+    super::verified_rs256(&key, jwt)
 }
 
 async fn token(State(state): State<AdminState>, headers: HeaderMap, body: String) -> Response {

@@ -102,8 +102,13 @@ pub(crate) struct AdminInner {
     pub(crate) not_enterprise: bool,
     /// Google: the e-mails of the Workspace admins a service account may act as.
     pub(crate) admins: HashSet<String>,
-    /// Google: the service account's RSA public key (DER `RSAPublicKey`).
+    /// Google: the service account's RSA public key (DER `RSAPublicKey`); Okta: the service
+    /// app's.
     pub(crate) public_key: Vec<u8>,
+    /// Okta: the service app's client id (none: no service app).
+    pub(crate) app_client_id: String,
+    /// Okta: the `jti`s of client assertions already used.
+    pub(crate) used_jti: HashSet<String>,
     seen: Vec<AdminSeen>,
     faults: Vec<Fault>,
     /// Pending throttling answers: (reset in seconds, plain 429 instead of the provider's
@@ -113,6 +118,30 @@ pub(crate) struct AdminInner {
     in_flight: usize,
     max_in_flight: usize,
     next_id: u64,
+}
+
+/// The claims of an RS256 JWT whose signature `public_key` (DER `RSAPublicKey`) verifies.
+pub(crate) fn verified_rs256(public_key: &[u8], jwt: &str) -> Option<serde_json::Value> {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use ring::signature::{RSA_PKCS1_2048_8192_SHA256, UnparsedPublicKey};
+    let mut parts = jwt.split('.');
+    let (h, p, s) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let header: serde_json::Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(h).ok()?).ok()?;
+    if header.get("alg")?.as_str()? != "RS256" {
+        return None;
+    }
+    let sig = URL_SAFE_NO_PAD.decode(s).ok()?;
+    UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, public_key)
+        .verify(format!("{h}.{p}").as_bytes(), &sig)
+        .ok()?;
+    let claims: serde_json::Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(p).ok()?).ok()?;
+    claims.is_object().then_some(claims)
 }
 
 /// The provider-specific parts the shared middleware needs.
@@ -372,6 +401,14 @@ impl AdminServer {
     /// Every request waits this long before it is answered (a service time).
     pub fn set_delay(&self, delay: Duration) {
         self.inner().delay = delay;
+    }
+
+    /// Okta: registers an OAuth service app `client_id` whose public key (its private key is
+    /// [`google_test_key_pem`], the test key) signs its client assertions.
+    pub fn add_service_app(&self, client_id: &str) {
+        let mut inner = self.inner();
+        inner.app_client_id = client_id.to_owned();
+        inner.public_key = google::test_key().public().as_ref().to_vec();
     }
 }
 

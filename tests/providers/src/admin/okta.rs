@@ -14,7 +14,18 @@
 //!   action", 429 E0000047 "API call exceeded rate limit due to too many requests." with
 //!   `X-Rate-Limit-Limit`, `X-Rate-Limit-Remaining`, `X-Rate-Limit-Reset` (UTC epoch seconds).
 //!
-//! Assumed: 401 E0000011 "Invalid token provided" for a missing or unknown token; the 404
+//! - OAuth service app: `POST /oauth2/v1/token` (the org authorization server), form
+//!   `grant_type=client_credentials`, `scope` (Okta scopes), `client_assertion_type=
+//!   urn:ietf:params:oauth:client-assertion-type:jwt-bearer`, `client_assertion` — a JWT signed
+//!   with the app's private key, `iss` = `sub` = the client id, `aud` the token endpoint's URL,
+//!   `exp` at most an hour ahead, optional `jti` → `{"token_type":"Bearer","expires_in":3600,
+//!   "access_token","scope"}`; the token is sent as `Authorization: Bearer`.
+//!
+//! Assumed: the token endpoint's errors follow RFC 6749 — a bad or missing assertion, another
+//! `iss`/`sub`/`aud`, a stale `exp` or a reused `jti` → 401 `invalid_client` "The client_assertion
+//! token is invalid." (Okta's wording varies); a scope the app was not granted → 400
+//! `invalid_scope` "The following scopes are not allowed: …"; another grant → 400
+//! `unsupported_grant_type`. Assumed: 401 E0000011 "Invalid token provided" for a missing or unknown token; the 404
 //! summary "Not found: Resource not found: {id} (User)"; a `search` other than the
 //! `profile.email eq "…"` form → 400 E0000031 "Invalid search criteria."; a user without a
 //! session → 204 too; a login shortname matches case-insensitively; `X-Rate-Limit-Limit` 600.
@@ -44,15 +55,89 @@ pub async fn okta(api_token: &str) -> AdminServer {
         api_token,
         &OKTA_SCOPES,
         Flavor {
-            is_token_path: |_| false,
+            is_token_path: |p| p == "/oauth2/v1/token",
             limited,
         },
     );
     let router = Router::new()
+        .route("/oauth2/v1/token", axum::routing::post(token))
         .route("/api/v1/users", get(list))
         .route("/api/v1/users/{user}", get(get_user))
         .route("/api/v1/users/{user}/sessions", delete(revoke));
     serve_admin(router, state).await
+}
+
+async fn token(State(state): State<AdminState>, headers: HeaderMap, body: String) -> Response {
+    let Some(form) = crate::form_once(&body).filter(|_| crate::is_form(&headers)) else {
+        return crate::oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "Bad Request");
+    };
+    let field = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
+    if field("grant_type") != "client_credentials" {
+        return crate::oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "The authorization grant type is not supported by the authorization server.",
+        );
+    }
+    let invalid = || {
+        crate::oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "The client_assertion token is invalid.",
+        )
+    };
+    let (client_id, key) = {
+        let inner = state.lock();
+        (inner.app_client_id.clone(), inner.public_key.clone())
+    };
+    if client_id.is_empty()
+        || field("client_assertion_type")
+            != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+    {
+        return invalid();
+    }
+    let Some(claims) = super::verified_rs256(&key, field("client_assertion")) else {
+        return invalid();
+    };
+    let text = |k: &str| claims.get(k).and_then(|v| v.as_str()).unwrap_or("");
+    let now = super::now_secs();
+    let exp = claims.get("exp").and_then(|v| v.as_u64()).unwrap_or(0);
+    let own_aud = format!("{}oauth2/v1/token", state.base());
+    if text("iss") != client_id || text("sub") != client_id || text("aud") != own_aud {
+        return invalid();
+    }
+    if exp <= now || exp > now + 3600 + 60 {
+        return invalid();
+    }
+    if !text("jti").is_empty() && !state.lock().used_jti.insert(text("jti").to_owned()) {
+        return invalid();
+    }
+    let asked: std::collections::HashSet<String> = field("scope")
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    let granted = state.granted();
+    let refused: Vec<&str> = asked
+        .iter()
+        .filter(|s| !granted.contains(*s))
+        .map(String::as_str)
+        .collect();
+    if asked.is_empty() || !refused.is_empty() {
+        return crate::oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_scope",
+            &format!(
+                "The following scopes are not allowed: {}",
+                refused.join(" ")
+            ),
+        );
+    }
+    let scope = field("scope").to_owned();
+    let at = state.issue("eyJraWQiOiJvYXV0aCJ9.okta.", asked);
+    json(
+        StatusCode::OK,
+        j!({"token_type": "Bearer", "expires_in": 3600, "access_token": at, "scope": scope}),
+    )
 }
 
 fn error(status: StatusCode, code: &str, summary: &str) -> Response {

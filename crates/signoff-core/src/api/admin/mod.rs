@@ -3,8 +3,8 @@
 //! engine (retries, rate limits, answer rules) as a person's own sign-out. The credential is
 //! stored once in the keychain (`signoff admin login`), never read from argv or files.
 
+mod assertion;
 mod find;
-mod service_account;
 mod token;
 
 pub use find::{AdminMatch, AdminSession};
@@ -120,7 +120,7 @@ impl Signoff {
             == Some(crate::profile::AdminCredential::ServiceAccount)
         {
             // Refused now, not at the first sign-out: the key file must be one.
-            service_account::ServiceAccount::from_key_file(&secret)?;
+            assertion::ServiceAccount::from_key_file(&secret)?;
         }
         self.vault()?
             .put_client_secret(&admin_key(provider_id), &secret)?;
@@ -310,7 +310,21 @@ impl Signoff {
                     format!("none stored for {provider_id}: run `signoff admin login {provider_id}` first"),
                 )
             })?;
-        let token = self.admin_token(&profile, &secret).await?;
+        let (token, bearer) = self.admin_token(&profile, &secret).await?;
+        let mut profile = profile;
+        if bearer {
+            // A service app's token goes where the API token's scheme went: as a bearer.
+            if let Some(admin) = profile.admin.as_mut() {
+                let steps = admin
+                    .steps
+                    .iter_mut()
+                    .chain(admin.find.iter_mut().map(|f| &mut f.step))
+                    .chain(admin.sessions.iter_mut().map(|s| &mut s.step));
+                for step in steps {
+                    step.send = crate::profile::Placement::Bearer;
+                }
+            }
+        }
         Ok((
             profile,
             TokenBundle {

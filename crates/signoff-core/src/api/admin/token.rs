@@ -4,37 +4,66 @@
 //! redirects, the secret kept out of every error.
 
 use super::super::Signoff;
-use super::service_account::ServiceAccount;
+use super::assertion::{PrivateKey, ServiceAccount};
 use crate::error::{Error, Result};
 use crate::profile::{AdminCredential, Profile};
 use crate::secret::SecretString;
 
 impl Signoff {
     /// The bearer of the admin calls: the API token itself, or one the token endpoint gives
-    /// for the client's secret (RFC 6749 §4.4).
+    /// for the client's secret (RFC 6749 §4.4), a service account's assertion (RFC 7523 §2.1)
+    /// or a service app's private key (`private_key_jwt`, in place of an API token). `true`
+    /// when the token is a bearer where the profile's calls expected the API token's scheme.
     pub(super) async fn admin_token(
         &self,
         profile: &Profile,
         secret: &SecretString,
-    ) -> Result<SecretString> {
+    ) -> Result<(SecretString, bool)> {
         let admin = profile.admin.as_ref().expect("checked by the caller");
-        let url = match admin.credential {
-            AdminCredential::ApiToken => return Ok(secret.clone()),
+        let service_app = admin.service_app.as_ref().filter(|_| {
+            admin.credential == AdminCredential::ApiToken && PrivateKey::looks_like_one(secret)
+        });
+        let url = match (admin.credential, service_app) {
+            (_, Some(app)) => app.token_url.clone(),
+            (AdminCredential::ApiToken, None) => return Ok((secret.clone(), false)),
             _ => admin.token_url.clone().expect("resolved with the profile"),
         };
+        let client_id = || {
+            profile.client_id.clone().ok_or_else(|| {
+                Error::invalid(
+                    "client_id",
+                    format!(
+                        "set client_id for provider {:?} (the admin app's id) in providers.toml",
+                        profile.id
+                    ),
+                )
+            })
+        };
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
         // Through the one HTTP call of the core (no redirects, https or loopback only, the
         // secret kept out of errors), read as every token answer is.
         let assertion;
         let mut call = crate::http::Call::post(&url);
         match admin.credential {
-            AdminCredential::ApiToken => unreachable!("returned above"),
-            AdminCredential::ClientCredentials => {
-                let client_id = profile.client_id.clone().ok_or_else(|| {
-                    Error::invalid(
-                        "client_id",
-                        format!("set client_id for provider {:?} (the admin app's id) in providers.toml", profile.id),
+            AdminCredential::ApiToken => {
+                let app = service_app.expect("an API token returned above");
+                let key = PrivateKey::parse(secret)?;
+                assertion = key.client_assertion(&client_id()?, url.as_str(), now)?;
+                call = call
+                    .field("grant_type", "client_credentials")
+                    .field(
+                        "client_assertion_type",
+                        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
                     )
-                })?;
+                    .field("client_assertion", assertion.expose_secret());
+                if let Some(s) = &app.scope {
+                    call = call.field("scope", s.as_str());
+                }
+            }
+            AdminCredential::ClientCredentials => {
+                let client_id = client_id()?;
                 call = call
                     .field("grant_type", "client_credentials")
                     .authenticate_as(admin.token_auth, Some(&client_id), Some(secret));
@@ -47,9 +76,6 @@ impl Signoff {
             }
             AdminCredential::ServiceAccount => {
                 let account = ServiceAccount::from_key_file(secret)?;
-                let now = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| d.as_secs());
                 assertion = account.assertion(
                     url.as_str(),
                     admin.subject.as_deref(),
@@ -74,7 +100,8 @@ impl Signoff {
             .then(|| crate::signin::parse_token_answer(&answer.body))
             .flatten()
             .and_then(|(tokens, _)| tokens.access_token);
-        access.ok_or_else(|| {
+        let bearer = service_app.is_some();
+        access.map(|a| (a, bearer)).ok_or_else(|| {
             let v: serde_json::Value = serde_json::from_slice(&answer.body).unwrap_or_default();
             let said = |k: &str| {
                 v.get(k)
