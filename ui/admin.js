@@ -95,8 +95,11 @@ function sessionRow(s) {
     el("td", { textContent: fmtTime(s.started) || "—" }),
     el("td", { textContent: fmtTime(s.last_seen) || "—" }),
     el("td", { textContent: s.address || "—" }),
-    el("td", { textContent: s.apps.length ? s.apps.join(", ") : "—" }));
+    el("td", {
+      textContent: (s.apps.length ? s.apps.join(", ") : "—") + (s.offline ? " (offline access: the app stays signed in)" : ""),
+    }));
   if (s.id) tr.dataset.session = s.id;
+  if (s.offline) tr.classList.add("offline");
   return tr;
 }
 

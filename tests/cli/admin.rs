@@ -323,6 +323,9 @@ async fn a_keycloak_admin_finds_people_by_e_mail_username_or_id_and_lists_their_
     ] {
         server.add_session(u);
     }
+    // Two apps hold offline tokens of ada's (offline_access): logout leaves those.
+    server.add_token("6f1c-ada", "mail-sync", "Mail sync");
+    server.add_token("6f1c-ada", "backup-agent", "Backup agent");
     let home = admin_home(
         "keycloak",
         "client_id = \"signoff-admin\"\nparams = { host = \"sso.acme.test\", realm = \"staff\" }",
@@ -334,7 +337,18 @@ async fn a_keycloak_admin_finds_people_by_e_mail_username_or_id_and_lists_their_
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     let p = json(&out);
     assert_eq!(p["matches"][0]["id"], "6f1c-ada", "{p}");
-    assert_eq!(p["sessions"].as_array().unwrap().len(), 2, "{p}");
+    let sessions = p["sessions"].as_array().unwrap();
+    assert_eq!(
+        sessions.iter().filter(|s| s["offline"] == false).count(),
+        2,
+        "{p}"
+    );
+    let offline: Vec<&str> = sessions
+        .iter()
+        .filter(|s| s["offline"] == true)
+        .map(|s| s["apps"][0].as_str().unwrap())
+        .collect();
+    assert_eq!(offline, ["mail-sync", "backup-agent"], "{p}");
     let started = p["sessions"][0]["started"].as_str().unwrap();
     assert!(
         started.ends_with('Z') && started.starts_with("20"),
@@ -372,6 +386,16 @@ async fn a_keycloak_admin_finds_people_by_e_mail_username_or_id_and_lists_their_
         assert_eq!(server.sessions_of(id), 0);
     }
     assert_eq!(receipt_of(&r, "nobody@acme.test")["result"], "not_found");
+    // Each app's offline tokens went with its consent, and the receipt says which.
+    assert_eq!(server.tokens_of("6f1c-ada"), 0);
+    let note = receipt_of(&r, "ada@acme.test")["note"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        note.contains("mail-sync") && note.contains("backup-agent"),
+        "{note}"
+    );
     let twin = receipt_of(&r, "twin@acme.test");
     assert_eq!(twin["result"], "failed", "{r}");
     assert_eq!(twin["error"]["kind"], "several_users", "{r}");

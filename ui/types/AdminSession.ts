@@ -15,4 +15,8 @@ started: string | null, last_seen: string | null, address: string | null,
 /**
  * The apps signed in with it.
  */
-apps: Array<string>, };
+apps: Array<string>, 
+/**
+ * An offline session: an app's long-lived token rather than a sign-in.
+ */
+offline: boolean, };

@@ -251,10 +251,11 @@ impl Output {
             None => {}
             Some(list) if list.is_empty() => println!("No sessions."),
             Some(list) => {
-                let rows: Vec<[String; 5]> = list
+                let rows: Vec<[String; 6]> = list
                     .iter()
                     .map(|s| {
                         [
+                            if s.offline { "offline" } else { "sign-in" }.to_owned(),
                             s.id.clone().unwrap_or_default(),
                             s.started.clone().unwrap_or_default(),
                             s.last_seen.clone().unwrap_or_default(),
@@ -264,7 +265,7 @@ impl Output {
                     })
                     .collect();
                 print_table(
-                    &["SESSION", "STARTED", "LAST SEEN", "ADDRESS", "APPS"],
+                    &["KIND", "SESSION", "STARTED", "LAST SEEN", "ADDRESS", "APPS"],
                     &rows,
                 );
             }

@@ -72,9 +72,55 @@ pub(super) struct RawAdmin {
     step: Vec<RawStep>,
     #[serde(default)]
     find: Vec<RawFind>,
-    sessions: Option<RawSessions>,
+    #[serde(default)]
+    sessions: OneOrMany<RawSessions>,
+    /// Calls made once per item of a listing, after the steps (Keycloak: each app's offline
+    /// tokens).
+    #[serde(default)]
+    each: Vec<RawEach>,
     /// Instead of the API token: an OAuth service app's private key (Okta), exchanged there.
     service_app: Option<RawServiceApp>,
+}
+
+/// One table or an array of them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany<T> {
+    One(T),
+    Many(Vec<T>),
+}
+
+impl<T> Default for OneOrMany<T> {
+    fn default() -> Self {
+        Self::Many(Vec::new())
+    }
+}
+
+impl<T> OneOrMany<T> {
+    fn as_slice(&self) -> &[T] {
+        match self {
+            Self::One(t) => std::slice::from_ref(t),
+            Self::Many(v) => v,
+        }
+    }
+}
+
+// Not `deny_unknown_fields`: the rest is the call, checked as a step (which denies them).
+#[derive(Debug, Clone, Deserialize)]
+struct RawEach {
+    /// The listing (a `GET` with `{user}`).
+    list_host: Option<String>,
+    list_path: Option<String>,
+    list_url: Option<String>,
+    #[serde(default)]
+    items: String,
+    /// Only items where this pointer holds something (a non-empty list, a value).
+    having: Option<String>,
+    /// Pointer to what `{item}` is in each item.
+    item: String,
+    /// The call made for each item: `{user}` and `{item}` in its path.
+    #[serde(flatten)]
+    call: toml::Table,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -143,6 +189,11 @@ struct RawSessions {
     /// Pointer to the list in the answer ("" when the answer is the list).
     #[serde(default)]
     items: String,
+    /// Only items where this pointer holds something.
+    having: Option<String>,
+    /// These are offline sessions (long-lived tokens of apps), not sign-ins.
+    #[serde(default)]
+    offline: bool,
     #[serde(default)]
     fields: SessionFields,
     #[serde(default)]
@@ -192,7 +243,35 @@ pub struct SessionList {
     /// A `GET` whose URL holds [`USER_SEGMENT`] (the id found).
     pub step: Step,
     pub items: String,
+    pub having: Option<String>,
+    pub offline: bool,
     pub fields: SessionFields,
+}
+
+/// A call made for each item of a listing of the person's (`{item}` in its URL).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EachItem {
+    /// A `GET` whose URL holds [`USER_SEGMENT`].
+    pub list: Step,
+    pub items: String,
+    pub having: Option<String>,
+    pub item: String,
+    /// Holds [`USER_SEGMENT`] and [`ITEM_SEGMENT`].
+    pub call: Step,
+}
+
+/// The placeholder of an `each` call's URL where the item goes (`{item}`).
+pub const ITEM_SEGMENT: &str = "%7Bitem%7D";
+
+/// True when `item` holds something at `having` (or there is no condition).
+pub fn has(item: &serde_json::Value, having: Option<&str>) -> bool {
+    having.is_none_or(|p| match item.pointer(p) {
+        None | Some(serde_json::Value::Null) => false,
+        Some(serde_json::Value::Array(a)) => !a.is_empty(),
+        Some(serde_json::Value::Object(o)) => !o.is_empty(),
+        Some(serde_json::Value::String(t)) => !t.is_empty(),
+        Some(_) => true,
+    })
 }
 
 /// An admin sign-out, resolved.
@@ -214,8 +293,10 @@ pub struct AdminProfile {
     pub steps: Vec<Step>,
     /// Lookups tried in order before the calls; none: the calls take what the admin typed.
     pub find: Vec<Finder>,
-    /// How to list a person's sessions, where the provider can.
-    pub sessions: Option<SessionList>,
+    /// How to list a person's sessions, where the provider can (none: it cannot).
+    pub sessions: Vec<SessionList>,
+    /// Calls once per item of a listing, after the steps.
+    pub each: Vec<EachItem>,
     /// An API-token provider's other way in: a service app's private key.
     pub service_app: Option<ServiceApp>,
     /// What admin sign-outs still need (a `{param}` only they use, such as Microsoft's tenant);
@@ -249,16 +330,21 @@ pub fn check_user(user: &str) -> Result<&str> {
 /// `step` with `{user}` filled in (escaped as one path segment, or every reserved character
 /// escaped when it is in the query).
 pub fn fill_user(step: &Step, user: &str) -> Result<Step> {
-    let user = check_user(user)?;
+    fill_placeholder(step, USER_SEGMENT, check_user(user)?)
+}
+
+/// `step` with each `placeholder` of its URL replaced by `value`, escaped as one path segment
+/// (or, in the query, every reserved character escaped).
+pub fn fill_placeholder(step: &Step, placeholder: &str, value: &str) -> Result<Step> {
     let text = step.url.as_str();
     let query_at = text.find('?').unwrap_or(text.len());
-    let mut url = String::with_capacity(text.len() + user.len());
+    let mut url = String::with_capacity(text.len() + value.len());
     let mut rest = 0;
-    for (at, _) in text.match_indices(USER_SEGMENT) {
+    for (at, _) in text.match_indices(placeholder) {
         url.push_str(&text[rest..at]);
         let set = if at > query_at { QUERY_VALUE } else { SEGMENT };
-        url.extend(utf8_percent_encode(user, set));
-        rest = at + USER_SEGMENT.len();
+        url.extend(utf8_percent_encode(value, set));
+        rest = at + placeholder.len();
     }
     url.push_str(&text[rest..]);
     let mut step = step.clone();
@@ -378,8 +464,8 @@ impl RawAdmin {
                 Err(names) => unfilled.extend(names),
             }
         }
-        let mut sessions = None;
-        if let Some(raw) = &self.sessions {
+        let mut sessions = Vec::new();
+        for raw in self.sessions.as_slice() {
             let what = "[provider.admin.sessions]";
             let step = RawStep::lookup(
                 like,
@@ -393,20 +479,85 @@ impl RawAdmin {
                         return Err(format!("{what} needs `{{user}}` in its path"));
                     }
                     let f = &raw.fields;
-                    for p in [&f.id, &f.started, &f.last_seen, &f.address, &f.apps]
-                        .into_iter()
-                        .flatten()
-                        .chain([&raw.items])
+                    for p in [
+                        &f.id,
+                        &f.started,
+                        &f.last_seen,
+                        &f.address,
+                        &f.apps,
+                        &raw.having,
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .chain([&raw.items])
                     {
                         check_pointer(what, p)?;
                     }
-                    sessions = Some(SessionList {
+                    sessions.push(SessionList {
                         step,
                         items: raw.items.clone(),
+                        having: raw.having.clone(),
+                        offline: raw.offline,
                         fields: raw.fields.clone(),
                     });
                 }
                 Err(names) => unfilled.extend(names),
+            }
+        }
+        let mut each = Vec::new();
+        for (i, raw) in self.each.iter().enumerate() {
+            let what = format!("admin each {}", i + 1);
+            let list = RawStep::lookup(
+                like,
+                "list the user's items".into(),
+                (
+                    raw.list_path.clone(),
+                    raw.list_url.clone(),
+                    raw.list_host.clone(),
+                ),
+                Vec::new(),
+            );
+            let call: RawStep = raw
+                .call
+                .clone()
+                .try_into()
+                .map_err(|e: toml::de::Error| format!("{what}: {}", e.message()))?;
+            if call.token() != TokenKind::AccessToken {
+                return Err(format!(
+                    "{what} sends the admin's token: token = \"access_token\""
+                ));
+            }
+            check_pointer(&what, &raw.item)?;
+            check_pointer(&what, &raw.items)?;
+            if let Some(h) = &raw.having {
+                check_pointer(&what, h)?;
+            }
+            match (
+                list.resolve(&what, &admin_cx)?,
+                call.resolve(&what, &admin_cx)?,
+            ) {
+                (Ok(list), Ok(call)) => {
+                    let (l, c) = (list.url.as_str(), call.url.as_str());
+                    if !l.contains(USER_SEGMENT)
+                        || !c.contains(USER_SEGMENT)
+                        || !c.contains(ITEM_SEGMENT)
+                    {
+                        return Err(format!(
+                            "{what} needs `{{user}}` in list_path, `{{user}}` and `{{item}}` in path"
+                        ));
+                    }
+                    each.push(EachItem {
+                        list,
+                        items: raw.items.clone(),
+                        having: raw.having.clone(),
+                        item: raw.item.clone(),
+                        call,
+                    });
+                }
+                (a, b) => {
+                    unfilled.extend(a.err().unwrap_or_default());
+                    unfilled.extend(b.err().unwrap_or_default());
+                }
             }
         }
         let mut service_app = None;
@@ -463,7 +614,8 @@ impl RawAdmin {
         if incomplete.is_some() {
             steps.clear();
             find.clear();
-            sessions = None;
+            sessions.clear();
+            each.clear();
             service_app = None;
         }
         Ok(AdminProfile {
@@ -478,6 +630,7 @@ impl RawAdmin {
             steps,
             find,
             sessions,
+            each,
             service_app,
             incomplete,
         })
@@ -620,7 +773,12 @@ mod tests {
             admin.steps_for("8f2c").unwrap()[0].url.as_str(),
             "https://sso.acme.test/admin/realms/staff/users/8f2c/logout"
         );
-        assert!(admin.sessions.is_some());
+        assert_eq!(
+            admin.sessions.len(),
+            2,
+            "online sessions, and offline tokens by app"
+        );
+        assert_eq!(admin.each.len(), 1);
     }
 
     #[test]

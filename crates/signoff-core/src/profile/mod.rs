@@ -20,8 +20,8 @@ use url::Url;
 
 use crate::error::{Error, Result};
 pub use admin::{
-    AdminCredential, AdminProfile, FindWhen, Finder, SessionFields, SessionList, Several,
-    check_user, fill_user,
+    AdminCredential, AdminProfile, EachItem, FindWhen, Finder, ITEM_SEGMENT, ServiceApp,
+    SessionFields, SessionList, Several, check_user, fill_placeholder, fill_user, has,
 };
 pub use raw::{ClientAuth, Protocol, SignoutMode, TokenKind, WhatEnds};
 pub use steps::{AnswerRule, Placement, Step, USER_SEGMENT};

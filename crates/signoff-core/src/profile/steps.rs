@@ -664,6 +664,7 @@ fn fill_path(
         let value = match name {
             "token" if *send == Placement::Path => Some(TOKEN_SEGMENT.to_owned()),
             "user" if cx.admin => Some(USER_SEGMENT.to_owned()),
+            "item" if cx.admin => Some(super::admin::ITEM_SEGMENT.to_owned()),
             "token" => return Err("`{token}` in a URL needs send = \"path\"".into()),
             "client_id" => cx
                 .client_id

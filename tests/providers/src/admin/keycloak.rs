@@ -15,6 +15,17 @@
 //! - `POST /admin/realms/{realm}/users/{id}/logout`, no body → 204, also when the user has no
 //!   session left; ends every online session. Needs `manage-users`; without → 403.
 //! - `DELETE /admin/realms/{realm}/sessions/{session}` → 204. Needs `manage-users`.
+//! - `GET /admin/realms/{realm}/users/{id}/consents` → array of the user's consents, one per
+//!   client: `clientId`, `grantedClientScopes`, `createdDate`, `lastUpdatedDate` (epoch ms),
+//!   and for offline tokens `additionalGrants: [{"client": <uuid>, "key": "Offline Token"}]`
+//!   (`toConsent` in `UserResource`). Needs `view-users`.
+//! - `DELETE /admin/realms/{realm}/users/{id}/consents/{clientId}` → 204: "Revoke consent and
+//!   offline tokens for particular client from user"; nothing to revoke → 404 `Consent nor
+//!   offline token not found`. Needs `manage-users`.
+//!
+//! Offline sessions are the user's app tokens here ([`AdminServer::add_token`]: one per
+//! client, with an offline grant and no consent screen): `logout` leaves them, as Keycloak's
+//! does (it iterates online sessions only); revoking the client's consent ends them.
 //!
 //! Assumed: an unknown user id → 404 `{"error":"User not found"}`; an unknown session → 404
 //! `{"error":"Session not found"}`; a missing or unknown bearer → 401
@@ -26,7 +37,7 @@
 //! `username` match as case-insensitive substrings; with it, case-insensitively whole. There is
 //! no documented rate limit: [`AdminServer::rate_limit_next`] answers what a reverse proxy in
 //! front would, 503 with `Retry-After`. Deleting a user's last session counts as signing them
-//! out. Offline sessions are not modelled.
+//! out.
 
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};
@@ -62,6 +73,11 @@ pub async fn keycloak(realm: &str, client_id: &str, client_secret: &str) -> Admi
         .route("/admin/realms/{realm}/users/{id}", get(user))
         .route("/admin/realms/{realm}/users/{id}/sessions", get(sessions))
         .route("/admin/realms/{realm}/users/{id}/logout", post(logout))
+        .route("/admin/realms/{realm}/users/{id}/consents", get(consents))
+        .route(
+            "/admin/realms/{realm}/users/{id}/consents/{client}",
+            delete(revoke_consent),
+        )
         .route(
             "/admin/realms/{realm}/sessions/{session}",
             delete(delete_session),
@@ -225,6 +241,54 @@ async fn sessions(
     );
     match list {
         Some(list) => json(StatusCode::OK, serde_json::Value::Array(list)),
+        None => error(StatusCode::NOT_FOUND, "User not found"),
+    }
+}
+
+async fn consents(
+    State(state): State<AdminState>,
+    Path((realm, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = admin(&state, &realm, &headers, &["view-users"]) {
+        return r;
+    }
+    let list = state.with_user(
+        |u| u.id == id,
+        |u| {
+            u.tokens
+                .iter()
+                .map(|t| {
+                    j!({"clientId": t.client_id, "grantedClientScopes": [], "createdDate": 1_764_590_000_000_u64, "lastUpdatedDate": 1_764_600_000_000_u64, "additionalGrants": [{"client": t.id, "key": "Offline Token"}]})
+                })
+                .collect::<Vec<_>>()
+        },
+    );
+    match list {
+        Some(list) => json(StatusCode::OK, serde_json::Value::Array(list)),
+        None => error(StatusCode::NOT_FOUND, "User not found"),
+    }
+}
+
+async fn revoke_consent(
+    State(state): State<AdminState>,
+    Path((realm, id, client)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = admin(&state, &realm, &headers, &["manage-users"]) {
+        return r;
+    }
+    let removed = state.with_user(
+        |u| u.id == id,
+        |u| {
+            let before = u.tokens.len();
+            u.tokens.retain(|t| t.client_id != client);
+            before != u.tokens.len()
+        },
+    );
+    match removed {
+        Some(true) => empty(StatusCode::NO_CONTENT),
+        Some(false) => error(StatusCode::NOT_FOUND, "Consent nor offline token not found"),
         None => error(StatusCode::NOT_FOUND, "User not found"),
     }
 }

@@ -36,6 +36,8 @@ pub struct AdminSession {
     pub address: Option<String>,
     /// The apps signed in with it.
     pub apps: Vec<String>,
+    /// An offline session: an app's long-lived token rather than a sign-in.
+    pub offline: bool,
 }
 
 /// The most matches or sessions read from one answer.
@@ -145,44 +147,76 @@ impl Signoff {
         tokens: &TokenBundle,
         ids: &[AdminMatch],
     ) -> Result<Vec<AdminSession>, Report> {
-        let Some(list) = &admin.sessions else {
-            return Ok(Vec::new());
-        };
         let mut sessions = Vec::new();
-        for person in ids {
-            let step = fill_user(&list.step, &person.id).map_err(|e| {
-                Report::failed(Reason::new(ReasonKind::InvalidInput, e.to_string()))
-            })?;
-            let lookup = self.engine().lookup(profile, tokens, step).await;
-            match lookup.verdict {
-                Verdict::Ended(_) => {}
-                other => {
-                    let mut report = Report::new(crate::outcome::Outcome::Failed);
-                    report.attempts = lookup.attempts;
-                    report.http_status = lookup.status;
-                    return Err(report.concluded(other));
-                }
+        for list in &admin.sessions {
+            for person in ids {
+                let items = self
+                    .admin_items(
+                        profile,
+                        tokens,
+                        &list.step,
+                        &person.id,
+                        &list.items,
+                        list.having.as_deref(),
+                    )
+                    .await?;
+                sessions.extend(items.iter().map(|item| {
+                    let mut s = session_of(&person.id, item, &list.fields);
+                    s.offline = list.offline;
+                    s
+                }));
             }
-            let items = serde_json::from_slice::<Value>(&lookup.body)
-                .ok()
-                .and_then(|v| v.pointer(&list.items).and_then(Value::as_array).cloned());
-            let Some(items) = items else {
-                return Err(Report::failed(Reason::new(
-                    ReasonKind::UnexpectedStatus,
-                    format!(
-                        "{}'s list of sessions was not the list its documentation describes",
-                        profile.label
-                    ),
-                )));
-            };
-            sessions.extend(
-                items
-                    .iter()
-                    .take(LIST_LIMIT)
-                    .map(|item| session_of(&person.id, item, &list.fields)),
-            );
         }
         Ok(sessions)
+    }
+}
+
+impl Signoff {
+    /// The items of a listing of the person `id` (`step` with `{user}` filled in): those at
+    /// `items` in the answer that hold something at `having`. `Err`: the report to give.
+    pub(super) async fn admin_items(
+        &self,
+        profile: &Profile,
+        tokens: &TokenBundle,
+        step: &crate::profile::Step,
+        id: &str,
+        items: &str,
+        having: Option<&str>,
+    ) -> Result<Vec<Value>, Report> {
+        let step = fill_user(step, id)
+            .map_err(|e| Report::failed(Reason::new(ReasonKind::InvalidInput, e.to_string())))?;
+        let what = step.name.clone();
+        let lookup = self.engine().lookup(profile, tokens, step).await;
+        if !matches!(lookup.verdict, Verdict::Ended(_)) {
+            let mut report = Report::new(crate::outcome::Outcome::Failed);
+            report.attempts = lookup.attempts;
+            report.http_status = lookup.status;
+            return Err(report.concluded(lookup.verdict));
+        }
+        let list = serde_json::from_slice::<Value>(&lookup.body)
+            .ok()
+            .and_then(|v| {
+                // Google leaves an empty list out of its answer.
+                match v.pointer(items) {
+                    Some(Value::Array(a)) => Some(a.clone()),
+                    None if !items.is_empty() && v.is_object() => Some(Vec::new()),
+                    _ => None,
+                }
+            });
+        let Some(list) = list else {
+            return Err(Report::failed(Reason::new(
+                ReasonKind::UnexpectedStatus,
+                format!(
+                    "{}'s answer to \"{what}\" was not the list its documentation describes",
+                    profile.label
+                ),
+            )));
+        };
+        Ok(list
+            .into_iter()
+            .filter(|i| crate::profile::has(i, having))
+            .take(LIST_LIMIT)
+            .collect())
     }
 }
 
@@ -262,6 +296,7 @@ fn session_of(user: &str, item: &Value, fields: &SessionFields) -> AdminSession 
         last_seen: at(&fields.last_seen).and_then(time_of),
         address: at(&fields.address).and_then(text_of),
         apps,
+        offline: false,
     }
 }
 

@@ -147,7 +147,7 @@ impl Signoff {
                 id: profile.id.clone(),
                 label: profile.label.clone(),
                 credential_stored: stored,
-                lists_sessions: admin.sessions.is_some(),
+                lists_sessions: !admin.sessions.is_empty(),
                 incomplete: admin.incomplete.clone(),
             });
         }
@@ -319,7 +319,13 @@ impl Signoff {
                     .steps
                     .iter_mut()
                     .chain(admin.find.iter_mut().map(|f| &mut f.step))
-                    .chain(admin.sessions.iter_mut().map(|s| &mut s.step));
+                    .chain(admin.sessions.iter_mut().map(|s| &mut s.step))
+                    .chain(
+                        admin
+                            .each
+                            .iter_mut()
+                            .flat_map(|e| [&mut e.list, &mut e.call]),
+                    );
                 for step in steps {
                     step.send = crate::profile::Placement::Bearer;
                 }
@@ -354,7 +360,7 @@ impl Signoff {
         match self.admin_find(&profile, admin, &tokens, user).await {
             Err(report) => person.problem = report.error,
             Ok((matches, _)) => {
-                if admin.sessions.is_some() {
+                if !admin.sessions.is_empty() {
                     match self
                         .admin_list_sessions(&profile, admin, &tokens, &matches)
                         .await
@@ -426,12 +432,92 @@ impl Signoff {
                     ..profile.clone()
                 };
                 let mut report = self.engine().revoke(&calls, tokens, None, false).await;
+                if report.outcome.is_done() && !admin.each.is_empty() {
+                    report = self.admin_each(profile, admin, tokens, id, report).await;
+                }
                 if report.note.is_none() {
                     report.note = admin.note.clone();
                 }
                 report
             }
         }
+    }
+
+    /// The `each` calls for the person `id` after their steps ended (`report`): one per item
+    /// of each listing, each read by its answer rules. Ended only when every one ended.
+    async fn admin_each(
+        &self,
+        profile: &Profile,
+        admin: &crate::profile::AdminProfile,
+        tokens: &TokenBundle,
+        id: &str,
+        mut report: Report,
+    ) -> Report {
+        let mut ended = Vec::new();
+        for each in &admin.each {
+            let items = match self
+                .admin_items(
+                    profile,
+                    tokens,
+                    &each.list,
+                    id,
+                    &each.items,
+                    each.having.as_deref(),
+                )
+                .await
+            {
+                Ok(items) => items,
+                Err(mut r) => {
+                    r.attempts += report.attempts;
+                    return r;
+                }
+            };
+            for item in items {
+                let Some(value) = item.pointer(&each.item).and_then(|v| match v {
+                    serde_json::Value::String(s) => Some(s.clone()),
+                    serde_json::Value::Number(n) => Some(n.to_string()),
+                    _ => None,
+                }) else {
+                    continue;
+                };
+                let step = match crate::profile::fill_user(&each.call, id).and_then(|s| {
+                    crate::profile::fill_placeholder(&s, crate::profile::ITEM_SEGMENT, &value)
+                }) {
+                    Ok(step) => step,
+                    Err(e) => {
+                        return Report::failed(Reason::new(
+                            ReasonKind::InvalidInput,
+                            e.to_string(),
+                        ));
+                    }
+                };
+                let calls = Profile {
+                    protocol: Protocol::Steps,
+                    steps: vec![step],
+                    probe: None,
+                    issuer: None,
+                    incomplete: None,
+                    ..profile.clone()
+                };
+                let r = self.engine().revoke(&calls, tokens, None, false).await;
+                report.attempts += r.attempts;
+                if !r.outcome.is_done() {
+                    return Report {
+                        attempts: report.attempts,
+                        ..r
+                    };
+                }
+                ended.push(crate::outcome::clean(&value, &[], 80));
+            }
+        }
+        if !ended.is_empty() {
+            let said = format!("also ended the offline tokens of {}", ended.join(", "));
+            report.note = Some(match (&report.note, &admin.note) {
+                (Some(n), _) | (None, Some(n)) => format!("{n} Signoff {said}."),
+                (None, None) => format!("Signoff {said}."),
+            });
+        }
+        report
     }
 }
 
