@@ -568,6 +568,9 @@ async fn a_google_service_account_acting_as_an_admin_signs_people_out_of_workspa
     server.add_user("1072", "bob@acme.test", "bob@acme.test");
     server.add_session("1071");
     server.add_session("1072");
+    // Apps ada granted access to (tokens.list): signOut alone leaves them.
+    server.add_token("1071", "1234.apps.googleusercontent.com", "Acme CRM");
+    server.add_token("1071", "5678.apps.googleusercontent.com", "Calendar sync");
     let key_file = serde_json::json!({
         "type": "service_account",
         "project_id": "acme-it",
@@ -618,6 +621,15 @@ async fn a_google_service_account_acting_as_an_admin_signs_people_out_of_workspa
         &key_file,
     );
     assert!(out.status.success(), "{}", stderr(&out));
+    // What Google lists for a person: the apps they granted access to.
+    let p = json(&admin_cli(home.path(), "sessions", "google", &["ada@acme.test"]).await);
+    let apps: Vec<&str> = p["sessions"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{p}"))
+        .iter()
+        .map(|s| s["apps"][0].as_str().unwrap())
+        .collect();
+    assert_eq!(apps, ["Acme CRM", "Calendar sync"], "{p}");
     // Google's throttling answer is a 403 with reason userRateLimitExceeded: waited out.
     server.rate_limit_next(2, 1);
     let out = admin_cli(
@@ -635,9 +647,10 @@ async fn a_google_service_account_acting_as_an_admin_signs_people_out_of_workspa
         "{r}"
     );
     assert!(server.is_signed_out("1071") && !server.is_signed_out("1072"));
+    assert_eq!(server.tokens_of("1071"), 0, "each app's tokens deleted");
     assert!(
-        r.to_string().contains("apps they granted"),
-        "the note says what is left: {r}"
+        r.to_string().contains("1234.apps.googleusercontent.com"),
+        "the note names the apps: {r}"
     );
     // The impersonated admin loses the role: failed with Google's reason, never "ended".
     server.set_admin("it@acme.test", false);

@@ -453,8 +453,9 @@ impl Signoff {
         id: &str,
         mut report: Report,
     ) -> Report {
-        let mut ended = Vec::new();
+        let mut done = Vec::new();
         for each in &admin.each {
+            let mut ended = Vec::new();
             let items = match self
                 .admin_items(
                     profile,
@@ -509,12 +510,15 @@ impl Signoff {
                 }
                 ended.push(crate::outcome::clean(&value, &[], 80));
             }
+            if !ended.is_empty() {
+                done.push(format!("{} ({})", each.call.name, ended.join(", ")));
+            }
         }
-        if !ended.is_empty() {
-            let said = format!("also ended the offline tokens of {}", ended.join(", "));
+        if !done.is_empty() {
+            let said = format!("Also done: {}.", done.join("; "));
             report.note = Some(match (&report.note, &admin.note) {
-                (Some(n), _) | (None, Some(n)) => format!("{n} Signoff {said}."),
-                (None, None) => format!("Signoff {said}."),
+                (Some(n), _) | (None, Some(n)) => format!("{n} {said}"),
+                (None, None) => said,
             });
         }
         report
