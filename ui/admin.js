@@ -58,14 +58,36 @@ export function adminReceiptText(r, provider) {
         ? `${provider} asked Signoff to wait${wait} before more calls.`
         : `${provider} could not be reached.`;
       if (why) text += ` (${why})`;
-      text += " Nothing was ended yet: sign them out again in a while.";
+      text += r.done && r.done.length ? "" : " Nothing was ended yet: sign them out again in a while.";
       break;
     }
     default:
-      text = why ? `${provider} refused: ${why}` : `${provider} refused.`;
+      text = !r.error
+        ? `${provider} refused.`
+        : OWN_REASONS.has(r.error.kind)
+          ? `Signoff stopped: ${why}`
+          : `${provider} refused: ${why}`;
   }
   if (r.note) text += ` ${r.note}`;
   return text;
+}
+
+/** Reasons that are Signoff's own conclusion, not words the provider said. */
+const OWN_REASONS = new Set(["several_users", "invalid_input", "network", "tls", "redirect_refused",
+  "insecure_endpoint", "unexpected_status", "refresh_unavailable", "profile_incomplete"]);
+
+/**
+ * What a lookup's problem says, with who said it.
+ * @param {import("./types/Reason").Reason} problem
+ * @param {string} provider
+ */
+function lookupProblem(problem, provider) {
+  if (problem.kind === "several_users") return `Signoff did not choose: ${problemText(problem)}`;
+  if (problem.kind === "network" || problem.kind === "tls") return `Signoff could not reach ${provider}: ${problemText(problem)}`;
+  if (problem.kind === "user_not_found") return problemText(problem);
+  return OWN_REASONS.has(problem.kind)
+    ? `Signoff could not look them up: ${problemText(problem)}`
+    : `${provider} said: ${problemText(problem)}`;
 }
 
 /**
@@ -177,8 +199,9 @@ export function mount(root, { tab, notices, confirm, onGone }) {
     const provider = label(p.provider);
     personBox.hidden = false;
     personBox.dataset.provider = p.provider;
+    const missing = !p.problem || p.problem.kind === "user_not_found";
     personHeading.textContent = p.matches.length === 0
-      ? `No one found at ${provider} for “${p.user}”`
+      ? (missing ? `No one found at ${provider} for “${p.user}”` : `Could not look up “${p.user}” at ${provider}`)
       : p.matches.length === 1
         ? `“${p.user}” at ${provider}`
         : `${p.matches.length} people at ${provider} match “${p.user}”`;
@@ -190,7 +213,11 @@ export function mount(root, { tab, notices, confirm, onGone }) {
       return li;
     }));
     problemLine.hidden = !p.problem;
-    problemLine.textContent = p.problem ? `${provider} said: ${problemText(p.problem)}` : "";
+    problemLine.textContent = p.problem ? lookupProblem(p.problem, provider) : "";
+    if (!p.looked_up && p.matches.length > 0 && !p.problem) {
+      problemLine.hidden = false;
+      problemLine.textContent = `Not looked up: ${provider} takes “${p.user}” as it is, and says at sign-out whether it knows them.`;
+    }
     const sessions = p.sessions;
     noListLine.hidden = !(sessions === null && !p.problem && p.matches.length > 0);
     noListLine.textContent = `${provider} has no way to list a person's sessions; signing them out still ends every one.`;
@@ -221,9 +248,13 @@ export function mount(root, { tab, notices, confirm, onGone }) {
       const p = await invoke("admin_lookup", { provider, user });
       showPerson(p);
       const found = p.matches.length;
-      notices.say(found === 0
-        ? `${label(provider)} found no one for ${user}.`
-        : `Found ${found === 1 ? "1 person" : `${found} people`} for ${user} at ${label(provider)}.`);
+      notices.say(p.problem && p.problem.kind !== "user_not_found"
+        ? `Could not look up ${user} at ${label(provider)}.`
+        : found === 0
+          ? `${label(provider)} found no one for ${user}.`
+          : !p.looked_up
+            ? `Ready to sign out ${user} at ${label(provider)} (not looked up).`
+            : `Found ${found === 1 ? "1 person" : `${found} people`} for ${user} at ${label(provider)}.`);
       personHeading.focus();
     } catch (err) {
       personBox.hidden = true;

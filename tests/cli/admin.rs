@@ -46,7 +46,8 @@ async fn an_okta_admin_signs_one_person_out_of_every_session() {
     assert!(!server.is_signed_out("00u2bob"), "only the person named");
     // The documented call: every session and OAuth token, remembered factors kept; the API
     // token as Okta's SSWS scheme.
-    let q = server.queries_to("/api/v1/users/ada@acme.test/sessions");
+    // Found by login first (one GET), then signed out by Okta's id.
+    let q = server.queries_to("/api/v1/users/00u1ada/sessions");
     assert_eq!(
         q,
         ["oauthTokens=true&forgetDevices=false"],
@@ -160,17 +161,29 @@ async fn the_dry_run_shows_each_person_s_call_and_calls_nothing() {
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let v = json(&out);
-    let url = v["plans"][0]["calls"][0]["url"].as_str().unwrap();
+    let calls = v["plans"][0]["calls"].as_array().unwrap();
+    assert_eq!(calls[0]["method"], "GET", "looked up first: {v}");
     assert!(
-        url.ends_with("/api/v1/users/ada@acme.test/sessions?oauthTokens=true&forgetDevices=false"),
+        calls[0]["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/api/v1/users/ada@acme.test"),
         "{v}"
     );
-    assert_eq!(v["plans"][0]["calls"][0]["method"], "DELETE");
+    let delete = calls.last().unwrap();
+    assert_eq!(delete["method"], "DELETE");
+    assert!(
+        delete["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/api/v1/users/{id}/sessions?oauthTokens=true&forgetDevices=false"),
+        "{v}"
+    );
     assert!(
         v["plans"][1]["calls"][0]["url"]
             .as_str()
             .unwrap()
-            .contains("/users/x%2Fy/"),
+            .ends_with("/users/x%2Fy"),
         "one segment: {v}"
     );
     assert!(server.seen().is_empty(), "nothing was called");
@@ -225,7 +238,7 @@ async fn a_microsoft_admin_app_revokes_sign_in_sessions_and_says_it_takes_minute
     write_providers(
         home.path(),
         &format!(
-            "[[provider]]\nid = \"microsoft\"\nclient_id = \"admin-app\"\nparams = {{ tenant = \"contoso.onmicrosoft.com\" }}\nbase_url = \"{}\"\n",
+            "[[provider]]\nid = \"microsoft\"\nparams = {{ tenant = \"contoso.onmicrosoft.com\", admin_client_id = \"admin-app\" }}\nbase_url = \"{}\"\n",
             server.url("/").as_str().trim_end_matches('/')
         ),
     );
@@ -328,7 +341,7 @@ async fn a_keycloak_admin_finds_people_by_e_mail_username_or_id_and_lists_their_
     server.add_token("6f1c-ada", "backup-agent", "Backup agent");
     let home = admin_home(
         "keycloak",
-        "client_id = \"signoff-admin\"\nparams = { host = \"sso.acme.test\", realm = \"staff\" }",
+        "params = { host = \"sso.acme.test\", realm = \"staff\", admin_client_id = \"signoff-admin\" }",
         &server,
         "kc-admin-secret\n",
     );
@@ -438,7 +451,7 @@ async fn an_auth0_admin_ends_sessions_and_refresh_tokens_of_every_user_with_the_
     }
     let home = admin_home(
         "auth0",
-        "params = { tenant = \"acme.eu.auth0.com\" }\nclient_id = \"m2m-app\"",
+        "params = { tenant = \"acme.eu.auth0.com\", admin_client_id = \"m2m-app\" }\n# The person's own app stays apart.\nclient_id = \"spa-app\"",
         &server,
         "auth0-m2m-secret",
     );
@@ -541,12 +554,20 @@ async fn a_list_stopped_by_kill_9_resumes_where_it_stopped_through_a_429_storm_a
     assert_eq!(signed_out(), 40);
     // Those with a receipt in the stopped run were not called again; only those in flight at
     // the kill could be.
-    let again = people
-        .iter()
-        .filter(|p| {
-            let path = format!("/api/v1/users/{p}/sessions");
-            sent_before.contains_key(&path)
-                && server.requests_per_path()[&path] > sent_before[&path]
+    let sign_outs = |m: &std::collections::BTreeMap<String, usize>, i: usize| {
+        m.get(&format!("/api/v1/users/00u{i:02}/sessions"))
+            .copied()
+            .unwrap_or(0)
+    };
+    let after = server.requests_per_path();
+    let called_before = (0..40).filter(|i| sign_outs(&sent_before, *i) > 0).count();
+    assert!(
+        called_before >= 12,
+        "{called_before} signed out before the kill"
+    );
+    let again = (0..40)
+        .filter(|i| {
+            sign_outs(&sent_before, *i) > 0 && sign_outs(&after, *i) > sign_outs(&sent_before, *i)
         })
         .count();
     assert!(again <= 8 + 1, "{again} people called twice");
@@ -682,7 +703,7 @@ async fn an_okta_service_app_s_private_key_gets_a_bearer_token_for_the_same_call
     // The service app's private key, as Okta's console downloads it (PEM), from stdin.
     let home = admin_home(
         "okta",
-        "client_id = \"0oa1signoffapp\"\nparams = { org = \"acme.okta.com\" }",
+        "params = { org = \"acme.okta.com\", admin_client_id = \"0oa1signoffapp\" }",
         &server,
         admin::google_test_key_pem(),
     );

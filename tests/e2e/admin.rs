@@ -29,8 +29,8 @@ async fn an_admin_finds_a_person_sees_their_sessions_and_signs_them_out_everywhe
     std::fs::write(
         home.path().join("providers.toml"),
         format!(
-            "[[provider]]\nid = \"keycloak\"\nclient_id = \"signoff-admin\"\n\
-             params = {{ host = \"sso.acme.test\", realm = \"staff\" }}\nbase_url = \"{}\"\n",
+            "[[provider]]\nid = \"keycloak\"\n\
+             params = {{ host = \"sso.acme.test\", realm = \"staff\", admin_client_id = \"signoff-admin\" }}\nbase_url = \"{}\"\n",
             server.url("/").as_str().trim_end_matches('/')
         ),
     )

@@ -3,6 +3,7 @@
 //! sign-out goes through the shipped [`Engine::revoke`]; the many-account tests go through
 //! [`signoff_core::Signoff::sign_out_all`] with real accounts in the real keychain.
 
+mod admin;
 mod catalogue;
 mod oidc;
 mod seeds;

@@ -9,10 +9,19 @@ import type { Reason } from "./Reason";
  */
 export type AdminPerson = { provider: string, user: string, matches: Array<AdminMatch>, 
 /**
- * `None` when the provider has no way to list them (Okta, Microsoft, Google).
+ * The provider was asked who this is; false when it takes what was typed as it is
+ * (Google's e-mail or id), so the match is that text, not a person it confirmed.
+ */
+looked_up: boolean, 
+/**
+ * `None` when the provider has no way to list them (Okta, Microsoft).
  */
 sessions: Array<AdminSession> | null, 
 /**
  * Why the person could not be looked up (or their sessions listed): the provider's reason.
  */
-problem: Reason | null, note: string | null, };
+problem: Reason | null, 
+/**
+ * The problem is passing: the provider could not be reached or asked to wait.
+ */
+pending: boolean, note: string | null, };

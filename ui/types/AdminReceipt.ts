@@ -12,6 +12,10 @@ export type AdminReceipt = { provider: string, user: string,
  */
 ids: Array<string>, result: AdminOutcome, 
 /**
+ * What was ended when not everything was (the calls' names): a partial sign-out.
+ */
+done?: Array<string>, 
+/**
  * Done by an earlier run of the same list that was stopped before its end.
  */
 resumed?: boolean, outcome: Outcome, 

@@ -312,10 +312,10 @@ async fn run(command: Command, paths: Paths, out: &Output) -> signoff_core::Resu
         } => {
             let person = core.admin_lookup(&provider, &user).await?;
             out.admin_person(&person);
-            return Ok(match person.problem.as_ref().map(|p| p.kind()) {
-                None => ExitCode::SUCCESS,
-                Some(signoff_core::outcome::ReasonKind::Network) => ExitCode::from(EXIT_PENDING),
-                Some(_) => ExitCode::from(EXIT_FAILED),
+            return Ok(match (&person.problem, person.pending) {
+                (None, _) => ExitCode::SUCCESS,
+                (Some(_), true) => ExitCode::from(EXIT_PENDING),
+                (Some(_), false) => ExitCode::from(EXIT_FAILED),
             });
         }
         Command::Admin {

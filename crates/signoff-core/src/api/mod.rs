@@ -60,6 +60,8 @@ pub struct Signoff {
     /// The HTTP client of sign-in, refresh and token checks (the engine has its own, with its
     /// own timeouts), made on first use.
     http: OnceLock<reqwest::Client>,
+    /// The admin bearers made so far (issue #18), by provider; in memory only.
+    admin_bearers: admin::Bearers,
 }
 
 impl Signoff {
@@ -76,6 +78,7 @@ impl Signoff {
             engine_config: EngineConfig::default(),
             system_profiles: Some(crate::profile::system_profiles_path()),
             http: OnceLock::new(),
+            admin_bearers: admin::Bearers::default(),
         })
     }
 

@@ -177,6 +177,16 @@ impl Engine {
         report
     }
 
+    /// Paces every call to `url`'s host to `per_minute` (a provider's documented rate).
+    pub fn set_rate(
+        &self,
+        url: &Url,
+        per_minute: std::num::NonZeroU32,
+        burst: std::num::NonZeroU32,
+    ) {
+        self.limiter.set_rate(url, per_minute, burst);
+    }
+
     /// Makes one call of `profile` (an admin's lookup) with `tokens`, retried as a sign-out's
     /// calls are: the verdict of its answer rules and the last answer's body.
     pub async fn lookup(

@@ -62,6 +62,9 @@ pub(super) struct RawAdmin {
     audience: Option<String>,
     /// A service account acts as this admin (`sub`; Google's domain-wide delegation).
     subject: Option<String>,
+    /// The admin app's client id, apart from the profile's own (the person's app): usually
+    /// `"{admin_client_id}"`, set in params.
+    client_id: Option<String>,
     /// How the token endpoint is told who the client is (`basic` unless given).
     client_auth: Option<super::vocab::ClientAuth>,
     /// What the admin should know about the result ("takes a few minutes").
@@ -284,6 +287,8 @@ pub struct AdminProfile {
     pub audience: Option<String>,
     /// The admin a service account acts as.
     pub subject: Option<String>,
+    /// The admin app's client id (client credentials, a service app).
+    pub client_id: Option<String>,
     /// How the client authenticates at the token endpoint.
     pub token_auth: super::vocab::ClientAuth,
     pub note: Option<String>,
@@ -318,7 +323,13 @@ const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUM
 /// Checks what the admin typed (a user id, login or e-mail); returns it trimmed.
 pub fn check_user(user: &str) -> Result<&str> {
     let user = user.trim();
-    if user.is_empty() || user.len() > USER_LIMIT || user.chars().any(char::is_control) {
+    // `.` and `..` would be read as path steps by the URL, not as a name.
+    if user.is_empty()
+        || user.len() > USER_LIMIT
+        || user.chars().any(char::is_control)
+        || user == "."
+        || user == ".."
+    {
         return Err(Error::invalid(
             "user",
             format!("expected a user id, login or e-mail of 1 to {USER_LIMIT} characters"),
@@ -595,6 +606,25 @@ impl RawAdmin {
             }
             None => None,
         };
+        // The admin app's id: needed by client credentials; an API token's service app only
+        // needs it when one is used (checked at `admin login`).
+        let client_id = match &self.client_id {
+            Some(text) => {
+                let (filled, names) = fill_text(text, cx);
+                if names.is_empty() {
+                    Some(filled)
+                } else {
+                    if self.credential == AdminCredential::ClientCredentials {
+                        unfilled.extend(names);
+                    }
+                    None
+                }
+            }
+            None => None,
+        };
+        if self.credential == AdminCredential::ClientCredentials && self.client_id.is_none() {
+            return Err("[provider.admin] credential = \"client_credentials\" needs client_id (such as \"{admin_client_id}\")".into());
+        }
         let subject = match &self.subject {
             Some(text) => {
                 let (filled, names) = fill_text(text, cx);
@@ -624,6 +654,7 @@ impl RawAdmin {
             scope: self.scope.clone(),
             audience,
             subject,
+            client_id,
             token_auth: self.client_auth.unwrap_or(super::vocab::ClientAuth::Basic),
             note: self.note.clone(),
             per_minute: self.per_minute,
@@ -708,6 +739,7 @@ mod tests {
             crate::profile::Placement::Scheme("SSWS".into())
         );
         assert!(admin.steps_for(" ").is_err());
+        assert!(admin.steps_for("..").is_err() && admin.steps_for(".").is_err());
         assert!(admin.steps_for("a\nb").is_err());
     }
 
@@ -720,7 +752,7 @@ mod tests {
         assert!(admin.incomplete.unwrap().contains("params.tenant"));
         assert!(admin.steps.is_empty());
         let s = set(
-            "[[provider]]\nid = \"microsoft\"\nparams = { tenant = \"contoso.onmicrosoft.com\" }\n",
+            "[[provider]]\nid = \"microsoft\"\nparams = { tenant = \"contoso.onmicrosoft.com\", admin_client_id = \"a\" }\n",
         );
         let admin = s.get("microsoft").unwrap().admin.clone().unwrap();
         assert_eq!(
@@ -733,7 +765,7 @@ mod tests {
         );
         // A test server (or a proxy) as base_url takes every call, the token endpoint's too.
         let s = set(
-            "[[provider]]\nid = \"microsoft\"\nbase_url = \"http://127.0.0.1:9\"\nparams = { tenant = \"t\" }\n",
+            "[[provider]]\nid = \"microsoft\"\nbase_url = \"http://127.0.0.1:9\"\nparams = { tenant = \"t\", admin_client_id = \"a\" }\n",
         );
         let admin = s.get("microsoft").unwrap().admin.clone().unwrap();
         assert_eq!(
@@ -745,7 +777,7 @@ mod tests {
     #[test]
     fn keycloak_looks_a_person_up_by_what_the_admin_typed_before_the_calls_take_its_id() {
         let s = set(
-            "[[provider]]\nid = \"keycloak\"\nparams = { host = \"sso.acme.test\", realm = \"staff\" }\n",
+            "[[provider]]\nid = \"keycloak\"\nparams = { host = \"sso.acme.test\", realm = \"staff\", admin_client_id = \"a\" }\n",
         );
         assert!(s.problems.is_empty(), "{:?}", s.problems);
         let admin = s.get("keycloak").unwrap().admin.clone().unwrap();
@@ -783,7 +815,9 @@ mod tests {
 
     #[test]
     fn auth0_s_management_audience_follows_its_base_url() {
-        let s = set("[[provider]]\nid = \"auth0\"\nparams = { tenant = \"acme.eu.auth0.com\" }\n");
+        let s = set(
+            "[[provider]]\nid = \"auth0\"\nparams = { tenant = \"acme.eu.auth0.com\", admin_client_id = \"m2m\" }\n",
+        );
         assert!(s.problems.is_empty(), "{:?}", s.problems);
         let admin = s.get("auth0").unwrap().admin.clone().unwrap();
         assert_eq!(

@@ -308,7 +308,8 @@ impl RawStep {
     }
 
     /// A `GET` sent as `like` is (its token placement, headers and rate-limit header) at
-    /// another location, read by its own answer rules: an admin's lookup of a person.
+    /// another location, read by its own answer rules and `like`'s retry rules: an admin's
+    /// lookup of a person.
     pub(super) fn lookup(
         like: &Self,
         name: String,
@@ -316,6 +317,15 @@ impl RawStep {
         answer: Vec<RawAnswer>,
     ) -> Self {
         let (path, url, host) = location;
+        // Its own rules first, then how `like` is told to wait (a provider's throttling
+        // answers are the same on every call).
+        let mut answer = answer;
+        answer.extend(
+            like.answer
+                .iter()
+                .filter(|a| a.then == Then::Retry)
+                .cloned(),
+        );
         Self {
             name: Some(name),
             method: Some(Method::Get),

@@ -1,10 +1,10 @@
 //! An admin's sign-out of a list of people, kept while it runs (issue #18): each person, and
 //! their receipt once they are done, written as each finishes. A run stopped before its end
-//! (`kill -9`, a crash, the machine off) is found again by its provider and list, and resumes
-//! with the people who have no receipt yet. A finished run is deleted: the audit log is the
-//! record. Receipts hold no secret.
+//! (`kill -9`, Ctrl-C, a crash) is found again by its provider, its settings and its list, within
+//! a day and once the process that ran it is gone, and resumes with the people not done. A
+//! finished run is deleted: the audit log is the record. Receipts hold no secret.
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 use sha2::{Digest, Sha256};
 
 use super::{Store, now_text};
@@ -20,10 +20,22 @@ pub struct AdminRun {
     pub resumed: bool,
 }
 
-/// The same provider and the same people in the same order make the same list.
-fn list_hash(provider: &str, users: &[String]) -> String {
+/// How long a stopped run may be resumed: after that the same list starts afresh.
+const RESUME_WITHIN: time::Duration = time::Duration::hours(24);
+
+/// True while process `pid` runs (Linux: its `/proc` entry; elsewhere assumed gone).
+fn is_running(pid: i64) -> bool {
+    pid > 0
+        && pid != i64::from(std::process::id())
+        && std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// The same provider, settings and people in the same order make the same list.
+fn list_hash(provider: &str, settings: &str, users: &[String]) -> String {
     let mut h = Sha256::new();
     h.update(provider.as_bytes());
+    h.update([0]);
+    h.update(settings.as_bytes());
     for u in users {
         h.update([0]);
         h.update(u.as_bytes());
@@ -32,26 +44,47 @@ fn list_hash(provider: &str, users: &[String]) -> String {
 }
 
 impl Store {
-    /// The unfinished run of `users` at `provider`, or a new one.
-    pub fn start_admin_run(&self, provider: &str, users: &[String]) -> Result<AdminRun> {
-        let hash = list_hash(provider, users);
+    /// The stopped run of `users` at `provider` with these `settings` (the resolved admin
+    /// calls), taken over by this process; or a new one.
+    pub fn start_admin_run(
+        &self,
+        provider: &str,
+        settings: &str,
+        users: &[String],
+    ) -> Result<AdminRun> {
+        let hash = list_hash(provider, settings, users);
+        let since = super::format_time(time::OffsetDateTime::now_utc() - RESUME_WITHIN);
+        let me = i64::from(std::process::id());
         self.with_conn(|c| {
             let tx = c.transaction()?;
-            let found: Option<String> = tx
-                .query_row(
-                    "SELECT id FROM admin_runs WHERE provider = ?1 AND list_hash = ?2
-                     ORDER BY started_at DESC LIMIT 1",
-                    params![provider, hash],
-                    |r| r.get(0),
-                )
-                .optional()?;
+            // Runs too old to resume are forgotten.
+            tx.execute("DELETE FROM admin_runs WHERE started_at < ?1", params![since])?;
+            let found: Option<String> = {
+                let mut q = tx.prepare(
+                    "SELECT id, owner_pid FROM admin_runs WHERE provider = ?1 AND list_hash = ?2
+                     ORDER BY started_at DESC",
+                )?;
+                let rows = q
+                    .query_map(params![provider, hash], |r| {
+                        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+                    })?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                // One still running in another process is its own: this one starts apart.
+                rows.into_iter().find(|(_, pid)| !is_running(*pid)).map(|(id, _)| id)
+            };
             let (id, resumed) = match found {
-                Some(id) => (id, true),
+                Some(id) => {
+                    tx.execute(
+                        "UPDATE admin_runs SET owner_pid = ?2 WHERE id = ?1",
+                        params![id, me],
+                    )?;
+                    (id, true)
+                }
                 None => {
                     let id = uuid::Uuid::new_v4().to_string();
                     tx.execute(
-                        "INSERT INTO admin_runs (id, provider, list_hash, started_at) VALUES (?1, ?2, ?3, ?4)",
-                        params![id, provider, hash, now_text()],
+                        "INSERT INTO admin_runs (id, provider, list_hash, started_at, owner_pid) VALUES (?1, ?2, ?3, ?4, ?5)",
+                        params![id, provider, hash, now_text(), me],
                     )?;
                     {
                         let mut add = tx.prepare(
@@ -111,7 +144,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("s.db")).unwrap();
         let users: Vec<String> = ["ada", "bob", "cy"].map(String::from).to_vec();
-        let run = store.start_admin_run("okta", &users).unwrap();
+        let run = store.start_admin_run("okta", "s", &users).unwrap();
         assert!(!run.resumed);
         store
             .finish_admin_person(&run.id, 1, "{\"user\":\"bob\"}")
@@ -119,15 +152,46 @@ mod tests {
         drop(store);
         // The process is gone; another opens the database.
         let store = Store::open(&dir.path().join("s.db")).unwrap();
-        let again = store.start_admin_run("okta", &users).unwrap();
+        // This process took it; a stop is simulated by another owner that is gone.
+        store
+            .with_conn(|c| c.execute("UPDATE admin_runs SET owner_pid = 0", []))
+            .unwrap();
+        let again = store.start_admin_run("okta", "s", &users).unwrap();
         assert!(again.resumed);
         assert_eq!(again.id, run.id);
         assert_eq!(again.people[1].2.as_deref(), Some("{\"user\":\"bob\"}"));
         assert!(again.people[0].2.is_none() && again.people[2].2.is_none());
-        // Another list, or another provider, is another run.
-        assert!(!store.start_admin_run("auth0", &users).unwrap().resumed);
-        assert!(!store.start_admin_run("okta", &users[..2]).unwrap().resumed);
+        // Another list, provider or settings (another realm) is another run.
+        assert!(!store.start_admin_run("auth0", "s", &users).unwrap().resumed);
+        assert!(
+            !store
+                .start_admin_run("okta", "s", &users[..2])
+                .unwrap()
+                .resumed
+        );
+        assert!(
+            !store
+                .start_admin_run("okta", "realm2", &users)
+                .unwrap()
+                .resumed
+        );
         store.finish_admin_run(&run.id).unwrap();
-        assert!(!store.start_admin_run("okta", &users).unwrap().resumed);
+        assert!(!store.start_admin_run("okta", "s", &users).unwrap().resumed);
+        // A run older than a day starts afresh.
+        let old = store.start_admin_run("google", "s", &users).unwrap();
+        store
+            .with_conn(|c| {
+                c.execute(
+                    "UPDATE admin_runs SET owner_pid = 0, started_at = '2026-01-01T00:00:00Z' WHERE id = ?1",
+                    params![old.id],
+                )
+            })
+            .unwrap();
+        assert!(
+            !store
+                .start_admin_run("google", "s", &users)
+                .unwrap()
+                .resumed
+        );
     }
 }

@@ -83,7 +83,8 @@ const MIGRATIONS: &[M<'static>] = &[
             id         TEXT PRIMARY KEY NOT NULL,
             provider   TEXT NOT NULL,
             list_hash  TEXT NOT NULL,
-            started_at TEXT NOT NULL
+            started_at TEXT NOT NULL,
+            owner_pid  INTEGER NOT NULL
         ) STRICT;
         CREATE TABLE admin_run_people (
             run      TEXT NOT NULL REFERENCES admin_runs(id) ON DELETE CASCADE,

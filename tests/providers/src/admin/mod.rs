@@ -403,6 +403,12 @@ impl AdminServer {
         self.inner().delay = delay;
     }
 
+    /// Every admin access token issued so far stops working (as when it expires): calls with
+    /// one are answered 401 until a new one is fetched.
+    pub fn expire_admin_tokens(&self) {
+        self.inner().tokens.clear();
+    }
+
     /// Okta: registers an OAuth service app `client_id` whose public key (its private key is
     /// [`google_test_key_pem`], the test key) signs its client assertions.
     pub fn add_service_app(&self, client_id: &str) {

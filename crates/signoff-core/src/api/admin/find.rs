@@ -78,6 +78,20 @@ impl Signoff {
             vec![input, &lower]
         };
         for finder in finders {
+            // With several = "all", every form typed is asked and the users merged by id (a
+            // database login kept lower-cased and a social one in the typed case are both
+            // the person's).
+            let mut all: Vec<AdminMatch> = Vec::new();
+            // A value quoted in a search expression (Okta's `eq "…"`) may not hold a quote or
+            // a backslash of its own: it could widen the search to other people.
+            let quoted = finder
+                .step
+                .url
+                .query()
+                .is_some_and(|q| q.contains("%22") || q.contains("%27"));
+            if quoted && input.contains(['"', '\'', '\\']) {
+                continue;
+            }
             for text in &typed {
                 let step = fill_user(&finder.step, text).map_err(|e| {
                     Report::failed(Reason::new(ReasonKind::InvalidInput, e.to_string()))
@@ -128,7 +142,18 @@ impl Signoff {
                         ),
                     ))));
                 }
+                if finder.several == Several::All {
+                    for m in found {
+                        if !all.iter().any(|a| a.id == m.id) {
+                            all.push(m);
+                        }
+                    }
+                    continue;
+                }
                 return Ok((found, attempts));
+            }
+            if !all.is_empty() {
+                return Ok((all, attempts));
             }
         }
         let mut report = Report::failed(Reason::new(

@@ -4,24 +4,25 @@
 //! stored once in the keychain (`signoff admin login`), never read from argv or files.
 
 mod assertion;
+mod bearer;
 mod find;
+mod sign_out;
 mod token;
+
+pub(crate) use bearer::Bearers;
 
 pub use find::{AdminMatch, AdminSession};
 
 use std::sync::Arc;
 
-use futures_util::StreamExt;
 use serde::Serialize;
 
 use super::Signoff;
 use crate::audit::{Action, Actor, AuditEntry};
 use crate::engine::Report;
 use crate::error::{Error, Result};
-use crate::outcome::{Outcome, Reason, ReasonKind};
-use crate::profile::{Profile, Protocol};
+use crate::profile::Profile;
 use crate::secret::SecretString;
-use crate::tokens::TokenBundle;
 
 named!(
     /// What an admin sign-out of one person came to.
@@ -47,6 +48,9 @@ pub struct AdminReceipt {
     /// The provider's ids of the people signed out (what a lookup found for `user`).
     pub ids: Vec<String>,
     pub result: AdminOutcome,
+    /// What was ended when not everything was (the calls' names): a partial sign-out.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub done: Vec<String>,
     /// Done by an earlier run of the same list that was stopped before its end.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub resumed: bool,
@@ -62,10 +66,15 @@ pub struct AdminPerson {
     pub provider: String,
     pub user: String,
     pub matches: Vec<AdminMatch>,
-    /// `None` when the provider has no way to list them (Okta, Microsoft, Google).
+    /// The provider was asked who this is; false when it takes what was typed as it is
+    /// (Google's e-mail or id), so the match is that text, not a person it confirmed.
+    pub looked_up: bool,
+    /// `None` when the provider has no way to list them (Okta, Microsoft).
     pub sessions: Option<Vec<AdminSession>>,
     /// Why the person could not be looked up (or their sessions listed): the provider's reason.
     pub problem: Option<crate::outcome::Reason>,
+    /// The problem is passing: the provider could not be reached or asked to wait.
+    pub pending: bool,
     pub note: Option<String>,
 }
 
@@ -116,11 +125,32 @@ impl Signoff {
             return Err(Error::invalid("admin credential", "is empty"));
         }
         let secret = SecretString::new(secret.expose_secret().trim().to_owned());
-        if profile.admin.as_ref().map(|a| a.credential)
-            == Some(crate::profile::AdminCredential::ServiceAccount)
-        {
-            // Refused now, not at the first sign-out: the key file must be one.
+        // Refused now, not at the first sign-out: a key must be one that signs.
+        let admin = profile.admin.as_ref().expect("checked above");
+        if admin.credential == crate::profile::AdminCredential::ServiceAccount {
             assertion::ServiceAccount::from_key_file(&secret)?;
+        } else if assertion::PrivateKey::looks_like_one(&secret) {
+            if admin.service_app.is_none()
+                || admin.credential != crate::profile::AdminCredential::ApiToken
+            {
+                return Err(Error::invalid(
+                    "admin credential",
+                    format!(
+                        "{} takes an API token or a client secret here, not a private key",
+                        profile.label
+                    ),
+                ));
+            }
+            assertion::PrivateKey::parse(&secret)?;
+            if admin.client_id.is_none() {
+                return Err(Error::invalid(
+                    "client_id",
+                    format!(
+                        "set params.admin_client_id for provider {:?} (the service app's id) in providers.toml",
+                        profile.id
+                    ),
+                ));
+            }
         }
         self.vault()?
             .put_client_secret(&admin_key(provider_id), &secret)?;
@@ -187,15 +217,25 @@ impl Signoff {
                     for f in &finders {
                         calls.push(view(crate::profile::fill_user(&f.step, user)?));
                     }
-                    if finders.is_empty() {
-                        calls.extend(admin.steps_for(user)?.into_iter().map(view));
-                    } else {
-                        // The calls take the id the lookup finds.
-                        calls.extend(admin.steps.iter().map(|s| {
-                            let mut c = view(s.clone());
+                    // The calls take what was typed, or the id the lookup finds; the per-item
+                    // calls are made for each item of their listing.
+                    let shown = |s: &crate::profile::Step| {
+                        let mut c = view(s.clone());
+                        if finders.is_empty() {
+                            if let Ok(filled) = crate::profile::fill_user(s, user) {
+                                c = view(filled);
+                            }
+                        } else {
                             c.url = c.url.replace(crate::profile::USER_SEGMENT, "{id}");
-                            c
-                        }));
+                        }
+                        c.url = c.url.replace(crate::profile::ITEM_SEGMENT, "{item}");
+                        c
+                    };
+                    admin.steps_for(user)?;
+                    calls.extend(admin.steps.iter().map(shown));
+                    for each in &admin.each {
+                        calls.push(shown(&each.list));
+                        calls.push(shown(&each.call));
                     }
                     Ok(calls)
                 };
@@ -214,132 +254,6 @@ impl Signoff {
             .collect())
     }
 
-    /// Signs each of `users` out at `provider` as its admin, reporting each receipt as it is
-    /// ready; every one is in the audit log with the admin as actor.
-    pub async fn admin_sign_out(
-        self: &Arc<Self>,
-        provider_id: &str,
-        users: Vec<String>,
-        actor: Actor,
-        mut on_receipt: impl FnMut(&AdminReceipt),
-    ) -> Result<Vec<AdminReceipt>> {
-        let mut seen = std::collections::HashSet::new();
-        let users: Vec<String> = users
-            .into_iter()
-            .map(|u| u.trim().to_owned())
-            .filter(|u| seen.insert(u.clone()))
-            .collect();
-        let (profile, tokens) = self.admin_bearer(provider_id).await?;
-        let tokens = Arc::new(tokens);
-        let profile = Arc::new(profile);
-        // The list is kept as it runs: a run stopped before its end resumes here.
-        let run = {
-            let (provider, users) = (profile.id.clone(), users.clone());
-            self.blocking(move |core| core.store.start_admin_run(&provider, &users))
-                .await?
-        };
-        let mut receipts = Vec::new();
-        let mut todo = Vec::new();
-        for (position, user, done) in run.people {
-            match done.and_then(|r| serde_json::from_str::<AdminReceipt>(&r).ok()) {
-                Some(mut receipt) => {
-                    receipt.resumed = true;
-                    on_receipt(&receipt);
-                    receipts.push((position, receipt));
-                }
-                None => todo.push((position, user)),
-            }
-        }
-        let pace = profile
-            .admin
-            .as_ref()
-            .and_then(|a| a.per_minute)
-            .map(|n| Arc::new(Pace::per_minute(n)));
-        let mut runs = futures_util::stream::iter(todo)
-            .map(|(position, user)| {
-                let (core, profile, tokens, pace) = (
-                    Arc::clone(self),
-                    Arc::clone(&profile),
-                    Arc::clone(&tokens),
-                    pace.clone(),
-                );
-                async move {
-                    if let Some(pace) = &pace {
-                        pace.wait(calls_per_person(&profile, &user)).await;
-                    }
-                    (
-                        position,
-                        core.admin_sign_out_one(&profile, &tokens, user).await,
-                    )
-                }
-            })
-            .buffer_unordered(IN_FLIGHT);
-        while let Some((position, receipt)) = runs.next().await {
-            let mut entry = AuditEntry::new(actor, Action::AdminSignOut)
-                .provider(&receipt.provider)
-                .report(&receipt.report);
-            entry.label = Some(receipt.user.clone());
-            let kept = serde_json::to_string(&receipt).unwrap_or_default();
-            let run_id = run.id.clone();
-            self.blocking(move |core| {
-                core.store.append_audit(&entry)?;
-                core.store.finish_admin_person(&run_id, position, &kept)
-            })
-            .await?;
-            on_receipt(&receipt);
-            receipts.push((position, receipt));
-        }
-        let run_id = run.id;
-        self.blocking(move |core| core.store.finish_admin_run(&run_id))
-            .await?;
-        receipts.sort_by_key(|(position, _)| *position);
-        Ok(receipts.into_iter().map(|(_, r)| r).collect())
-    }
-
-    /// The profile and the admin's bearer token for its calls, from the credential stored by
-    /// `signoff admin login`.
-    async fn admin_bearer(self: &Arc<Self>, provider_id: &str) -> Result<(Profile, TokenBundle)> {
-        let (profile, _) = self.admin_profile(provider_id)?;
-        let key = admin_key(provider_id);
-        let secret = self
-            .blocking(move |core| core.vault()?.client_secret(&key))
-            .await?
-            .ok_or_else(|| {
-                Error::invalid(
-                    "admin credential",
-                    format!("none stored for {provider_id}: run `signoff admin login {provider_id}` first"),
-                )
-            })?;
-        let (token, bearer) = self.admin_token(&profile, &secret).await?;
-        let mut profile = profile;
-        if bearer {
-            // A service app's token goes where the API token's scheme went: as a bearer.
-            if let Some(admin) = profile.admin.as_mut() {
-                let steps = admin
-                    .steps
-                    .iter_mut()
-                    .chain(admin.find.iter_mut().map(|f| &mut f.step))
-                    .chain(admin.sessions.iter_mut().map(|s| &mut s.step))
-                    .chain(
-                        admin
-                            .each
-                            .iter_mut()
-                            .flat_map(|e| [&mut e.list, &mut e.call]),
-                    );
-                for step in steps {
-                    step.send = crate::profile::Placement::Bearer;
-                }
-            }
-        }
-        Ok((
-            profile,
-            TokenBundle {
-                access_token: Some(token),
-                ..TokenBundle::default()
-            },
-        ))
-    }
-
     /// Looks `user` up at `provider` as its admin: who matches, and the sessions the provider
     /// lists for them. Nothing is signed out.
     pub async fn admin_lookup(
@@ -347,26 +261,36 @@ impl Signoff {
         provider_id: &str,
         user: &str,
     ) -> Result<AdminPerson> {
-        let (profile, tokens) = self.admin_bearer(provider_id).await?;
+        let bearer = self.admin_bearer(provider_id).await?;
+        let (tokens, _) = bearer.tokens(self).await?;
+        let profile = &bearer.profile;
         let admin = profile.admin.as_ref().expect("checked by admin_bearer");
         let mut person = AdminPerson {
             provider: profile.id.clone(),
             user: user.trim().to_owned(),
             matches: Vec::new(),
+            looked_up: !admin.finders_for(user.trim()).is_empty(),
             sessions: None,
             problem: None,
+            pending: false,
             note: admin.note.clone(),
         };
-        match self.admin_find(&profile, admin, &tokens, user).await {
-            Err(report) => person.problem = report.error,
+        match self.admin_find(profile, admin, &tokens, user).await {
+            Err(report) => {
+                person.pending = report.outcome == crate::outcome::Outcome::Pending;
+                person.problem = report.error;
+            }
             Ok((matches, _)) => {
                 if !admin.sessions.is_empty() {
                     match self
-                        .admin_list_sessions(&profile, admin, &tokens, &matches)
+                        .admin_list_sessions(profile, admin, &tokens, &matches)
                         .await
                     {
                         Ok(list) => person.sessions = Some(list),
-                        Err(report) => person.problem = report.error,
+                        Err(report) => {
+                            person.pending = report.outcome == crate::outcome::Outcome::Pending;
+                            person.problem = report.error;
+                        }
                     }
                 }
                 person.matches = matches;
@@ -374,211 +298,6 @@ impl Signoff {
         }
         Ok(person)
     }
-
-    /// One person: found (where the profile looks people up), then the admin steps with
-    /// `{user}` filled in, through the engine.
-    async fn admin_sign_out_one(
-        &self,
-        profile: &Profile,
-        tokens: &TokenBundle,
-        user: String,
-    ) -> AdminReceipt {
-        let admin = profile.admin.as_ref().expect("checked by the caller");
-        let (ids, report) = match self.admin_find(profile, admin, tokens, &user).await {
-            Err(report) => (Vec::new(), report),
-            Ok((matches, attempts)) => {
-                let mut reports = Vec::new();
-                for m in &matches {
-                    reports.push(self.admin_calls(profile, admin, tokens, &m.id).await);
-                }
-                let mut report = merged(reports);
-                report.attempts += attempts;
-                (matches.into_iter().map(|m| m.id).collect(), report)
-            }
-        };
-        let result = match (report.outcome, report.error.as_ref().map(|e| e.kind())) {
-            (o, _) if o.is_done() => AdminOutcome::Ended,
-            (Outcome::Pending, _) => AdminOutcome::Pending,
-            (_, Some(ReasonKind::UserNotFound)) => AdminOutcome::NotFound,
-            _ => AdminOutcome::Failed,
-        };
-        AdminReceipt {
-            provider: profile.id.clone(),
-            user: user.trim().to_owned(),
-            ids,
-            result,
-            resumed: false,
-            report,
-        }
-    }
-
-    /// The admin steps for the provider's id `id`, through the engine.
-    async fn admin_calls(
-        &self,
-        profile: &Profile,
-        admin: &crate::profile::AdminProfile,
-        tokens: &TokenBundle,
-        id: &str,
-    ) -> Report {
-        match admin.steps_for(id) {
-            Err(e) => Report::failed(Reason::new(ReasonKind::InvalidInput, e.to_string())),
-            Ok(steps) => {
-                let calls = Profile {
-                    protocol: Protocol::Steps,
-                    steps,
-                    probe: None,
-                    issuer: None,
-                    incomplete: None,
-                    ..profile.clone()
-                };
-                let mut report = self.engine().revoke(&calls, tokens, None, false).await;
-                if report.outcome.is_done() && !admin.each.is_empty() {
-                    report = self.admin_each(profile, admin, tokens, id, report).await;
-                }
-                if report.note.is_none() {
-                    report.note = admin.note.clone();
-                }
-                report
-            }
-        }
-    }
-
-    /// The `each` calls for the person `id` after their steps ended (`report`): one per item
-    /// of each listing, each read by its answer rules. Ended only when every one ended.
-    async fn admin_each(
-        &self,
-        profile: &Profile,
-        admin: &crate::profile::AdminProfile,
-        tokens: &TokenBundle,
-        id: &str,
-        mut report: Report,
-    ) -> Report {
-        let mut done = Vec::new();
-        for each in &admin.each {
-            let mut ended = Vec::new();
-            let items = match self
-                .admin_items(
-                    profile,
-                    tokens,
-                    &each.list,
-                    id,
-                    &each.items,
-                    each.having.as_deref(),
-                )
-                .await
-            {
-                Ok(items) => items,
-                Err(mut r) => {
-                    r.attempts += report.attempts;
-                    return r;
-                }
-            };
-            for item in items {
-                let Some(value) = item.pointer(&each.item).and_then(|v| match v {
-                    serde_json::Value::String(s) => Some(s.clone()),
-                    serde_json::Value::Number(n) => Some(n.to_string()),
-                    _ => None,
-                }) else {
-                    continue;
-                };
-                let step = match crate::profile::fill_user(&each.call, id).and_then(|s| {
-                    crate::profile::fill_placeholder(&s, crate::profile::ITEM_SEGMENT, &value)
-                }) {
-                    Ok(step) => step,
-                    Err(e) => {
-                        return Report::failed(Reason::new(
-                            ReasonKind::InvalidInput,
-                            e.to_string(),
-                        ));
-                    }
-                };
-                let calls = Profile {
-                    protocol: Protocol::Steps,
-                    steps: vec![step],
-                    probe: None,
-                    issuer: None,
-                    incomplete: None,
-                    ..profile.clone()
-                };
-                let r = self.engine().revoke(&calls, tokens, None, false).await;
-                report.attempts += r.attempts;
-                if !r.outcome.is_done() {
-                    return Report {
-                        attempts: report.attempts,
-                        ..r
-                    };
-                }
-                ended.push(crate::outcome::clean(&value, &[], 80));
-            }
-            if !ended.is_empty() {
-                done.push(format!("{} ({})", each.call.name, ended.join(", ")));
-            }
-        }
-        if !done.is_empty() {
-            let said = format!("Also done: {}.", done.join("; "));
-            report.note = Some(match (&report.note, &admin.note) {
-                (Some(n), _) | (None, Some(n)) => format!("{n} {said}"),
-                (None, None) => said,
-            });
-        }
-        report
-    }
-}
-
-/// How many calls one person's sign-out makes (its lookups and its steps), for the pace.
-fn calls_per_person(profile: &Profile, user: &str) -> u32 {
-    profile.admin.as_ref().map_or(1, |a| {
-        let finds = u32::from(!a.finders_for(user).is_empty());
-        u32::try_from(a.steps.len())
-            .unwrap_or(u32::MAX)
-            .saturating_add(finds)
-    })
-}
-
-/// The provider's documented request rate: at most `n` calls a minute, in bursts of at most
-/// [`IN_FLIGHT`].
-#[derive(Debug)]
-struct Pace(governor::DefaultDirectRateLimiter);
-
-impl Pace {
-    fn per_minute(n: std::num::NonZeroU32) -> Self {
-        let burst = std::num::NonZeroU32::new(IN_FLIGHT as u32)
-            .expect("not zero")
-            .min(n);
-        Self(governor::RateLimiter::direct(
-            governor::Quota::per_minute(n).allow_burst(burst),
-        ))
-    }
-
-    /// Waits until `calls` more fit in the rate.
-    async fn wait(&self, calls: u32) {
-        let Some(calls) = std::num::NonZeroU32::new(calls) else {
-            return;
-        };
-        // More calls at once than the burst allows: taken one by one.
-        if self.0.until_n_ready(calls).await.is_err() {
-            for _ in 0..calls.get() {
-                self.0.until_ready().await;
-            }
-        }
-    }
-}
-
-/// One report for the sign-outs of several matches of one person: ended only when each ended;
-/// else the first that failed, or else the first still pending.
-fn merged(reports: Vec<Report>) -> Report {
-    let attempts = reports.iter().map(|r| r.attempts).sum();
-    let worst = reports
-        .iter()
-        .position(|r| r.outcome == Outcome::Failed)
-        .or_else(|| reports.iter().position(|r| !r.outcome.is_done()))
-        .unwrap_or(0);
-    let mut report = reports
-        .into_iter()
-        .nth(worst)
-        .unwrap_or_else(|| Report::new(Outcome::AlreadyRevoked));
-    report.attempts = attempts;
-    report
 }
 
 /// Why a provider cannot sign people out as an admin: its profile has no admin part.

@@ -18,22 +18,22 @@ impl Signoff {
         &self,
         profile: &Profile,
         secret: &SecretString,
-    ) -> Result<(SecretString, bool)> {
+    ) -> Result<(SecretString, bool, Option<std::time::Duration>)> {
         let admin = profile.admin.as_ref().expect("checked by the caller");
         let service_app = admin.service_app.as_ref().filter(|_| {
             admin.credential == AdminCredential::ApiToken && PrivateKey::looks_like_one(secret)
         });
         let url = match (admin.credential, service_app) {
             (_, Some(app)) => app.token_url.clone(),
-            (AdminCredential::ApiToken, None) => return Ok((secret.clone(), false)),
+            (AdminCredential::ApiToken, None) => return Ok((secret.clone(), false, None)),
             _ => admin.token_url.clone().expect("resolved with the profile"),
         };
         let client_id = || {
-            profile.client_id.clone().ok_or_else(|| {
+            admin.client_id.clone().ok_or_else(|| {
                 Error::invalid(
                     "client_id",
                     format!(
-                        "set client_id for provider {:?} (the admin app's id) in providers.toml",
+                        "set params.admin_client_id for provider {:?} (the admin app's id) in providers.toml",
                         profile.id
                     ),
                 )
@@ -99,23 +99,31 @@ impl Signoff {
             .contains(&answer.status)
             .then(|| crate::signin::parse_token_answer(&answer.body))
             .flatten()
-            .and_then(|(tokens, _)| tokens.access_token);
+            .and_then(|(tokens, expires)| {
+                let lifetime = expires.map(|at| {
+                    std::time::Duration::try_from(at - time::OffsetDateTime::now_utc())
+                        .unwrap_or_default()
+                });
+                tokens.access_token.map(|t| (t, lifetime))
+            });
         let bearer = service_app.is_some();
-        access.map(|a| (a, bearer)).ok_or_else(|| {
-            let v: serde_json::Value = serde_json::from_slice(&answer.body).unwrap_or_default();
-            let said = |k: &str| {
-                v.get(k)
-                    .and_then(|e| e.as_str())
-                    .map(|e| crate::outcome::clean(e, &[secret.expose_secret()], 120))
-            };
-            refused(format!(
-                "refused the admin credential (HTTP {}{}{})",
-                answer.status,
-                said("error").map(|e| format!(", {e}")).unwrap_or_default(),
-                said("error_description")
-                    .map(|e| format!(": {e}"))
-                    .unwrap_or_default(),
-            ))
-        })
+        access
+            .map(|(a, lifetime)| (a, bearer, lifetime))
+            .ok_or_else(|| {
+                let v: serde_json::Value = serde_json::from_slice(&answer.body).unwrap_or_default();
+                let said = |k: &str| {
+                    v.get(k)
+                        .and_then(|e| e.as_str())
+                        .map(|e| crate::outcome::clean(e, &[secret.expose_secret()], 120))
+                };
+                refused(format!(
+                    "refused the admin credential (HTTP {}{}{})",
+                    answer.status,
+                    said("error").map(|e| format!(", {e}")).unwrap_or_default(),
+                    said("error_description")
+                        .map(|e| format!(": {e}"))
+                        .unwrap_or_default(),
+                ))
+            })
     }
 }
