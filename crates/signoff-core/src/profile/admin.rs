@@ -400,18 +400,9 @@ impl RawAdmin {
         }
         let mut unfilled = Vec::new();
         let token_url = if has_location {
-            let location = RawStep::location(
-                self.token_path.clone(),
-                self.token_url.clone(),
-                self.token_host.clone(),
-            );
-            // Only where it is: how the client authenticates there is the admin's client_auth.
-            let at = Context {
-                client_auth: super::vocab::ClientAuth::None,
-                ..*cx
-            };
-            match location.resolve("the admin token endpoint", &at)? {
-                Ok(step) => Some(step.url),
+            let at = (&self.token_path, &self.token_url, &self.token_host);
+            match endpoint("the admin token endpoint", at, cx)? {
+                Ok(url) => Some(url),
                 Err(names) => {
                     unfilled.extend(names);
                     None
@@ -579,19 +570,11 @@ impl RawAdmin {
                         .into(),
                 );
             }
-            let location = RawStep::location(
-                raw.token_path.clone(),
-                raw.token_url.clone(),
-                raw.token_host.clone(),
-            );
-            let at = Context {
-                client_auth: super::vocab::ClientAuth::None,
-                ..*cx
-            };
-            match location.resolve("the service app's token endpoint", &at)? {
-                Ok(step) => {
+            let at = (&raw.token_path, &raw.token_url, &raw.token_host);
+            match endpoint("the service app's token endpoint", at, cx)? {
+                Ok(token_url) => {
                     service_app = Some(ServiceApp {
-                        token_url: step.url,
+                        token_url,
                         scope: raw.scope.clone(),
                     });
                 }
@@ -666,6 +649,21 @@ impl RawAdmin {
             incomplete,
         })
     }
+}
+
+/// A token endpoint given as `(path, url, host)`, checked as a step's URL is: `Ok(Err(names))`
+/// while params are unset. How the client authenticates there is the admin's `client_auth`.
+fn endpoint(
+    what: &str,
+    (path, url, host): (&Option<String>, &Option<String>, &Option<String>),
+    cx: &Context<'_>,
+) -> std::result::Result<std::result::Result<Url, Vec<String>>, String> {
+    let location = RawStep::location(path.clone(), url.clone(), host.clone());
+    let at = Context {
+        client_auth: super::vocab::ClientAuth::None,
+        ..*cx
+    };
+    Ok(location.resolve(what, &at)?.map(|step| step.url))
 }
 
 /// `text` with its `{param}`s and `{base_url}` (without its last `/`) filled in, and the names
