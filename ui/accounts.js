@@ -5,7 +5,7 @@
 
 import { afterPaint, el, part } from "./dom.js";
 import { invoke } from "./ipc.js";
-import { accountsText, fmtTime, outcomeText, receiptHead, receiptText, statusText, whatEndsText } from "./text.js";
+import { accountsText, fmtTime, outcomeText, problemText, receiptHead, receiptText, statusText, whatEndsText } from "./text.js";
 
 /** @typedef {import("./types/AccountAction").AccountAction} AccountAction */
 /** @typedef {import("./types/AccountView").AccountView} Account */
@@ -304,7 +304,9 @@ export function mount(root, { notices, confirm, signOutAllButton }) {
   /** @param {Receipt} r */
   function progress(r) {
     live.push(r);
-    setRowStatus(r.account, outcomeText(r.outcome), `outcome-${r.outcome}`);
+    // A refusal shows its reason at once, as the redrawn row will ("Needs attention: …").
+    const why = r.outcome === "failed" && r.error ? `: ${problemText(r.error)}` : "";
+    setRowStatus(r.account, outcomeText(r.outcome) + why, `outcome-${r.outcome}`);
     notices.say(`Signing out… ${live.length} done`);
   }
 
