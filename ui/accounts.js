@@ -304,10 +304,16 @@ export function mount(root, { notices, confirm, signOutAllButton }) {
   /** @param {Receipt} r */
   function progress(r) {
     live.push(r);
-    // A refusal shows its reason at once, as the redrawn row will ("Needs attention: …").
-    const why = r.outcome === "failed" && r.error ? `: ${problemText(r.error)}` : "";
-    setRowStatus(r.account, outcomeText(r.outcome) + why, `outcome-${r.outcome}`);
-    notices.say(`Signing out… ${live.length} done`);
+    // Only a row still shown as signing out takes the receipt. An event can reach the page after
+    // the sign-out returned and the list was redrawn: it must not overwrite the redrawn row (nor
+    // disable its buttons, which would leave "Forget locally" dead).
+    const row = root.querySelector(`tr[data-account-id="${CSS.escape(r.account)}"]`);
+    if (row && row.classList.contains("status-signing_out")) {
+      // A refusal shows its reason at once, as the redrawn row will ("Needs attention: …").
+      const why = r.outcome === "failed" && r.error ? `: ${problemText(r.error)}` : "";
+      setRowStatus(r.account, outcomeText(r.outcome) + why, `outcome-${r.outcome}`);
+    }
+    if (state.busy) notices.say(`Signing out… ${live.length} done`);
   }
 
   /**
