@@ -264,3 +264,158 @@ fn entries_from_before_the_home_attribute_are_adopted_by_the_default_folder_only
     assert!(default.delete(&account).unwrap());
     assert_eq!(secret_tool_lookup(&account), None);
 }
+
+/// Stores an item as another program would (`secret-tool store`), with `attributes`.
+fn secret_tool_store(attributes: &[&str], secret: &str) {
+    use std::io::Write as _;
+    let mut child = Command::new("secret-tool")
+        .args(["store", "--label", "Another app"])
+        .args(attributes)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("secret-tool is installed");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(secret.as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn one_read_sees_this_folders_entries_with_their_secrets_and_deletes_them_where_they_are() {
+    let home = tempfile::tempdir().unwrap();
+    let side = tempfile::tempdir().unwrap();
+    let folder = vault(home.path());
+    let ids: Vec<AccountId> = (0..3).map(|_| AccountId::generate()).collect();
+    for (i, id) in ids.iter().enumerate() {
+        let json = format!(r#"{{"refresh_token":"rt-snap-{i}"}}"#);
+        folder
+            .put(
+                id,
+                &format!("Snap {i}"),
+                &TokenBundle::from_json(&json).unwrap(),
+            )
+            .unwrap();
+    }
+    folder
+        .put_client_secret(
+            "snapcorp",
+            &signoff_core::SecretString::new("cs-snap".into()),
+        )
+        .unwrap();
+    let other = AccountId::generate();
+    vault(side.path())
+        .put(
+            &other,
+            "Other folder",
+            &TokenBundle::from_json(r#"{"refresh_token":"rt-other-folder"}"#).unwrap(),
+        )
+        .unwrap();
+    // Another app's item with the same username attribute: not Signoff's.
+    secret_tool_store(
+        &["service", "other-app", "username", ids[0].as_str()],
+        "not-signoffs",
+    );
+
+    // Read through the vault's own encrypted session (GetSecrets), so this also checks the
+    // key agreement and decryption against gnome-keyring.
+    let snapshot = folder.snapshot().unwrap();
+    for (i, id) in ids.iter().enumerate() {
+        let tokens = snapshot.tokens(id).unwrap().expect("read at once");
+        assert_eq!(
+            tokens.refresh_token.unwrap().expose_secret(),
+            format!("rt-snap-{i}")
+        );
+    }
+    assert_eq!(
+        snapshot
+            .client_secret("snapcorp")
+            .unwrap()
+            .unwrap()
+            .expose_secret(),
+        "cs-snap"
+    );
+    assert!(
+        snapshot.tokens(&other).unwrap().is_none(),
+        "another folder's"
+    );
+    assert!(
+        !format!("{snapshot:?}").contains("rt-snap"),
+        "Debug shows no secret"
+    );
+
+    // Another program removes one entry after the read: deleting it is a no-op, not an error.
+    assert!(
+        Command::new("secret-tool")
+            .args(["clear", "service", "signoff", "username", ids[2].as_str()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert!(!folder.delete_seen(&snapshot, &ids[2]).unwrap());
+    for id in &ids[..2] {
+        assert!(
+            folder.delete_seen(&snapshot, id).unwrap(),
+            "deleted where it was"
+        );
+        assert_eq!(secret_tool_lookup(id), None, "the keyring no longer has it");
+    }
+    assert!(
+        folder
+            .delete_client_secret_seen(&snapshot, "snapcorp")
+            .unwrap()
+    );
+    assert!(folder.client_secret("snapcorp").unwrap().is_none());
+    assert!(
+        vault(side.path()).get(&other).unwrap().is_some(),
+        "the other folder's stays"
+    );
+    let out = Command::new("secret-tool")
+        .args([
+            "lookup",
+            "service",
+            "other-app",
+            "username",
+            ids[0].as_str(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "not-signoffs",
+        "the other app's stays"
+    );
+}
+
+#[test]
+fn one_read_by_the_default_folder_adopts_entries_from_before_the_home_attribute() {
+    let account = AccountId::generate();
+    secret_tool_store(
+        &["service", "signoff", "username", account.as_str()],
+        r#"{"refresh_token":"rt-unscoped-snap"}"#,
+    );
+    let side = tempfile::tempdir().unwrap();
+    assert!(
+        vault(side.path())
+            .snapshot()
+            .unwrap()
+            .tokens(&account)
+            .unwrap()
+            .is_none()
+    );
+    let default = Vault::open(&Paths::platform().unwrap()).unwrap();
+    let snapshot = default.snapshot().unwrap();
+    let back = snapshot.tokens(&account).unwrap().expect("adopted");
+    assert_eq!(
+        back.refresh_token.unwrap().expose_secret(),
+        "rt-unscoped-snap"
+    );
+    assert!(
+        secret_tool_attributes(account.as_str()).contains("attribute.home"),
+        "scoped once read"
+    );
+    assert!(default.delete_seen(&snapshot, &account).unwrap());
+    assert_eq!(secret_tool_lookup(&account), None);
+}

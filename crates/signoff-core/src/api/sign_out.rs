@@ -26,7 +26,9 @@ use crate::secret::SecretString;
 use crate::store::SignOutState;
 use crate::tokens::TokenBundle;
 
+mod keychain;
 mod preview;
+use keychain::RunKeychain;
 pub use preview::{CallView, Ends, PreviewAccount, PreviewProvider, SignOutPreview};
 
 /// Statuses a sign-out may start from (`signing_out` is a sign-out a crash interrupted).
@@ -101,9 +103,6 @@ impl AccountFilter {
                 .is_none_or(|p| &account.provider_id == p)
     }
 }
-
-/// Client secrets read once for a sign-out run, by provider id.
-type ClientSecrets = HashMap<String, Option<SecretString>>;
 
 /// The sessions other tools hold now, scanned once for a sign-out run that covers found ones
 /// (`None`: the run covers none, or the scan failed and each account tries, and reports, alone).
@@ -191,7 +190,8 @@ impl Signoff {
     /// The keychain and the database are blocking and slow next to the network (every keychain
     /// call is a D-Bus round trip or two), so that work runs on the blocking pool, several
     /// accounts at once: the async workers keep driving the provider calls already under way.
-    /// Each provider's client secret is read once per run instead of once per account.
+    /// Every account is claimed first, then the keychain is read once for the whole run
+    /// (`keychain.rs`).
     async fn run_sign_outs(
         self: &Arc<Self>,
         accounts: Vec<Account>,
@@ -205,20 +205,17 @@ impl Signoff {
         if accounts.is_empty() {
             return Ok(SignOutSummary::default());
         }
-        let mut providers: Vec<String> = accounts.iter().map(|a| a.provider_id.clone()).collect();
-        providers.sort();
-        providers.dedup();
-        let secrets = Arc::new(
-            self.blocking(move |core| core.client_secrets(&providers))
-                .await?,
-        );
+        let scan_wanted = accounts
+            .iter()
+            .any(|a| a.is_found() && a.status != AccountStatus::Pending);
+        let (claimed, keychain) = self
+            .blocking(move |core| core.claim_and_read(accounts))
+            .await?;
+        let keychain = Arc::new(keychain);
         // One scan of the tools' stores for every found session of the run, not one each; a
         // pending one's token is in the keychain outbox already (the minutely retries scan
         // nothing).
-        let scan = accounts
-            .iter()
-            .any(|a| a.is_found() && a.status != AccountStatus::Pending);
-        let found: Arc<FoundNow> = Arc::new(if scan {
+        let found: Arc<FoundNow> = Arc::new(if scan_wanted {
             self.blocking(|core| core.scan_stores())
                 .await
                 .inspect_err(
@@ -236,16 +233,16 @@ impl Signoff {
         });
         let profiles = Arc::new(self.providers());
         let mut set = tokio::task::JoinSet::new();
-        for account in accounts {
+        for (account, claim) in claimed {
             let core = Arc::clone(self);
             let profiles = Arc::clone(&profiles);
-            let secrets = Arc::clone(&secrets);
+            let keychain = Arc::clone(&keychain);
             let found = Arc::clone(&found);
             set.spawn(async move {
                 let id = account.id.clone();
                 // An error on one account (keychain, database) does not stop the others; the
                 // account keeps its state and is reported as skipped, with the reason.
-                core.sign_out_one(account, profiles, secrets, found, options, action)
+                core.sign_out_one(account, claim, profiles, keychain, found, options, action)
                     .await
                     .unwrap_or_else(|e| {
                         tracing::warn!(account = %id, code = %e.code(), "sign-out not done: {e}");
@@ -290,39 +287,26 @@ impl Signoff {
         Ok(accounts)
     }
 
-    /// The client secrets of `providers` that could be read (a provider whose read failed is
-    /// left out: its accounts try again, and report the error, one by one).
-    fn client_secrets(&self, providers: &[String]) -> Result<ClientSecrets> {
-        let vault = self.vault()?;
-        let mut secrets = ClientSecrets::new();
-        for p in providers {
-            match vault.client_secret(p) {
-                Ok(s) => {
-                    secrets.insert(p.clone(), s);
-                }
-                Err(e) => {
-                    tracing::warn!(provider = %p, code = %e.code(), "cannot read the client secret: {e}")
-                }
-            }
-        }
-        Ok(secrets)
-    }
-
     /// One account, start to finish, under its claim.
+    #[allow(clippy::too_many_arguments)]
     async fn sign_out_one(
         self: &Arc<Self>,
         account: Account,
+        claim: Option<Claim>,
         profiles: Arc<ProfileSet>,
-        secrets: Arc<ClientSecrets>,
+        keychain: Arc<RunKeychain>,
         found: Arc<FoundNow>,
         options: SignOutOptions,
         action: Action,
     ) -> Result<Result<Receipt, Skipped>> {
         let id = account.id.clone();
         let prepared = {
-            let (id, profiles) = (id.clone(), Arc::clone(&profiles));
-            self.blocking(move |core| core.prepare_sign_out(&id, &profiles, &secrets, &found))
-                .await?
+            let (id, profiles, keychain) =
+                (id.clone(), Arc::clone(&profiles), Arc::clone(&keychain));
+            self.blocking(move |core| {
+                core.prepare_sign_out(&id, claim, &profiles, &keychain, &found)
+            })
+            .await?
         };
         let Prepared {
             claim,
@@ -357,7 +341,9 @@ impl Signoff {
             Ok(p) => p,
             Err(report) => {
                 return self
-                    .finish_blocking(claim, account, in_vault, found, report, options, action)
+                    .finish_blocking(
+                        claim, account, keychain, in_vault, found, report, options, action,
+                    )
                     .await;
             }
         };
@@ -370,7 +356,9 @@ impl Signoff {
                 "{why}. The copies on this computer were removed; the session may still be valid at the provider{page}"
             ));
             return self
-                .finish_blocking(claim, account, in_vault, found, report, options, action)
+                .finish_blocking(
+                    claim, account, keychain, in_vault, found, report, options, action,
+                )
                 .await;
         }
         let report = match (&tokens, profile.as_ref()) {
@@ -396,8 +384,10 @@ impl Signoff {
                     .await
             }
         };
-        self.finish_blocking(claim, account, in_vault, found, report, options, action)
-            .await
+        self.finish_blocking(
+            claim, account, keychain, in_vault, found, report, options, action,
+        )
+        .await
     }
 
     /// [`Self::finish_one`] on the blocking pool, the claim held until it is done.
@@ -406,6 +396,7 @@ impl Signoff {
         self: &Arc<Self>,
         claim: Claim,
         account: Account,
+        keychain: Arc<RunKeychain>,
         in_vault: bool,
         found: Option<FoundSession>,
         report: Report,
@@ -413,7 +404,8 @@ impl Signoff {
         action: Action,
     ) -> Result<Result<Receipt, Skipped>> {
         self.blocking(move |core| {
-            let receipt = core.finish_one(account, in_vault, found, report, options, action);
+            let receipt =
+                core.finish_one(account, &keychain, in_vault, found, report, options, action);
             drop(claim);
             receipt
         })
@@ -426,15 +418,16 @@ impl Signoff {
     fn prepare_sign_out(
         &self,
         id: &AccountId,
+        claim: Option<Claim>,
         profiles: &ProfileSet,
-        secrets: &ClientSecrets,
+        keychain: &RunKeychain,
         found_now: &FoundNow,
     ) -> Result<std::result::Result<Prepared, &'static str>> {
-        let Some(claim) = Claim::try_acquire(&self.paths.data_dir, id)? else {
+        let Some(claim) = claim else {
             return Ok(Err("another Signoff process is signing this account out"));
         };
         let vault = self.vault()?;
-        let mut tokens = vault.get(id)?;
+        let mut tokens = keychain.tokens(vault, id)?;
         let in_vault = tokens.is_some();
         // A found session's token is in its tool's store (unless a pending sign-out moved it
         // into the keychain): read fresh, so a token the tool replaced is never revoked twice.
@@ -468,21 +461,18 @@ impl Signoff {
             .or_else(|| found.as_ref().and_then(|f| f.client_secret.clone()));
         if secret.is_none() && in_vault && matches!(revoker, Some(Revoker::Issuer { .. })) {
             // A pending sign-out kept the store's client secret beside the token.
-            secret = vault.client_secret(&found_client_key(id))?;
+            secret = keychain.client_secret(vault, &found_client_key(id))?;
         }
         if tokens.is_some()
             && secret.is_none()
             && let Ok(profile) = profiles.get(&account.provider_id)
         {
-            secret = match secrets.get(&profile.id) {
-                Some(s) => s.clone(),
-                None => match vault.client_secret(&profile.id) {
-                    Ok(s) => s,
-                    Err(e) => {
-                        self.store.set_status(id, account.status)?;
-                        return Err(e);
-                    }
-                },
+            secret = match keychain.client_secret(vault, &profile.id) {
+                Ok(s) => s,
+                Err(e) => {
+                    self.store.set_status(id, account.status)?;
+                    return Err(e);
+                }
             };
         }
         Ok(Ok(Prepared {
@@ -503,9 +493,11 @@ impl Signoff {
     /// A found session's copies go from its tool's stores once the session ended; when the
     /// revocation is pending the token first moves into the keychain outbox, then the tool's
     /// copies go (the tool is signed out here while Signoff keeps trying).
+    #[allow(clippy::too_many_arguments)]
     fn finish_one(
         &self,
         account: Account,
+        keychain: &RunKeychain,
         in_vault: bool,
         found: Option<FoundSession>,
         report: Report,
@@ -521,9 +513,10 @@ impl Signoff {
                     removed = self.remove_copies(session)?;
                 }
                 if in_vault {
-                    self.vault()?.delete(&id)?;
+                    let vault = self.vault()?;
+                    keychain.delete(vault, &id)?;
                     if account.is_found() {
-                        self.vault()?.delete_client_secret(&found_client_key(&id))?;
+                        keychain.delete_client_secret(vault, &found_client_key(&id))?;
                     }
                 }
                 SignOutState::SignedOut

@@ -64,6 +64,14 @@ impl Store {
         })
     }
 
+    /// How many accounts the data folder has, whatever their status.
+    pub fn count_accounts(&self) -> Result<usize> {
+        self.with_conn(|c| {
+            c.query_row("SELECT COUNT(*) FROM accounts", [], |r| r.get::<_, i64>(0))
+                .map(|n| usize::try_from(n).unwrap_or(0))
+        })
+    }
+
     /// Every account whose status is one of `statuses`, oldest first.
     pub fn accounts_with_status(&self, statuses: &[AccountStatus]) -> Result<Vec<Account>> {
         let wanted: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();

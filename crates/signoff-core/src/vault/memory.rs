@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use zeroize::Zeroizing;
 
-use super::{Backend, Entry};
+use super::{Backend, Entry, Held};
 use crate::error::{Error, Result};
 
 /// An in-memory keychain; clones share their entries and faults.
@@ -107,6 +107,28 @@ impl Backend for MemoryStore {
             .entries
             .remove(&(service.to_owned(), user.to_owned()))
             .is_some())
+    }
+
+    fn read_all(&self, service: &str) -> Result<Vec<Held>> {
+        let mut inner = self.inner();
+        if inner.failing_gets > 0 {
+            inner.failing_gets -= 1;
+            return Err(injected("read"));
+        }
+        Ok(inner
+            .entries
+            .iter()
+            .filter(|((s, _), _)| s == service)
+            .map(|((_, user), (_, secret))| Held {
+                user: user.clone(),
+                at: user.clone(),
+                secret: Zeroizing::new(secret.clone()),
+            })
+            .collect())
+    }
+
+    fn delete_held(&self, service: &str, held: &Held) -> Result<bool> {
+        self.delete(service, &held.user)
     }
 
     fn entries(&self, service: &str) -> Result<Vec<Entry>> {

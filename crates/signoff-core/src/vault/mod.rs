@@ -17,6 +17,8 @@ use crate::secret::SecretString;
 use crate::tokens::TokenBundle;
 
 #[cfg(target_os = "linux")]
+mod get_secrets;
+#[cfg(target_os = "linux")]
 mod secret_service;
 #[cfg(target_os = "linux")]
 use secret_service as platform;
@@ -38,6 +40,24 @@ pub struct Entry {
     pub label: String,
 }
 
+/// One entry of Signoff's with its secret, as [`Backend::read_all`] read it, and where it was
+/// (`at`: the item's object path on the Secret Service), so it can be deleted without a search.
+pub struct Held {
+    pub user: String,
+    pub at: String,
+    pub secret: zeroize::Zeroizing<Vec<u8>>,
+}
+
+impl std::fmt::Debug for Held {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Held")
+            .field("user", &self.user)
+            .field("at", &self.at)
+            .field("secret", &"[redacted]")
+            .finish()
+    }
+}
+
 /// What a keychain store does for the vault: the platform's keychain, or (in tests) memory.
 pub trait Backend: Send + Sync {
     /// Unlocks the collection if it is locked, waiting at most `timeout`.
@@ -50,6 +70,12 @@ pub trait Backend: Send + Sync {
     fn delete(&self, service: &str, user: &str) -> Result<bool>;
     /// Every entry under `service`, whatever its user.
     fn entries(&self, service: &str) -> Result<Vec<Entry>>;
+    /// Every entry under `service` with its secret, read at once (on the Secret Service: one
+    /// search and one `GetSecrets`, however many entries), unlocking locked ones.
+    fn read_all(&self, service: &str) -> Result<Vec<Held>>;
+    /// Deletes the entry `held` was read from, where it was; when it is no longer there, the
+    /// entry under (`service`, `held.user`) wherever it is now. `false` when there is none.
+    fn delete_held(&self, service: &str, held: &Held) -> Result<bool>;
 }
 
 /// Which of Signoff's keychain entries a vault sees: those whose `home` attribute is `home`, and,
@@ -178,6 +204,85 @@ impl Vault {
     /// Deletes a provider's client secret. Idempotent.
     pub fn delete_client_secret(&self, provider_id: &str) -> Result<bool> {
         self.store.delete(SERVICE, &client_secret_user(provider_id))
+    }
+}
+
+/// Signoff's entries of this data folder with their secrets, as one read saw them. A sign-out
+/// run of many accounts reads the keychain once, up front, instead of searching it once per
+/// account (the Secret Service walks the whole collection, other apps' items included, on every
+/// search), and deletes what it read where it was. It lives as long as the run and is not kept
+/// after it: the run holds the claim of every account it reads, so no other Signoff writes
+/// those entries meanwhile.
+pub struct Snapshot {
+    held: std::collections::HashMap<String, Held>,
+}
+
+impl std::fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Snapshot")
+            .field("entries", &self.held.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Snapshot {
+    /// An account's tokens as read; `None` when the keychain had no entry for it.
+    pub fn tokens(&self, id: &AccountId) -> Result<Option<TokenBundle>> {
+        let Some(secret) = self.text(id.as_str())? else {
+            return Ok(None);
+        };
+        TokenBundle::from_json(secret.expose_secret())
+            .map(Some)
+            .map_err(|_| damaged(&format!("account {id}")))
+    }
+
+    /// A client secret as read (`provider_id` as [`Vault::client_secret`] takes it).
+    pub fn client_secret(&self, provider_id: &str) -> Result<Option<SecretString>> {
+        self.text(&client_secret_user(provider_id))
+    }
+
+    fn text(&self, user: &str) -> Result<Option<SecretString>> {
+        let Some(held) = self.held.get(user) else {
+            return Ok(None);
+        };
+        match std::str::from_utf8(&held.secret) {
+            Ok(text) => Ok(Some(SecretString::new(text.to_owned()))),
+            Err(_) => Err(damaged(user)),
+        }
+    }
+}
+
+impl Vault {
+    /// Reads every entry of this data folder, secrets included, at once.
+    pub fn snapshot(&self) -> Result<Snapshot> {
+        let held = self
+            .store
+            .read_all(SERVICE)?
+            .into_iter()
+            .map(|h| (h.user.clone(), h))
+            .collect();
+        Ok(Snapshot { held })
+    }
+
+    /// Deletes an account's tokens where `snapshot` found them (with a search when it did not
+    /// see them). Idempotent: `false` when there was nothing to delete.
+    pub fn delete_seen(&self, snapshot: &Snapshot, id: &AccountId) -> Result<bool> {
+        match snapshot.held.get(id.as_str()) {
+            Some(held) => self.store.delete_held(SERVICE, held),
+            None => self.delete(id),
+        }
+    }
+
+    /// Deletes a client secret where `snapshot` found it. Idempotent.
+    pub fn delete_client_secret_seen(
+        &self,
+        snapshot: &Snapshot,
+        provider_id: &str,
+    ) -> Result<bool> {
+        match snapshot.held.get(&client_secret_user(provider_id)) {
+            Some(held) => self.store.delete_held(SERVICE, held),
+            None => self.delete_client_secret(provider_id),
+        }
     }
 }
 

@@ -7,6 +7,10 @@
 //! an entry searches the keyring once, not twice (gnome-keyring walks the whole collection on
 //! every search). A remembered path that no longer exists is looked up again.
 //!
+//! A sign-out run of many accounts reads them all at once instead ([`Backend::read_all`]): one
+//! search for Signoff's items, their attributes, and one `GetSecrets` for every secret over a
+//! session of the vault's own (`get_secrets.rs`), then deletes each item at its path.
+//!
 //! Entries carry the attributes `service` and `username`, as keyring-rs and `secret-tool`
 //! use them (`secret-tool lookup service signoff username <account id>` finds an account), and
 //! `home`, the data folder they belong to ([`Scope`]): every search names it.
@@ -19,7 +23,8 @@ use secret_service::EncryptionType;
 use secret_service::blocking::{Item, SecretService};
 use zeroize::Zeroizing;
 
-use super::{Backend, Entry, HOME_ATTRIBUTE, Scope};
+use super::get_secrets::Secrets;
+use super::{Backend, Entry, HOME_ATTRIBUTE, Held, Scope};
 use crate::error::{Error, Result};
 
 /// The content type of every entry (the bytes are JSON or a plain secret, both UTF-8).
@@ -27,6 +32,10 @@ const CONTENT_TYPE: &str = "text/plain";
 
 pub(super) struct Store {
     ss: SecretService<'static>,
+    /// The connection `ss` talks over, for the calls the crate does not offer.
+    conn: zbus::blocking::Connection,
+    /// The session for `GetSecrets`, opened on first use.
+    secrets: std::sync::OnceLock<Secrets>,
     scope: Scope,
     /// `username` attribute → the item's object path, filled as entries are found or made.
     paths: Mutex<HashMap<String, zbus::zvariant::OwnedObjectPath>>,
@@ -41,12 +50,18 @@ impl Store {
                 detail: "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)".into(),
             });
         }
-        let ss = SecretService::connect(EncryptionType::Dh).map_err(|e| match map(e) {
+        let unavailable = |e| match map(e) {
             Error::Keychain { detail } => Error::KeychainUnavailable { detail },
             other => other,
-        })?;
+        };
+        let conn = zbus::blocking::Connection::session()
+            .map_err(|e| unavailable(secret_service::Error::Zbus(e)))?;
+        let ss = SecretService::connect_with_existing(EncryptionType::Dh, conn.clone())
+            .map_err(unavailable)?;
         Ok(Self {
             ss,
+            conn,
+            secrets: std::sync::OnceLock::new(),
             scope,
             paths: Mutex::new(HashMap::new()),
         })
@@ -136,6 +151,15 @@ impl Store {
             self.remember(user, Some(item.item_path.clone()));
         }
         Ok(item)
+    }
+
+    /// The `GetSecrets` session, opened the first time it is needed.
+    fn secrets(&self) -> Result<&Secrets> {
+        if let Some(s) = self.secrets.get() {
+            return Ok(s);
+        }
+        let opened = Secrets::open(&self.conn)?;
+        Ok(self.secrets.get_or_init(|| opened))
     }
 
     fn remembered(&self, user: &str) -> Option<zbus::zvariant::OwnedObjectPath> {
@@ -229,6 +253,75 @@ impl Backend for Store {
             .with_item(service, user, |item| item.delete())?
             .is_some();
         self.remember(user, None);
+        Ok(deleted)
+    }
+
+    /// One search (for this data folder's items, or for all of `service`'s when unscoped ones
+    /// are adopted, which are then scoped), one attribute read per item found, and one
+    /// `GetSecrets`. Where a scoped and an unscoped entry share a user, the scoped one is read,
+    /// as [`Self::find`] would.
+    fn read_all(&self, service: &str) -> Result<Vec<Held>> {
+        let mut attributes = HashMap::from([("service", service)]);
+        if !self.scope.adopt_unscoped {
+            attributes.insert(HOME_ATTRIBUTE, self.scope.home.as_str());
+        }
+        let mut scoped = HashMap::new();
+        let mut unscoped = Vec::new();
+        for item in self.search(attributes)? {
+            let found = item.get_attributes().map_err(map)?;
+            let Some(user) = found.get("username") else {
+                continue;
+            };
+            match found.get(HOME_ATTRIBUTE) {
+                Some(home) if *home == self.scope.home => {
+                    scoped.insert(user.clone(), item);
+                }
+                Some(_) => {}
+                None => unscoped.push((user.clone(), item)),
+            }
+        }
+        for (user, item) in unscoped {
+            if self.scope.adopt_unscoped && !scoped.contains_key(&user) {
+                item.set_attributes(self.attributes(service, &user))
+                    .map_err(map)?;
+                scoped.insert(user, item);
+            }
+        }
+        let paths: Vec<_> = scoped.values().map(|i| i.item_path.clone()).collect();
+        let mut secrets = self.secrets()?.get(&paths)?;
+        let mut held = Vec::with_capacity(scoped.len());
+        for (user, item) in scoped {
+            // An item deleted between the search and the read is simply not there.
+            let Some(secret) = secrets.remove(&item.item_path) else {
+                continue;
+            };
+            self.remember(&user, Some(item.item_path.clone()));
+            held.push(Held {
+                user,
+                at: item.item_path.to_string(),
+                secret,
+            });
+        }
+        Ok(held)
+    }
+
+    /// Deletes the item at `held.at`; if another program removed it since, the entry is
+    /// looked up afresh.
+    fn delete_held(&self, service: &str, held: &Held) -> Result<bool> {
+        let path = zbus::zvariant::OwnedObjectPath::try_from(held.at.as_str()).map_err(|e| {
+            Error::Keychain {
+                detail: format!("not an item path: {e}"),
+            }
+        })?;
+        let deleted = match self.ss.get_item_by_path(path).map_err(map)?.delete() {
+            Ok(()) => true,
+            Err(e) if is_gone(&e) => {
+                self.remember(&held.user, None);
+                return self.delete(service, &held.user);
+            }
+            Err(e) => return Err(map(e)),
+        };
+        self.remember(&held.user, None);
         Ok(deleted)
     }
 
