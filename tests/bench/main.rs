@@ -12,6 +12,7 @@
 
 mod app;
 mod bulk;
+mod keyring;
 mod list;
 mod signout;
 
