@@ -8,9 +8,10 @@ use std::time::{Duration, Instant, SystemTime};
 use backon::{ExponentialBuilder, Retryable};
 
 use super::Engine;
+use super::adaptive::{Sample, Signal, parse_rate_limit_reset};
 use super::plan::PlannedCall;
-use crate::http::CallError;
-use crate::outcome::{Reason, Seen, StepVerdict, Verdict, classify_answer};
+use crate::http::{Answer, CallError};
+use crate::outcome::{Reason, Seen, StepVerdict, Verdict, classify_answer, parse_retry_after};
 use crate::profile::Profile;
 use crate::secret::SecretString;
 use crate::tokens::TokenBundle;
@@ -91,10 +92,18 @@ impl Engine {
             attempts.fetch_add(1, Ordering::Relaxed);
             let result = {
                 let _permit = self.limiter.permit(planned.url()).await;
-                planned
+                let observed = self
+                    .observer
+                    .as_ref()
+                    .map(|o| (o, o.started(), Instant::now()));
+                let result = planned
                     .to_http(inputs.profile, inputs.tokens, inputs.client_secret)
                     .send(&self.client)
-                    .await
+                    .await;
+                if let Some((observer, inflight, started)) = observed {
+                    observer.ended(sample_of(&result, started, inflight));
+                }
+                result
             };
             let verdict = match result {
                 Ok(answer) => {
@@ -156,4 +165,42 @@ impl Engine {
             body: body.into_inner().unwrap_or_else(|p| p.into_inner()),
         }
     }
+}
+
+/// What an attempt tells the adaptive limit: 429 and 503 are the server shedding load (with the
+/// wait it asked for), a network error a failed connection, an answer a latency sample; the
+/// rate-limit headers of any answer.
+fn sample_of(result: &Result<Answer, CallError>, started: Instant, inflight: usize) -> Sample {
+    let ended = Instant::now();
+    let mut sample = Sample {
+        started,
+        ended,
+        inflight,
+        signal: Signal::Ignored,
+        retry_after: None,
+        remaining: None,
+        reset: None,
+    };
+    match result {
+        Ok(answer) => {
+            let now = SystemTime::now();
+            sample.signal = if matches!(answer.status, 429 | 503) {
+                Signal::Overloaded
+            } else {
+                Signal::Answered
+            };
+            sample.retry_after = answer
+                .retry_after
+                .as_deref()
+                .and_then(|v| parse_retry_after(v, now));
+            sample.remaining = answer.rate_remaining;
+            sample.reset = answer
+                .rate_reset
+                .as_deref()
+                .and_then(|v| parse_rate_limit_reset(v, now));
+        }
+        Err(CallError::Network(_)) => sample.signal = Signal::ConnectionFailed,
+        Err(CallError::Refused(_)) => {}
+    }
+    sample
 }
