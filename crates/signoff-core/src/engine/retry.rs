@@ -8,7 +8,7 @@ use std::time::{Duration, Instant, SystemTime};
 use backon::{ExponentialBuilder, Retryable};
 
 use super::Engine;
-use super::adaptive::{Sample, Signal, parse_rate_limit_reset};
+use super::adaptive::{AttemptObserver, Sample, Signal, parse_rate_limit_reset};
 use super::plan::PlannedCall;
 use crate::http::{Answer, CallError};
 use crate::outcome::{Reason, Seen, StepVerdict, Verdict, classify_answer, parse_retry_after};
@@ -92,16 +92,13 @@ impl Engine {
             attempts.fetch_add(1, Ordering::Relaxed);
             let result = {
                 let _permit = self.limiter.permit(planned.url()).await;
-                let observed = self
-                    .observer
-                    .as_ref()
-                    .map(|o| (o, o.started(), Instant::now()));
+                let observed = self.observer.as_deref().map(Observed::start);
                 let result = planned
                     .to_http(inputs.profile, inputs.tokens, inputs.client_secret)
                     .send(&self.client)
                     .await;
-                if let Some((observer, inflight, started)) = observed {
-                    observer.ended(sample_of(&result, started, inflight));
+                if let Some(o) = observed {
+                    o.end(&result);
                 }
                 result
             };
@@ -163,6 +160,50 @@ impl Engine {
             status: u16::try_from(status.into_inner()).ok().filter(|s| *s != 0),
             attempts: attempts.into_inner(),
             body: body.into_inner().unwrap_or_else(|p| p.into_inner()),
+        }
+    }
+}
+
+/// One attempt as its observer sees it: started when it goes out; ended with what came back,
+/// or (dropped unfinished: the call was cancelled) as [`Signal::Ignored`], so that the
+/// observer's count of attempts in flight stays right either way.
+struct Observed<'a> {
+    observer: &'a dyn AttemptObserver,
+    inflight: usize,
+    started: Instant,
+    ended: bool,
+}
+
+impl<'a> Observed<'a> {
+    fn start(observer: &'a dyn AttemptObserver) -> Self {
+        Self {
+            inflight: observer.started(),
+            observer,
+            started: Instant::now(),
+            ended: false,
+        }
+    }
+
+    fn end(mut self, result: &Result<Answer, CallError>) {
+        self.ended = true;
+        self.observer
+            .ended(sample_of(result, self.started, self.inflight));
+    }
+}
+
+impl Drop for Observed<'_> {
+    fn drop(&mut self) {
+        if !self.ended {
+            let now = Instant::now();
+            self.observer.ended(Sample {
+                started: self.started,
+                ended: now,
+                inflight: self.inflight,
+                signal: Signal::Ignored,
+                retry_after: None,
+                remaining: None,
+                reset: None,
+            });
         }
     }
 }
