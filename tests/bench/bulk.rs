@@ -1,9 +1,18 @@
-//! Benchmark 2, admin bulk revoke against the real `oidc-provider` on 127.0.0.1:
-//! `signoff revoke` over 20,000 real refresh tokens (minted through the provider's models)
-//! taking turns with wrk's ceiling on the same revocation endpoint (same requests: Basic client
-//! authentication, `token=...&token_type_hint=refresh_token`, each a fresh minted token), three
-//! runs each after an untimed warm-up, and a sequential curl loop over 500 minted tokens, all in
-//! one run; then the peak memory of `signoff revoke` with 20,000 and 200,000 tokens.
+//! Benchmark 2, admin bulk revoke (issue #19 goal 3: the adaptive limit finds each server's
+//! ceiling). On each of three RFC 7009 servers on 127.0.0.1, `signoff revoke` (default
+//! `--concurrency` 64, the adaptive limit under it) takes turns with wrk at c ∈ {1, 4, 16, 64}
+//! (same requests: Basic client authentication, `token=...&token_type_hint=refresh_token`), all
+//! in one run, and signoff's best pass is compared with wrk's best:
+//!
+//! 1. the real `oidc-provider` (node) over 20,000 real refresh tokens per pass (minted through
+//!    the provider's models), after an untimed warm-up; plus a sequential curl loop over 500
+//!    minted tokens, and the peak memory of `signoff revoke` with 20,000 and 200,000 tokens;
+//! 2. a thread-per-connection server (`revoke_threading.py`, Python's `ThreadingHTTPServer`),
+//!    20,000 tokens per pass (it keeps none: RFC 7009 answers 200 for any);
+//! 3. a server with 4 workers and a fixed 20 ms service time (`capacity::fixed_workers`, in
+//!    this process: 200 revocations a second at most), 1,000 tokens per pass.
+//!
+//! Each server's own count of revocations checks that every pass reached it.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -16,22 +25,33 @@ use signoff_core::audit::Actor;
 use signoff_core::engine::EngineConfig;
 use signoff_tests::oidc::{BASIC_CLIENT, OidcProvider};
 use signoff_tests::procs::stat_fields;
+use signoff_tests::servers::capacity;
 use tokio::runtime::Runtime;
 
 use crate::{Bench, Timed, open_core, time_v};
 
 const SIGNOFF_TOKENS: usize = 20_000;
-/// `signoff revoke` runs, each over its own fresh tokens, one before each wrk run.
+/// `signoff revoke` runs on oidc-provider, each over its own fresh tokens, one before each wrk run.
 const SIGNOFF_RUNS: usize = WRK_CONNECTIONS.len();
 const CURL_TOKENS: usize = 500;
 const WRK_SECONDS: u64 = 4;
 /// Connection counts tried with wrk; the best is the ceiling.
-const WRK_CONNECTIONS: [usize; 3] = [16, 32, 64];
+const WRK_CONNECTIONS: [usize; 4] = [1, 4, 16, 64];
 /// Tokens minted per wrk run: more than wrk can revoke in `WRK_SECONDS` at this machine's rate.
 const WRK_TOKENS: usize = 64_000;
 const BIG: usize = 200_000;
 /// Tokens for the untimed warm-up (one second of wrk).
 const WARM_UP_TOKENS: usize = 16_000;
+/// Tokens per signoff pass on the thread-per-connection server, and in wrk's file for it (wrk
+/// goes round the file: the server keeps no tokens, so a repeat costs it the same).
+const THREADING_TOKENS: usize = 20_000;
+/// The same for the 4-worker server (200/s: five seconds' worth).
+const WORKERS_TOKENS: usize = 1_000;
+const WORKERS: usize = 4;
+const SERVICE: Duration = Duration::from_millis(20);
+
+/// The goal: signoff's best pass at least this share of wrk's best run, on each server.
+const GOAL: f64 = 0.85;
 
 pub fn run(bench: &Bench, rt: &Runtime) {
     let provider = Arc::new(rt.block_on(OidcProvider::start_unbounded()));
@@ -50,94 +70,89 @@ pub fn run(bench: &Bench, rt: &Runtime) {
     bench.note(format!("minted {total} real token pairs ({rate:.0}/s)"));
     let curl_tokens: Vec<String> = minted.drain(..CURL_TOKENS).collect();
 
-    // A data dir whose `corp` profile is the provider, by issuer alone, with the client secret
-    // in the keychain.
+    // The other two servers.
+    let threading = ThreadingServer::start();
+    let workers = rt.block_on(capacity::fixed_workers(
+        (BASIC_CLIENT.0, Some(BASIC_CLIENT.1)),
+        WORKERS,
+        SERVICE,
+    ));
+
+    // A data dir whose `corp` profile is the provider, by issuer alone, `threading` and
+    // `workers` the other two, each with the client secret in the keychain.
     let home = tempfile::tempdir().unwrap();
+    let rfc7009 = |id: &str, url: &url::Url| {
+        format!(
+            "[[provider]]\nid = \"{id}\"\nprotocol = \"rfc7009\"\nrevocation_endpoint = \"{url}\"\n\
+             client_id = \"{}\"\nclient_auth = \"basic\"\n\n",
+            BASIC_CLIENT.0
+        )
+    };
     std::fs::write(
         home.path().join("providers.toml"),
         format!(
             "[[provider]]\nid = \"corp\"\nlabel = \"Corp SSO\"\nprotocol = \"oidc\"\n\
-             issuer = \"{}\"\nclient_id = \"{}\"\nclient_auth = \"basic\"\n",
+             issuer = \"{}\"\nclient_id = \"{}\"\nclient_auth = \"basic\"\n\n{}{}",
             provider.issuer.as_str().trim_end_matches('/'),
-            BASIC_CLIENT.0
+            BASIC_CLIENT.0,
+            rfc7009("threading", &threading.revocation),
+            rfc7009("workers", &workers.revocation),
         ),
     )
     .unwrap();
-    open_core(home.path(), EngineConfig::default())
-        .set_client_secret(
-            "corp",
-            SecretString::new(BASIC_CLIENT.1.into()),
-            Actor::Admin,
-        )
-        .unwrap();
+    let core = open_core(home.path(), EngineConfig::default());
+    for id in ["corp", "threading", "workers"] {
+        core.set_client_secret(id, SecretString::new(BASIC_CLIENT.1.into()), Actor::Admin)
+            .unwrap();
+    }
+    drop(core);
 
-    // signoff revoke over 20,000 real tokens and wrk's ceiling take turns, three runs each:
-    // this VM's speed drifts by up to 2x within a minute (BENCHMARKS.md), so neither side may
-    // get only the quick or only the slow stretch of the run. Each side's best run is compared.
-    let mut signoff_rates = Vec::new();
-    let mut rss_20k = 0;
-    let mut signoff_run = |pass: usize, tokens: Vec<String>| {
-        let signoff_file = write_lines(&dir.join(format!("tokens-20000-{pass}.txt")), &tokens);
-        let ((timed, summary), node_cpu) =
-            node.during(|| signoff_revoke(bench, home.path(), &signoff_file, &dir));
-        assert_eq!(summary["revoked"], SIGNOFF_TOKENS, "{summary}");
-        // Independent check: the provider says the tokens are gone.
-        rt.block_on(async {
-            for t in tokens.iter().step_by(997) {
-                assert!(!provider.is_active(BASIC_CLIENT, t).await, "token revoked");
-            }
-        });
-        let rate = SIGNOFF_TOKENS as f64 / timed.wall.as_secs_f64();
-        bench.result(
-            &format!("bulk signoff revoke, 20,000 real tokens, pass {pass}"),
-            format!(
-                "{:.2} s wall (process spawn to exit), {rate:.0} tokens/s, max RSS {:.1} MiB; \
-                 CPU: signoff {:.0} us/token, provider {:.0} us/request",
-                timed.wall.as_secs_f64(),
-                timed.rss_kib as f64 / 1024.0,
-                per_item_us(timed.cpu, SIGNOFF_TOKENS as u64),
-                per_item_us(node_cpu, SIGNOFF_TOKENS as u64),
-            ),
-        );
-        signoff_rates.push(rate);
-        rss_20k = rss_20k.max(timed.rss_kib);
-        tokens
-    };
-
-    // Untimed: the provider's revocation path warmed up (node compiles hot code as it runs:
-    // without this, whichever went first paid for it).
+    // 1. oidc-provider. Untimed first: the provider's revocation path warmed up (node compiles
+    // hot code as it runs: without this, whichever went first paid for it).
     let tokens: Vec<String> = minted.drain(..WARM_UP_TOKENS).collect();
     let file = write_lines(&dir.join("tokens-warm-up.txt"), &tokens);
     wrk(&dir, &revocation, 32, &file, 1);
 
+    // signoff revoke and wrk take turns: this VM's speed drifts by up to 2x within a minute
+    // (BENCHMARKS.md), so neither side may get only the quick or only the slow stretch of the
+    // run. Each side's best run is compared.
     let mut signoff_tokens = Vec::new();
-    let mut best = 0.0f64;
-    for (pass, c) in WRK_CONNECTIONS.into_iter().enumerate() {
-        let tokens = signoff_run(pass + 1, minted.drain(..SIGNOFF_TOKENS).collect());
-        if pass == 0 {
-            signoff_tokens = tokens;
-        }
-        let tokens: Vec<String> = minted.drain(..WRK_TOKENS).collect();
-        let file = write_lines(&dir.join(format!("tokens-wrk-{c}.txt")), &tokens);
-        let ((rps, requests, non2xx), node_cpu) =
-            node.during(|| wrk(&dir, &revocation, c, &file, WRK_SECONDS));
-        assert!(
-            requests <= WRK_TOKENS as u64,
-            "wrk ran out of fresh tokens ({requests} requests); mint more"
-        );
-        bench.result(
-            &format!("bulk wrk -t1 -c{c} -d{WRK_SECONDS}s on /token/revocation"),
-            format!(
-                "{rps:.0} requests/s ({requests} requests, {non2xx} not 2xx); \
-                 CPU: provider {:.0} us/request",
-                per_item_us(node_cpu, requests)
-            ),
-        );
-        best = best.max(rps);
-    }
-    let signoff_rate = signoff_rates.iter().copied().fold(0.0, f64::max);
+    let mut rss_20k = 0;
+    let minted = std::cell::RefCell::new(minted);
+    let oidc = take_turns(
+        bench,
+        &dir,
+        home.path(),
+        Server {
+            name: "oidc-provider",
+            profile: "corp",
+            url: &revocation,
+            node: Some(&node),
+            counter: None,
+        },
+        |_| {
+            let tokens: Vec<String> = minted.borrow_mut().drain(..SIGNOFF_TOKENS).collect();
+            (tokens, None)
+        },
+        |_| {
+            let tokens: Vec<String> = minted.borrow_mut().drain(..WRK_TOKENS).collect();
+            (tokens, Some(WRK_TOKENS as u64))
+        },
+        |pass, tokens, timed| {
+            // Independent check: the provider says the tokens are gone.
+            rt.block_on(async {
+                for t in tokens.iter().step_by(997) {
+                    assert!(!provider.is_active(BASIC_CLIENT, t).await, "token revoked");
+                }
+            });
+            rss_20k = rss_20k.max(timed.rss_kib);
+            if pass == 1 {
+                signoff_tokens = tokens.to_vec();
+            }
+        },
+    );
 
-    // 3. A sequential curl loop over 500 real tokens.
+    // The curl loop over 500 real tokens.
     let curl_file = write_lines(&dir.join("tokens-curl.txt"), &curl_tokens);
     let curl_rate = curl_loop(&revocation, &curl_file);
     bench.result(
@@ -148,20 +163,11 @@ pub fn run(bench: &Bench, rt: &Runtime) {
         ),
     );
     bench.result(
-        "bulk ratios",
-        format!(
-            "signoff / wrk ceiling = {:.0} % (goal >= 80 %; passes: {}), signoff / curl loop = {:.1}x (goal >= 25x)",
-            100.0 * signoff_rate / best,
-            signoff_rates
-                .iter()
-                .map(|r| format!("{:.0} %", 100.0 * r / best))
-                .collect::<Vec<_>>()
-                .join(", "),
-            signoff_rate / curl_rate
-        ),
+        "bulk oidc-provider: signoff / curl loop",
+        format!("{:.1}x (goal >= 25x)", oidc.signoff_best / curl_rate),
     );
 
-    // 4. Peak memory with 200,000 tokens: the 20,000 real ones (already revoked: the provider
+    // Peak memory with 200,000 tokens: the 20,000 real ones (already revoked: the provider
     // answers 200 again) followed by 180,000 random strings it never issued (RFC 7009: 200).
     let big_file = dir.join("tokens-200000.txt");
     {
@@ -169,32 +175,317 @@ pub fn run(bench: &Bench, rt: &Runtime) {
         for t in &signoff_tokens {
             writeln!(f, "{t}").unwrap();
         }
-        for i in 0..(BIG - SIGNOFF_TOKENS) {
+        for i in 0..(BIG - signoff_tokens.len()) {
             writeln!(f, "unknown-{i:08}-{:016x}", fastrand_u64(i as u64)).unwrap();
         }
     }
-    let (timed, summary) = signoff_revoke(bench, home.path(), &big_file, &dir);
+    let (timed, summary) = signoff_revoke(bench, home.path(), "corp", &big_file, &dir);
     let (wall, rss_200k) = (timed.wall, timed.rss_kib);
     assert_eq!(summary["total"], BIG, "one result per token: {summary}");
     assert_eq!(summary["failed"], 0, "{summary}");
     bench.result(
         "bulk signoff revoke, 200,000 tokens (20,000 real already revoked + 180,000 unknown random strings)",
         format!(
-            "{:.2} s wall, {:.0} tokens/s, max RSS {:.1} MiB (20,000 tokens: {:.1} MiB)",
+            "{:.2} s wall, {:.0} tokens/s, max RSS {:.1} MiB (20,000 tokens: {:.1} MiB); {}",
             wall.as_secs_f64(),
             BIG as f64 / wall.as_secs_f64(),
             rss_200k as f64 / 1024.0,
-            rss_20k as f64 / 1024.0
+            rss_20k as f64 / 1024.0,
+            limits(&summary)
         ),
     );
     drop(provider);
+
+    // 2. The thread-per-connection server.
+    let threading_tokens = fake_tokens("threading", THREADING_TOKENS);
+    let threading_result = take_turns(
+        bench,
+        &dir,
+        home.path(),
+        Server {
+            name: "ThreadingHTTPServer",
+            profile: "threading",
+            url: &threading.revocation,
+            node: None,
+            counter: Some(&|| threading.count()),
+        },
+        |_| (threading_tokens.clone(), None),
+        |_| (threading_tokens.clone(), None),
+        |_, _, _| {},
+    );
+    drop(threading);
+
+    // 3. The server with 4 workers and 20 ms per request.
+    let workers_tokens = fake_tokens("workers", WORKERS_TOKENS);
+    let workers_result = take_turns(
+        bench,
+        &dir,
+        home.path(),
+        Server {
+            name: "4 workers x 20 ms",
+            profile: "workers",
+            url: &workers.revocation,
+            node: None,
+            counter: Some(&|| workers.revoked()),
+        },
+        |_| (workers_tokens.clone(), None),
+        |_| (workers_tokens.clone(), None),
+        |_, _, _| {},
+    );
+    drop(workers);
+
+    let all = [&oidc, &threading_result, &workers_result];
+    bench.result(
+        "bulk adaptive limit, signoff best / wrk best on each server",
+        all.iter()
+            .map(|r| {
+                format!(
+                    "{} {:.0} %{}",
+                    r.name,
+                    100.0 * r.signoff_best / r.wrk_best,
+                    if r.signoff_best >= GOAL * r.wrk_best {
+                        ""
+                    } else {
+                        " (under the goal)"
+                    }
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+            + " (goal >= 85 % on each)",
+    );
 }
 
-/// `signoff --json revoke corp < file`, under `/usr/bin/time -v`: what it measured, and the
+/// One server the turns run on.
+struct Server<'a> {
+    name: &'a str,
+    /// The profile id in the bench's data dir.
+    profile: &'a str,
+    url: &'a url::Url,
+    /// The provider's process, to wait until it is idle before each stretch and to read its
+    /// CPU time (node); `None` for the others.
+    node: Option<&'a NodeCpu>,
+    /// The server's own count of revocations, if it keeps one: each pass must add its tokens.
+    counter: Option<&'a dyn Fn() -> u64>,
+}
+
+/// What the turns on one server came to.
+struct Turns {
+    name: String,
+    signoff_best: f64,
+    wrk_best: f64,
+}
+
+/// On `server`, for each c of [`WRK_CONNECTIONS`]: a `signoff revoke` pass over the tokens
+/// `signoff_tokens(pass)` gives (then `check(pass, tokens, timed)`), then wrk with c
+/// connections over the tokens `wrk_tokens(c)` gives (with at most how many requests it may
+/// make, when the tokens must be fresh). RESULT lines for each, and one for the ratio.
+fn take_turns(
+    bench: &Bench,
+    dir: &Path,
+    home: &Path,
+    server: Server<'_>,
+    mut signoff_tokens: impl FnMut(usize) -> (Vec<String>, Option<u64>),
+    mut wrk_tokens: impl FnMut(usize) -> (Vec<String>, Option<u64>),
+    mut check: impl FnMut(usize, &[String], &Timed),
+) -> Turns {
+    let during = |work: &mut dyn FnMut()| match server.node {
+        Some(node) => node.during(work).1,
+        None => {
+            work();
+            Duration::ZERO
+        }
+    };
+    let slug: String = server
+        .name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let (mut signoff_rates, mut wrk_rates) = (Vec::new(), Vec::new());
+    let mut final_limits = Vec::new();
+    for (pass, c) in WRK_CONNECTIONS.into_iter().enumerate() {
+        let pass = pass + 1;
+        let (tokens, _) = signoff_tokens(pass);
+        let file = write_lines(
+            &dir.join(format!("tokens-{slug}-signoff-{pass}.txt")),
+            &tokens,
+        );
+        let counted = server.counter.map(|count| count());
+        let mut out = None;
+        let server_cpu = during(&mut || {
+            out = Some(signoff_revoke(bench, home, server.profile, &file, dir));
+        });
+        let (timed, summary) = out.expect("the pass ran");
+        assert_eq!(summary["revoked"], tokens.len(), "{summary}");
+        if let (Some(count), Some(before)) = (server.counter, counted) {
+            // At least: an attempt whose answer was lost on the way may have counted too.
+            assert!(
+                count() - before >= tokens.len() as u64,
+                "{}: the server counted every revocation of the pass",
+                server.name
+            );
+        }
+        check(pass, &tokens, &timed);
+        let rate = tokens.len() as f64 / timed.wall.as_secs_f64();
+        let cpu = match server.node {
+            Some(_) => format!(
+                "; CPU: signoff {:.0} us/token, provider {:.0} us/request",
+                per_item_us(timed.cpu, tokens.len() as u64),
+                per_item_us(server_cpu, tokens.len() as u64)
+            ),
+            None => format!(
+                "; CPU: signoff {:.0} us/token",
+                per_item_us(timed.cpu, tokens.len() as u64)
+            ),
+        };
+        bench.result(
+            &format!(
+                "bulk {}: signoff revoke, {} tokens, pass {pass}",
+                server.name,
+                tokens.len()
+            ),
+            format!(
+                "{:.2} s wall (process spawn to exit), {rate:.0} tokens/s, max RSS {:.1} MiB; {}{cpu}",
+                timed.wall.as_secs_f64(),
+                timed.rss_kib as f64 / 1024.0,
+                limits(&summary)
+            ),
+        );
+        final_limits.push(summary["final_limit"].as_u64().unwrap_or(0));
+        signoff_rates.push(rate);
+
+        let (tokens, most) = wrk_tokens(c);
+        let file = write_lines(&dir.join(format!("tokens-{slug}-wrk-{c}.txt")), &tokens);
+        let mut out = None;
+        let server_cpu = during(&mut || out = Some(wrk(dir, server.url, c, &file, WRK_SECONDS)));
+        let (rps, requests, non2xx) = out.expect("wrk ran");
+        if let Some(most) = most {
+            assert!(
+                requests <= most,
+                "wrk ran out of fresh tokens ({requests} requests); mint more"
+            );
+        }
+        let cpu = match server.node {
+            Some(_) => format!(
+                "; CPU: provider {:.0} us/request",
+                per_item_us(server_cpu, requests)
+            ),
+            None => String::new(),
+        };
+        bench.result(
+            &format!("bulk {}: wrk -t1 -c{c} -d{WRK_SECONDS}s", server.name),
+            format!("{rps:.0} requests/s ({requests} requests, {non2xx} not 2xx){cpu}"),
+        );
+        wrk_rates.push(rps);
+    }
+    let best = |v: &[f64]| v.iter().copied().fold(0.0, f64::max);
+    let (signoff_best, wrk_best) = (best(&signoff_rates), best(&wrk_rates));
+    let best_c = WRK_CONNECTIONS[wrk_rates
+        .iter()
+        .position(|r| *r == wrk_best)
+        .unwrap_or_default()];
+    bench.result(
+        &format!("bulk {}: signoff best / wrk best", server.name),
+        format!(
+            "{:.0} % ({signoff_best:.0} vs {wrk_best:.0} req/s at -c{best_c}; goal >= {:.0} %); \
+             each pass: {}; signoff's final limits: {}",
+            100.0 * signoff_best / wrk_best,
+            100.0 * GOAL,
+            signoff_rates
+                .iter()
+                .map(|r| format!("{:.0} %", 100.0 * r / wrk_best))
+                .collect::<Vec<_>>()
+                .join(", "),
+            final_limits
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    );
+    Turns {
+        name: server.name.to_owned(),
+        signoff_best,
+        wrk_best,
+    }
+}
+
+/// The adaptive limit as the summary gives it.
+fn limits(summary: &serde_json::Value) -> String {
+    format!(
+        "limit at the end {}, peak {} (cap {})",
+        summary["final_limit"], summary["peak_limit"], summary["limit_cap"]
+    )
+}
+
+/// `n` distinct token-like strings no server issued (RFC 7009 servers answer 200 for them).
+fn fake_tokens(tag: &str, n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| format!("{tag}-{i:08}-{:016x}", fastrand_u64(i as u64)))
+        .collect()
+}
+
+/// `tests/bench/revoke_threading.py`, running: Python's thread-per-connection server.
+struct ThreadingServer {
+    child: std::process::Child,
+    revocation: url::Url,
+    base: url::Url,
+}
+
+impl ThreadingServer {
+    fn start() -> Self {
+        let script = signoff_tests::workspace_root().join("tests/bench/revoke_threading.py");
+        let mut child = Command::new("python3")
+            .arg(&script)
+            .args([BASIC_CLIENT.0, BASIC_CLIENT.1])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3 is installed (scripts/install-deps.sh)");
+        let mut port = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+            &mut port,
+        )
+        .unwrap();
+        let port: u16 = port
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("revoke_threading.py printed {port:?}, not its port"));
+        let base = url::Url::parse(&format!("http://127.0.0.1:{port}/")).unwrap();
+        Self {
+            child,
+            revocation: base.join("revoke").unwrap(),
+            base,
+        }
+    }
+
+    /// The revocations it answered 200 so far.
+    fn count(&self) -> u64 {
+        let out = Command::new("curl")
+            .args(["-sS", "-X", "POST"])
+            .arg(self.base.join("__count").unwrap().as_str())
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .expect("a count")
+    }
+}
+
+impl Drop for ThreadingServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `signoff --json revoke PROFILE < file`, under `/usr/bin/time -v`: what it measured, and the
 /// summary signoff printed.
 fn signoff_revoke(
     bench: &Bench,
     home: &Path,
+    profile: &str,
     tokens: &Path,
     dir: &Path,
 ) -> (Timed, serde_json::Value) {
@@ -206,7 +497,7 @@ fn signoff_revoke(
             home.as_os_str(),
             "--json".as_ref(),
             "revoke".as_ref(),
-            "corp".as_ref(),
+            profile.as_ref(),
             "--hint".as_ref(),
             "refresh_token".as_ref(),
         ],

@@ -5,6 +5,7 @@ use std::io::Write;
 use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::process::{Output, Stdio};
+use std::time::Duration;
 
 use signoff_tests::servers;
 
@@ -293,5 +294,74 @@ async fn bulk_revoke_stops_at_a_read_error_and_says_at_which_line() {
         stderr(&out).contains("[io]") && stderr(&out).contains("line 1"),
         "{}",
         stderr(&out)
+    );
+}
+
+/// A provider that sheds load (429 with `Retry-After: 1` to any request arriving while 8 others
+/// are in the server, each answered after 5 ms) and a run of 200 tokens at the default `--concurrency` of 64: the
+/// adaptive limit backs off to what the server takes, every token ends `revoked` (the 429s are
+/// retried, none is left `pending`), and the summary's limit is near the server's 8, not 64.
+/// With `--concurrency 3` the server never sees more than 3 at once and nothing is shed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_revoke_backs_off_to_a_server_that_sheds_load_and_still_revokes_every_token() {
+    use signoff_tests::servers::capacity::sheds_over;
+    let home = tempfile::tempdir().unwrap();
+    let server = sheds_over(("c-bulk", None), 8, 1, Duration::from_millis(5)).await;
+    write_providers(
+        home.path(),
+        &format!(
+            "[[provider]]\nid = \"corp\"\nprotocol = \"rfc7009\"\nclient_id = \"c-bulk\"\n\
+             revocation_endpoint = \"{}\"\n",
+            server.revocation
+        ),
+    );
+    let tokens: String = (0..200).map(|i| format!("shed-token-{i:04}\n")).collect();
+    let out = signoff_async(home.path(), &["--json", "revoke", "corp"], &tokens).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let summary = &json(&out)["summary"];
+    assert_eq!(summary["revoked"], 200, "{summary}");
+    assert_eq!(summary["pending"], 0, "{summary}");
+    assert_eq!(server.revoked(), 200, "the server revoked each token");
+    assert!(
+        server.shed() > 0,
+        "the server did shed load: {summary}, max in flight {}",
+        server.max_in_flight()
+    );
+    assert_eq!(summary["limit_cap"], 64, "{summary}");
+    let last = summary["final_limit"].as_u64().unwrap();
+    let peak = summary["peak_limit"].as_u64().unwrap();
+    assert!((1..=12).contains(&last), "ended at {last}: {summary}");
+    assert!(
+        peak <= 16,
+        "went up to {peak}, the server takes 8: {summary}"
+    );
+
+    let capped = sheds_over(("c-bulk", None), 8, 1, Duration::from_millis(5)).await;
+    write_providers(
+        home.path(),
+        &format!(
+            "[[provider]]\nid = \"corp\"\nprotocol = \"rfc7009\"\nclient_id = \"c-bulk\"\n\
+             revocation_endpoint = \"{}\"\n",
+            capped.revocation
+        ),
+    );
+    let out = signoff_async(
+        home.path(),
+        &["revoke", "corp", "--concurrency", "3"],
+        &tokens,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(capped.revoked(), 200);
+    assert_eq!(
+        capped.shed(),
+        0,
+        "3 at a time is under what the server takes"
+    );
+    assert!(capped.max_in_flight() <= 3, "{}", capped.max_in_flight());
+    let text = stdout(&out);
+    assert!(
+        text.contains("200 tokens: 200 revoked") && text.contains("(--concurrency 3)"),
+        "{text}"
     );
 }

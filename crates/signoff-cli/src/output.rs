@@ -719,6 +719,11 @@ impl BulkStream {
             let _ = writeln!(self.out, "{open}],\"summary\":{summary}}}");
         } else {
             let _ = writeln!(self.out, "{}", s.describe());
+            let _ = writeln!(
+                self.out,
+                "in flight: {} at the end, {} at most (--concurrency {})",
+                s.final_limit, s.peak_limit, s.limit_cap
+            );
         }
         let _ = self.out.flush();
     }

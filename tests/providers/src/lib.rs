@@ -11,13 +11,16 @@
 //! records every request, and has fault switches (429 with Retry-After, 503, 500, slow,
 //! malformed or oversized body, redirect). This file holds what they share, and the
 //! [`bystander`]. The admin sign-out APIs (issue #18: Keycloak, Okta, Microsoft Graph, Auth0,
-//! Google Directory) have their own servers and shared state in [`admin`].
+//! Google Directory) have their own servers and shared state in [`admin`]. RFC 7009 endpoints
+//! with a bounded capacity (few workers, or 429 past some number in flight), for bulk
+//! revocation's adaptive limit, are in [`capacity`].
 
 pub mod admin;
 mod auth0;
 mod aws_sso;
 #[path = "box.rs"]
 mod boxcom;
+pub mod capacity;
 mod cognito;
 mod discord;
 mod dropbox;

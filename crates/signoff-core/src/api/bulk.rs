@@ -18,6 +18,7 @@ use zeroize::{Zeroize, Zeroizing};
 
 use super::Signoff;
 use crate::audit::{Action, Actor, AuditEntry};
+use crate::engine::adaptive::AdaptiveLimit;
 use crate::engine::{Engine, EngineConfig, Report};
 use crate::error::{Error, Result};
 use crate::outcome::{Outcome, Reason, ReasonKind};
@@ -48,6 +49,11 @@ pub struct BulkSummary {
     pub failed: u64,
     /// Of the `failed`: lines that were not a token (`invalid_input`), nothing sent for them.
     pub invalid: u64,
+    /// The adaptive limit on revocations in flight (`engine::adaptive`) when the run ended,
+    /// the highest it reached, and its cap (`--concurrency`).
+    pub final_limit: u64,
+    pub peak_limit: u64,
+    pub limit_cap: u64,
 }
 
 impl BulkSummary {
@@ -256,11 +262,13 @@ impl Signoff {
     }
 }
 
-/// Revokes every token `tokens` delivers, `concurrency` at a time, and reports each invalid
-/// line as it comes; with the line and error where reading failed, if it did (the revocations
-/// already under way are finished first). The calls are driven from this one task (no task per
-/// token): with tens of thousands of tokens, handing each one to another thread and back cost
-/// more than the revocation itself.
+/// Revokes every token `tokens` delivers, at most `concurrency` at a time (fewer while the
+/// adaptive limit says so: it follows the provider's latency, 429s and 503s, and pauses new
+/// revocations while the provider asked to wait), and reports each invalid line as it comes;
+/// with the line and error where reading failed, if it did (the revocations already under way
+/// are finished first). The calls are driven from this one task (no task per token): with tens
+/// of thousands of tokens, handing each one to another thread and back cost more than the
+/// revocation itself.
 async fn run(
     config: EngineConfig,
     mut profile: Profile,
@@ -271,10 +279,13 @@ async fn run(
     mut on_result: impl FnMut(&BulkResult),
 ) -> (BulkSummary, Option<(u64, std::io::Error)>) {
     let concurrency = concurrency.max(1);
+    let limit = std::sync::Arc::new(AdaptiveLimit::new(concurrency, config.retry.budget));
+    // The host limiter keeps `concurrency` as the hard cap under the adaptive limit.
     let engine = Engine::new(EngineConfig {
         per_host: concurrency,
         ..config
-    });
+    })
+    .with_observer(limit.clone());
     // Bearer logout takes access tokens whatever the hint; the others revoke the hinted kind.
     let kind = if profile.protocol == Protocol::BearerLogout {
         TokenKind::AccessToken
@@ -300,7 +311,10 @@ async fn run(
     let mut stopped = None;
     let mut input_done = false;
     loop {
-        while in_flight.len() < concurrency {
+        let now = std::time::Instant::now();
+        let paused = limit.paused_until(now);
+        let allowed = limit.current(now);
+        while paused.is_none() && in_flight.len() < allowed {
             match waiting.next() {
                 None => break,
                 Some(InputLine::Token { line, token }) => in_flight.push(revoke(line, token)),
@@ -320,13 +334,16 @@ async fn run(
                 }
             }
         }
-        let want_input = !input_done && in_flight.len() < concurrency;
+        // A new batch only once this one is all under way (it would replace what is left).
+        let want_input = !input_done && waiting.as_slice().is_empty() && in_flight.len() < allowed;
+        let resume = paused.filter(|_| !waiting.as_slice().is_empty() || want_input);
         tokio::select! {
             biased;
             Some(result) = in_flight.next(), if !in_flight.is_empty() => {
                 summary.count(result.report.outcome);
                 on_result(&result);
             }
+            () = tokio::time::sleep_until(resume.unwrap_or(now).into()), if resume.is_some() => {}
             batch = tokens.recv(), if want_input => match batch {
                 Some(batch) => waiting = batch.into_iter(),
                 None => input_done = true,
@@ -334,6 +351,9 @@ async fn run(
             else => break,
         }
     }
+    summary.final_limit = limit.current(std::time::Instant::now()) as u64;
+    summary.peak_limit = limit.peak() as u64;
+    summary.limit_cap = limit.cap() as u64;
     (summary, stopped)
 }
 

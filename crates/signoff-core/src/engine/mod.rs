@@ -3,6 +3,7 @@
 //!
 //! - [`plan`]: which calls to make, pure (profile + tokens + metadata → calls);
 //! - [`limiter`]: the bound on calls in flight per host;
+//! - [`adaptive`]: bulk revocation's adaptive bound under it, fed by each attempt;
 //! - [`retry`]: the retry policy (`Retry-After`, backoff, the sign-out's budget);
 //! - [`verify`]: introspection after `--verify`;
 //! - [`report`]: the report and the receipt.
@@ -23,6 +24,7 @@ use crate::profile::{Profile, Protocol};
 use crate::secret::SecretString;
 use crate::tokens::TokenBundle;
 
+pub mod adaptive;
 mod limiter;
 pub mod plan;
 mod probe;
@@ -73,6 +75,9 @@ pub struct Engine {
     config: EngineConfig,
     limiter: HostLimiter,
     discovered: Mutex<HashMap<Url, Metadata>>,
+    /// Told about every attempt's send and answer (bulk revocation's adaptive limit); none
+    /// for sign-outs.
+    observer: Option<std::sync::Arc<dyn adaptive::AttemptObserver>>,
 }
 
 impl Engine {
@@ -82,7 +87,18 @@ impl Engine {
             config,
             limiter: HostLimiter::new(config.per_host),
             discovered: Mutex::new(HashMap::new()),
+            observer: None,
         }
+    }
+
+    /// The same engine, telling `observer` about each attempt of a planned call (when it goes
+    /// out, after the host limiter let it, and what came back).
+    pub fn with_observer(
+        mut self,
+        observer: std::sync::Arc<dyn adaptive::AttemptObserver>,
+    ) -> Self {
+        self.observer = Some(observer);
+        self
     }
 
     /// Ends the session that `tokens` hold at the provider `profile` describes.

@@ -8,9 +8,10 @@ use std::time::{Duration, Instant, SystemTime};
 use backon::{ExponentialBuilder, Retryable};
 
 use super::Engine;
+use super::adaptive::{AttemptObserver, Sample, Signal, parse_rate_limit_reset};
 use super::plan::PlannedCall;
-use crate::http::CallError;
-use crate::outcome::{Reason, Seen, StepVerdict, Verdict, classify_answer};
+use crate::http::{Answer, CallError};
+use crate::outcome::{Reason, Seen, StepVerdict, Verdict, classify_answer, parse_retry_after};
 use crate::profile::Profile;
 use crate::secret::SecretString;
 use crate::tokens::TokenBundle;
@@ -91,10 +92,15 @@ impl Engine {
             attempts.fetch_add(1, Ordering::Relaxed);
             let result = {
                 let _permit = self.limiter.permit(planned.url()).await;
-                planned
+                let observed = self.observer.as_deref().map(Observed::start);
+                let result = planned
                     .to_http(inputs.profile, inputs.tokens, inputs.client_secret)
                     .send(&self.client)
-                    .await
+                    .await;
+                if let Some(o) = observed {
+                    o.end(&result);
+                }
+                result
             };
             let verdict = match result {
                 Ok(answer) => {
@@ -156,4 +162,86 @@ impl Engine {
             body: body.into_inner().unwrap_or_else(|p| p.into_inner()),
         }
     }
+}
+
+/// One attempt as its observer sees it: started when it goes out; ended with what came back,
+/// or (dropped unfinished: the call was cancelled) as [`Signal::Ignored`], so that the
+/// observer's count of attempts in flight stays right either way.
+struct Observed<'a> {
+    observer: &'a dyn AttemptObserver,
+    inflight: usize,
+    started: Instant,
+    ended: bool,
+}
+
+impl<'a> Observed<'a> {
+    fn start(observer: &'a dyn AttemptObserver) -> Self {
+        Self {
+            inflight: observer.started(),
+            observer,
+            started: Instant::now(),
+            ended: false,
+        }
+    }
+
+    fn end(mut self, result: &Result<Answer, CallError>) {
+        self.ended = true;
+        self.observer
+            .ended(sample_of(result, self.started, self.inflight));
+    }
+}
+
+impl Drop for Observed<'_> {
+    fn drop(&mut self) {
+        if !self.ended {
+            let now = Instant::now();
+            self.observer.ended(Sample {
+                started: self.started,
+                ended: now,
+                inflight: self.inflight,
+                signal: Signal::Ignored,
+                retry_after: None,
+                remaining: None,
+                reset: None,
+            });
+        }
+    }
+}
+
+/// What an attempt tells the adaptive limit: 429 and 503 are the server shedding load (with the
+/// wait it asked for), a network error a failed connection, an answer a latency sample; the
+/// rate-limit headers of any answer.
+fn sample_of(result: &Result<Answer, CallError>, started: Instant, inflight: usize) -> Sample {
+    let ended = Instant::now();
+    let mut sample = Sample {
+        started,
+        ended,
+        inflight,
+        signal: Signal::Ignored,
+        retry_after: None,
+        remaining: None,
+        reset: None,
+    };
+    match result {
+        Ok(answer) => {
+            let now = SystemTime::now();
+            sample.signal = if matches!(answer.status, 429 | 503) {
+                Signal::Overloaded
+            } else {
+                Signal::Answered
+            };
+            sample.retry_after = answer
+                .retry_after
+                .as_deref()
+                .and_then(|v| parse_retry_after(v, now));
+            sample.remaining = answer.rate_remaining;
+            sample.reset = answer
+                .rate_reset
+                .as_deref()
+                .and_then(|v| parse_rate_limit_reset(v, now));
+        }
+        Err(CallError::Network(_)) => sample.signal = Signal::ConnectionFailed,
+        Err(CallError::Refused(_)) => {}
+    }
+    sample
 }

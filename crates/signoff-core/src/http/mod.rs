@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use std::borrow::Cow;
 
-use reqwest::header::{CONTENT_TYPE, HeaderMap, LOCATION, RETRY_AFTER};
+use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, LOCATION, RETRY_AFTER};
 use url::Url;
 
 use crate::outcome::{BODY_LIMIT, Reason, ReasonKind};
@@ -47,6 +47,12 @@ pub struct Answer {
     pub location: Option<String>,
     /// The rate-limit reset header the call asked for ([`Call::reset_header`]), if sent.
     pub reset: Option<String>,
+    /// `X-RateLimit-Remaining`, if sent as a number (read for every call: bulk revocation's
+    /// adaptive limit caps what it has in flight at it).
+    pub rate_remaining: Option<u64>,
+    /// `X-RateLimit-Reset` as sent (seconds or a Unix time, see
+    /// [`crate::engine::adaptive::parse_rate_limit_reset`]).
+    pub rate_reset: Option<String>,
     pub body: Vec<u8>,
 }
 
@@ -56,6 +62,8 @@ impl std::fmt::Debug for Answer {
             .field("status", &self.status)
             .field("retry_after", &self.retry_after)
             .field("location", &self.location)
+            .field("rate_remaining", &self.rate_remaining)
+            .field("rate_reset", &self.rate_reset)
             .field("body", &format_args!("[{} bytes]", self.body.len()))
             .finish()
     }
@@ -338,14 +346,21 @@ impl<'a> Call<'a> {
     }
 }
 
-/// Reads status, `Retry-After`, `Location` and at most `BODY_LIMIT` bytes of the body, after
-/// checking that a plain HTTP answer came from this machine.
+/// Reads status, `Retry-After`, `Location`, `X-RateLimit-Remaining` and `-Reset`, and at most
+/// `BODY_LIMIT` bytes of the body, after checking that a plain HTTP answer came from this
+/// machine.
 async fn read_answer(url: &Url, mut resp: reqwest::Response) -> Result<Answer, CallError> {
     check_peer(url, resp.remote_addr())?;
     let status = resp.status().as_u16();
     let header = |h: &HeaderMap, name| h.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let retry_after = header(resp.headers(), RETRY_AFTER);
     let location = header(resp.headers(), LOCATION);
+    let rate_remaining = header(
+        resp.headers(),
+        HeaderName::from_static("x-ratelimit-remaining"),
+    )
+    .and_then(|v| v.trim().parse().ok());
+    let rate_reset = header(resp.headers(), HeaderName::from_static("x-ratelimit-reset"));
     let mut body = Vec::new();
     while body.len() < BODY_LIMIT {
         match resp.chunk().await {
@@ -363,6 +378,8 @@ async fn read_answer(url: &Url, mut resp: reqwest::Response) -> Result<Answer, C
         retry_after,
         location,
         reset: None,
+        rate_remaining,
+        rate_reset,
         body,
     })
 }
