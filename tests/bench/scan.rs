@@ -104,6 +104,17 @@ pub fn run(bench: &Bench) {
         ));
     }
     let per_tool = per_tool_times(&data);
+    let connect = median(
+        (0..RUNS)
+            .map(|_| {
+                let t = Instant::now();
+                let k = found::keyring::Keyring::connect().expect("connect to the keyring");
+                let d = t.elapsed();
+                drop(k);
+                d
+            })
+            .collect(),
+    );
     restore_environment(saved);
     delete_keyring_items(&ss);
 
@@ -125,6 +136,10 @@ pub fn run(bench: &Bench) {
             ),
         );
     }
+    bench.result(
+        "scan this computer, the keyring connection alone (new D-Bus connection + DH session)",
+        format!("median {}", ms(connect)),
+    );
     bench.result(
         "scan this computer, each tool alone (median; the first keyring tool connects)",
         per_tool
