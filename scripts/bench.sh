@@ -2,7 +2,7 @@
 # `make bench`: installs what is missing (Debian 12), builds the release binaries and the bench
 # driver, then runs the benchmarks of BENCHMARKS.md inside a private desktop session
 # (scripts/session.sh: D-Bus, unlocked gnome-keyring, Xvfb, throwaway HOME).
-#   scripts/bench.sh [signout] [list] [bulk] [app]     (no name: all four)
+#   scripts/bench.sh [signout] [list] [bulk] [app] [scan]     (no name: all five)
 # Figures: one RESULT line each, on stdout and in target/bench/results.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -154,9 +154,15 @@ pub async fn forget_orphans(core: Core<'_>, ids: Vec<String>) -> Reply<Vec<Orpha
 
 /// Finds the sessions other tools keep on this computer; they become accounts (the list
 /// follows through the change stream). Replies with what was found and what could not be read.
+/// The scan reads files, runs credential helpers and talks to the keyring, all blocking: it
+/// runs on the blocking pool, not on one of the async runtime's few workers.
 #[tauri::command]
 pub async fn scan_computer(core: Core<'_>) -> Reply<ScanSummary> {
-    core.scan_computer().map_err(report)
+    let core = Arc::clone(core.inner());
+    match tokio::task::spawn_blocking(move || core.scan_computer()).await {
+        Ok(scanned) => scanned.map_err(report),
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    }
 }
 
 /// Whether this computer was scanned before (the window offers a scan until it was).

@@ -3,17 +3,19 @@
 //! `scripts/session.sh` (private D-Bus, unlocked gnome-keyring, Xvfb, throwaway HOME).
 //!
 //! ```text
-//! signoff-bench [signout] [list] [bulk] [app] [--out DIR]     (no name: all four)
+//! signoff-bench [signout] [list] [bulk] [app] [scan] [--out DIR]     (no name: all five)
 //! ```
 //!
 //! It prints one `RESULT` line per figure (and writes them to `DIR/results.txt`, default
 //! `target/bench/`). The binaries measured are `target/release/signoff` and
-//! `target/release/signoff-app` (or `SIGNOFF_BIN` / `SIGNOFF_APP_BIN`).
+//! `target/release/signoff-app` (or `SIGNOFF_BIN` / `SIGNOFF_APP_BIN`), and the bare Tauri window
+//! the app is compared with, `target/release/signoff-bench-bare` (or `SIGNOFF_BARE_BIN`).
 
 mod app;
 mod bulk;
 mod keyring;
 mod list;
+mod scan;
 mod signout;
 
 use std::io::Write;
@@ -32,6 +34,8 @@ pub struct Bench {
     pub out: PathBuf,
     pub signoff: PathBuf,
     pub app: PathBuf,
+    /// The bare Tauri window the app is measured against (tests/bench/bare-window).
+    pub bare: PathBuf,
     results: Mutex<std::fs::File>,
     scratch: tempfile::TempDir,
     thousand: std::sync::OnceLock<PathBuf>,
@@ -73,6 +77,13 @@ impl Bench {
             ));
             home
         })
+    }
+
+    /// The bare window's HOME-like dir (it reads nothing there; kept apart from the app's).
+    pub fn home_bare(&self) -> PathBuf {
+        let home = self.scratch.path().join("home-bare");
+        std::fs::create_dir_all(&home).unwrap();
+        home
     }
 
     /// An empty data dir (same profiles as the 1,000-account one).
@@ -120,16 +131,17 @@ fn main() {
     while let Some(a) = args.next() {
         match a.as_str() {
             "--out" => out = PathBuf::from(args.next().expect("--out DIR")),
-            "signout" | "list" | "bulk" | "app" => which.push(a),
+            "signout" | "list" | "bulk" | "app" | "scan" => which.push(a),
             other => {
-                eprintln!("usage: signoff-bench [signout] [list] [bulk] [app] [--out DIR]");
+                eprintln!("usage: signoff-bench [signout] [list] [bulk] [app] [scan] [--out DIR]");
                 eprintln!("unknown argument {other:?}");
                 std::process::exit(1);
             }
         }
     }
     if which.is_empty() {
-        which = ["signout", "list", "bulk", "app"]
+        // `signout` last: it leaves 2,000 other apps' items in the keyring.
+        which = ["list", "bulk", "app", "scan", "signout"]
             .map(String::from)
             .to_vec();
     }
@@ -137,6 +149,7 @@ fn main() {
     let bench = Bench {
         signoff: release_binary("signoff", "SIGNOFF_BIN"),
         app: release_binary("signoff-app", "SIGNOFF_APP_BIN"),
+        bare: release_binary("signoff-bench-bare", "SIGNOFF_BARE_BIN"),
         results: Mutex::new(
             std::fs::OpenOptions::new()
                 .create(true)
@@ -165,6 +178,7 @@ fn main() {
             "list" => list::run(&bench),
             "bulk" => bulk::run(&bench, &rt),
             "app" => app::run(&bench),
+            "scan" => scan::run(&bench),
             _ => unreachable!(),
         }
     }

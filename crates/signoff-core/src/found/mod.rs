@@ -297,11 +297,28 @@ pub fn all_tools() -> Vec<Box<dyn Tool>> {
 }
 
 /// Scans every tool's stores, grouping copies of one secret into one session.
+///
+/// The tools are independent readers, so each scans on a thread of its own (the keyring ones
+/// share the one connection `env` holds); what they saw is then taken in `tools` order, so
+/// the sessions, their copies and the problems come in the same order as one after another.
+/// A tool that panics makes the scan panic, as it would without threads.
 pub fn scan(env: &Env, tools: &[Box<dyn Tool>], id_key: &ring::hmac::Key) -> Scan {
+    let per_tool: Vec<ToolScan> = std::thread::scope(|s| {
+        let running: Vec<_> = tools
+            .iter()
+            .map(|tool| s.spawn(move || tool.scan(env)))
+            .collect();
+        running
+            .into_iter()
+            .map(|t| {
+                t.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
     let mut sightings = Vec::new();
     let mut problems = Vec::new();
-    for tool in tools {
-        let t = tool.scan(env);
+    for t in per_tool {
         sightings.extend(t.sightings);
         problems.extend(t.problems);
     }

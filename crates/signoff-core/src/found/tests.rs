@@ -63,3 +63,58 @@ fn the_client_secret_comes_from_the_first_copy_that_has_one() {
     );
     assert!(found[1].client_secret.is_none());
 }
+
+/// A tool that takes `delay` to find one session named after it.
+struct Slow(ToolId, std::time::Duration);
+
+impl Tool for Slow {
+    fn id(&self) -> ToolId {
+        self.0
+    }
+    fn scan(&self, _env: &Env) -> ToolScan {
+        std::thread::sleep(self.1);
+        ToolScan {
+            sightings: vec![sighting(self.0, "e", None, self.0.as_str())],
+            problems: vec![StoreProblem {
+                tool: self.0,
+                store: self.0.as_str().into(),
+                reason: "r".into(),
+            }],
+        }
+    }
+    fn remove(
+        &self,
+        _env: &Env,
+        _place: &Place,
+        _secrets: &[&SecretString],
+    ) -> Result<Removed, edit::EditError> {
+        unreachable!("not removed in this test")
+    }
+}
+
+#[test]
+fn tools_scan_at_once_and_their_sessions_come_in_the_tools_order() {
+    use std::time::{Duration, Instant};
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, b"k");
+    let home = tempfile::tempdir().unwrap();
+    let env = Env::isolated(home.path(), &[], home.path().join("b"));
+    // The first tool is the slowest: one after another, the order would be the same but the
+    // time the sum.
+    let tools: Vec<Box<dyn Tool>> = vec![
+        Box::new(Slow(ToolId::Npm, Duration::from_millis(300))),
+        Box::new(Slow(ToolId::Gh, Duration::from_millis(200))),
+        Box::new(Slow(ToolId::Az, Duration::from_millis(100))),
+        Box::new(Slow(ToolId::Git, Duration::from_millis(0))),
+    ];
+    let started = Instant::now();
+    let found = scan(&env, &tools, &key);
+    assert!(
+        started.elapsed() < Duration::from_millis(550),
+        "the tools ran one after another: {:?}",
+        started.elapsed()
+    );
+    let order: Vec<ToolId> = found.sessions.iter().map(|s| s.tool).collect();
+    assert_eq!(order, [ToolId::Npm, ToolId::Gh, ToolId::Az, ToolId::Git]);
+    let problems: Vec<ToolId> = found.problems.iter().map(|p| p.tool).collect();
+    assert_eq!(problems, order);
+}
