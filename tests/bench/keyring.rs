@@ -43,6 +43,27 @@ pub fn foreign_count() -> usize {
     found.unlocked.len() + found.locked.len()
 }
 
+/// How many items the default collection holds, whoever wrote them.
+pub fn total_count() -> usize {
+    let ss = connect();
+    let collection = ss.get_default_collection().expect("default collection");
+    collection
+        .get_all_items()
+        .expect("list the collection")
+        .len()
+}
+
+/// Removes the items [`add_foreign`] added, so that later benchmarks see the keyring as it was.
+pub fn remove_foreign() {
+    let ss = connect();
+    let found = ss
+        .search_items(HashMap::from([("service", "other-app")]))
+        .expect("search");
+    for item in found.unlocked.iter().chain(&found.locked) {
+        item.delete().expect("delete another app's item");
+    }
+}
+
 /// Makes `n` throwaway items, then times deleting them one after another at their paths: what
 /// the keychain alone needs for a sign-out's `n` deletes.
 pub fn bare_deletes(n: usize) -> Duration {
