@@ -26,6 +26,9 @@ use crate::{Bench, HYPER_CLIENT, MESHY_KEY, add_account, median, ms, open_core};
 const PER_SERVER: usize = 10;
 const DELAY: Duration = Duration::from_millis(200);
 const ROUNDS: usize = 5;
+/// A fresh session's keyring already holds an item or so of its own: "empty" means fewer than
+/// this many items before the run's.
+const NEARLY_EMPTY: usize = 10;
 
 struct Setup {
     _home: tempfile::TempDir,
@@ -265,7 +268,7 @@ pub fn run(bench: &Bench, rt: &Runtime) {
             &format!("signout_all cli `signoff --json signout --all`, {state} ({foreign_now} items in the keyring before the run's)"),
             describe(&cli),
         );
-        if foreign == 0 && already == 0 {
+        if foreign == 0 && already < NEARLY_EMPTY {
             let serial: Vec<Round> = (0..3)
                 .map(|_| {
                     let config = EngineConfig {
@@ -287,7 +290,7 @@ pub fn run(bench: &Bench, rt: &Runtime) {
         "removed the other apps' items again in {:.1} s",
         started.elapsed().as_secs_f64()
     ));
-    if already == 0 {
+    if already < NEARLY_EMPTY {
         bench.result(
             "signout_all api: 2,000 other items / empty keyring (goal 1: <= 1.10)",
             format!(
