@@ -229,26 +229,10 @@ fn another_data_folder_neither_sees_nor_overwrites_this_ones_entries() {
 #[test]
 fn entries_from_before_the_home_attribute_are_adopted_by_the_default_folder_only() {
     let account = AccountId::generate();
-    let mut child = Command::new("secret-tool")
-        .args([
-            "store",
-            "--label",
-            "Signoff: old entry",
-            "service",
-            "signoff",
-        ])
-        .args(["username", account.as_str()])
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .expect("secret-tool is installed");
-    use std::io::Write as _;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(br#"{"refresh_token":"rt-unscoped-1"}"#)
-        .unwrap();
-    assert!(child.wait().unwrap().success());
+    secret_tool_store(
+        &["service", "signoff", "username", account.as_str()],
+        r#"{"refresh_token":"rt-unscoped-1"}"#,
+    );
 
     let side = tempfile::tempdir().unwrap();
     assert!(vault(side.path()).get(&account).unwrap().is_none());

@@ -60,6 +60,15 @@ impl MemoryStore {
     }
 }
 
+/// Fails with an injected keychain error if `left` faults remain, counting one off.
+fn take_fault(left: &mut u32, what: &str) -> Result<()> {
+    if *left == 0 {
+        return Ok(());
+    }
+    *left -= 1;
+    Err(injected(what))
+}
+
 fn injected(what: &str) -> Error {
     Error::Keychain {
         detail: format!("injected fault: the keychain refused the {what}"),
@@ -74,10 +83,7 @@ impl Backend for MemoryStore {
     fn set(&self, service: &str, user: &str, label: &str, secret: &[u8]) -> Result<()> {
         let mut inner = self.inner();
         inner.puts += 1;
-        if inner.failing_puts > 0 {
-            inner.failing_puts -= 1;
-            return Err(injected("write"));
-        }
+        take_fault(&mut inner.failing_puts, "write")?;
         inner.entries.insert(
             (service.to_owned(), user.to_owned()),
             (label.to_owned(), secret.to_vec()),
@@ -87,10 +93,7 @@ impl Backend for MemoryStore {
 
     fn get(&self, service: &str, user: &str) -> Result<Option<Zeroizing<Vec<u8>>>> {
         let mut inner = self.inner();
-        if inner.failing_gets > 0 {
-            inner.failing_gets -= 1;
-            return Err(injected("read"));
-        }
+        take_fault(&mut inner.failing_gets, "read")?;
         Ok(inner
             .entries
             .get(&(service.to_owned(), user.to_owned()))
@@ -99,10 +102,7 @@ impl Backend for MemoryStore {
 
     fn delete(&self, service: &str, user: &str) -> Result<bool> {
         let mut inner = self.inner();
-        if inner.failing_deletes > 0 {
-            inner.failing_deletes -= 1;
-            return Err(injected("delete"));
-        }
+        take_fault(&mut inner.failing_deletes, "delete")?;
         Ok(inner
             .entries
             .remove(&(service.to_owned(), user.to_owned()))
@@ -111,10 +111,7 @@ impl Backend for MemoryStore {
 
     fn read_all(&self, service: &str) -> Result<Vec<Held>> {
         let mut inner = self.inner();
-        if inner.failing_gets > 0 {
-            inner.failing_gets -= 1;
-            return Err(injected("read"));
-        }
+        take_fault(&mut inner.failing_gets, "read")?;
         Ok(inner
             .entries
             .iter()
