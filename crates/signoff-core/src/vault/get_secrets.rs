@@ -145,18 +145,9 @@ fn decrypt(key: &[u8; 16], iv: &[u8], value: Vec<u8>) -> Result<Zeroizing<Vec<u8
     Ok(buf)
 }
 
+/// A D-Bus error as the rest of the vault reports it.
 fn bus(e: zbus::Error) -> Error {
-    let detail = e.to_string();
-    if ["ServiceUnknown", "NameHasNoOwner"]
-        .iter()
-        .any(|n| detail.contains(n))
-    {
-        Error::KeychainUnavailable { detail }
-    } else if detail.contains("IsLocked") {
-        Error::KeychainLocked { detail }
-    } else {
-        Error::Keychain { detail }
-    }
+    super::secret_service::map(secret_service::Error::Zbus(e))
 }
 
 #[cfg(test)]

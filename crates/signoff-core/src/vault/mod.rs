@@ -159,12 +159,9 @@ impl Vault {
 
     /// Reads an account's tokens; `None` when the keychain has no entry for it.
     pub fn get(&self, id: &AccountId) -> Result<Option<TokenBundle>> {
-        let Some(secret) = self.read(id.as_str())? else {
-            return Ok(None);
-        };
-        TokenBundle::from_json(secret.expose_secret())
-            .map(Some)
-            .map_err(|_| damaged(&format!("account {id}")))
+        self.read(id.as_str())?
+            .map(|s| tokens_of(id, &s))
+            .transpose()
     }
 
     /// Deletes an account's tokens. Idempotent: returns `false` when there was nothing to delete.
@@ -174,13 +171,10 @@ impl Vault {
 
     /// An entry's secret as text.
     fn read(&self, user: &str) -> Result<Option<SecretString>> {
-        let Some(bytes) = self.store.get(SERVICE, user)? else {
-            return Ok(None);
-        };
-        match std::str::from_utf8(&bytes) {
-            Ok(text) => Ok(Some(SecretString::new(text.to_owned()))),
-            Err(_) => Err(damaged(user)),
-        }
+        self.store
+            .get(SERVICE, user)?
+            .map(|bytes| text_of(user, &bytes))
+            .transpose()
     }
 }
 
@@ -228,12 +222,9 @@ impl std::fmt::Debug for Snapshot {
 impl Snapshot {
     /// An account's tokens as read; `None` when the keychain had no entry for it.
     pub fn tokens(&self, id: &AccountId) -> Result<Option<TokenBundle>> {
-        let Some(secret) = self.text(id.as_str())? else {
-            return Ok(None);
-        };
-        TokenBundle::from_json(secret.expose_secret())
-            .map(Some)
-            .map_err(|_| damaged(&format!("account {id}")))
+        self.text(id.as_str())?
+            .map(|s| tokens_of(id, &s))
+            .transpose()
     }
 
     /// A client secret as read (`provider_id` as [`Vault::client_secret`] takes it).
@@ -242,13 +233,10 @@ impl Snapshot {
     }
 
     fn text(&self, user: &str) -> Result<Option<SecretString>> {
-        let Some(held) = self.held.get(user) else {
-            return Ok(None);
-        };
-        match std::str::from_utf8(&held.secret) {
-            Ok(text) => Ok(Some(SecretString::new(text.to_owned()))),
-            Err(_) => Err(damaged(user)),
-        }
+        self.held
+            .get(user)
+            .map(|held| text_of(user, &held.secret))
+            .transpose()
     }
 }
 
@@ -267,10 +255,7 @@ impl Vault {
     /// Deletes an account's tokens where `snapshot` found them (with a search when it did not
     /// see them). Idempotent: `false` when there was nothing to delete.
     pub fn delete_seen(&self, snapshot: &Snapshot, id: &AccountId) -> Result<bool> {
-        match snapshot.held.get(id.as_str()) {
-            Some(held) => self.store.delete_held(SERVICE, held),
-            None => self.delete(id),
-        }
+        self.delete_user_seen(snapshot, id.as_str())
     }
 
     /// Deletes a client secret where `snapshot` found it. Idempotent.
@@ -279,11 +264,28 @@ impl Vault {
         snapshot: &Snapshot,
         provider_id: &str,
     ) -> Result<bool> {
-        match snapshot.held.get(&client_secret_user(provider_id)) {
+        self.delete_user_seen(snapshot, &client_secret_user(provider_id))
+    }
+
+    /// The entry under `user`, deleted where `snapshot` found it, else wherever a search finds it.
+    fn delete_user_seen(&self, snapshot: &Snapshot, user: &str) -> Result<bool> {
+        match snapshot.held.get(user) {
             Some(held) => self.store.delete_held(SERVICE, held),
-            None => self.delete_client_secret(provider_id),
+            None => self.store.delete(SERVICE, user),
         }
     }
+}
+
+/// An entry's bytes as text, or the entry is damaged.
+fn text_of(user: &str, bytes: &[u8]) -> Result<SecretString> {
+    std::str::from_utf8(bytes)
+        .map(|text| SecretString::new(text.to_owned()))
+        .map_err(|_| damaged(user))
+}
+
+/// An account entry's text as its token bundle, or the entry is damaged.
+fn tokens_of(id: &AccountId, secret: &SecretString) -> Result<TokenBundle> {
+    TokenBundle::from_json(secret.expose_secret()).map_err(|_| damaged(&format!("account {id}")))
 }
 
 fn damaged(what: &str) -> Error {

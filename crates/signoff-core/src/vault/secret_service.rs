@@ -313,16 +313,13 @@ impl Backend for Store {
                 detail: format!("not an item path: {e}"),
             }
         })?;
-        let deleted = match self.ss.get_item_by_path(path).map_err(map)?.delete() {
-            Ok(()) => true,
-            Err(e) if is_gone(&e) => {
-                self.remember(&held.user, None);
-                return self.delete(service, &held.user);
-            }
-            Err(e) => return Err(map(e)),
-        };
+        let deleted = self.ss.get_item_by_path(path).map_err(map)?.delete();
         self.remember(&held.user, None);
-        Ok(deleted)
+        match deleted {
+            Ok(()) => Ok(true),
+            Err(e) if is_gone(&e) => self.delete(service, &held.user),
+            Err(e) => Err(map(e)),
+        }
     }
 
     /// Every item of this data folder whose `service` attribute is `service` (and the unscoped
@@ -361,7 +358,7 @@ fn is_gone(e: &secret_service::Error) -> bool {
 }
 
 /// Turns a Secret Service error into one that says which problem it is and what to do.
-fn map(e: secret_service::Error) -> Error {
+pub(super) fn map(e: secret_service::Error) -> Error {
     use secret_service::Error as S;
     let detail = e.to_string();
     match e {
