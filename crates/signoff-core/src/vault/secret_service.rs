@@ -15,7 +15,7 @@
 //! use them (`secret-tool lookup service signoff username <account id>` finds an account), and
 //! `home`, the data folder they belong to ([`Scope`]): every search names it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, mpsc};
 use std::time::Duration;
 
@@ -87,27 +87,36 @@ impl Store {
         Ok(found.unlocked.into_iter().chain(found.locked).collect())
     }
 
-    /// Entries under (`service`, `user`, or any user when `None`) written without a `home`
-    /// attribute, which only the default data folder adopts.
-    fn unscoped(&self, service: &str, user: Option<&str>) -> Result<Vec<Item<'_>>> {
-        if !self.scope.adopt_unscoped {
-            return Ok(Vec::new());
-        }
+    /// This data folder's items under `service` (one user's, or every user's) and, when this
+    /// folder adopts them, the ones written without a `home` attribute, all from one search:
+    /// an item another process adopts meanwhile is seen once, as ours or as unscoped, never
+    /// missed between two searches. An item deleted by another program between the search and
+    /// the attribute read is not there.
+    fn items(&self, service: &str, user: Option<&str>) -> Result<Sorted<'_>> {
         let mut attributes = HashMap::from([("service", service)]);
         if let Some(user) = user {
             attributes.insert("username", user);
         }
-        let mut unscoped = Vec::new();
+        if !self.scope.adopt_unscoped {
+            attributes.insert(HOME_ATTRIBUTE, self.scope.home.as_str());
+        }
+        let mut sorted = Sorted::default();
         for item in self.search(attributes)? {
-            if !item
-                .get_attributes()
-                .map_err(map)?
-                .contains_key(HOME_ATTRIBUTE)
-            {
-                unscoped.push(item);
+            let found = match item.get_attributes() {
+                Ok(found) => found,
+                Err(e) if is_gone(&e) => continue,
+                Err(e) => return Err(map(e)),
+            };
+            let Some(user) = found.get("username") else {
+                continue;
+            };
+            match found.get(HOME_ATTRIBUTE) {
+                Some(home) if *home == self.scope.home => sorted.ours.push((user.clone(), item)),
+                Some(_) => {}
+                None => sorted.unscoped.push((user.clone(), item)),
             }
         }
-        Ok(unscoped)
+        Ok(sorted)
     }
 
     /// Runs `op` on the entry's item: first at its remembered path, and if that item is gone,
@@ -136,12 +145,10 @@ impl Store {
     /// keyring's unlock prompt), and remembers its path.
     /// An entry written without a `home` attribute is scoped to this data folder as it is found.
     fn find(&self, service: &str, user: &str) -> Result<Option<Item<'_>>> {
-        let mut item = self
-            .search(self.attributes(service, user))?
-            .into_iter()
-            .next();
+        let sorted = self.items(service, Some(user))?;
+        let mut item = sorted.ours.into_iter().next().map(|(_, item)| item);
         if item.is_none() {
-            item = self.unscoped(service, Some(user))?.into_iter().next();
+            item = sorted.unscoped.into_iter().next().map(|(_, item)| item);
             if let Some(old) = &item {
                 old.set_attributes(self.attributes(service, user))
                     .map_err(map)?;
@@ -236,7 +243,7 @@ impl Backend for Store {
             )
             .map_err(map)?;
         self.remember(user, Some(item.item_path.clone()));
-        for old in self.unscoped(service, Some(user))? {
+        for (_, old) in self.items(service, Some(user))?.unscoped {
             old.delete().map_err(map)?;
         }
         Ok(())
@@ -261,30 +268,17 @@ impl Backend for Store {
     /// `GetSecrets`. Where a scoped and an unscoped entry share a user, the scoped one is read,
     /// as [`Self::find`] would.
     fn read_all(&self, service: &str) -> Result<Vec<Held>> {
-        let mut attributes = HashMap::from([("service", service)]);
-        if !self.scope.adopt_unscoped {
-            attributes.insert(HOME_ATTRIBUTE, self.scope.home.as_str());
-        }
-        let mut scoped = HashMap::new();
-        let mut unscoped = Vec::new();
-        for item in self.search(attributes)? {
-            let found = item.get_attributes().map_err(map)?;
-            let Some(user) = found.get("username") else {
-                continue;
-            };
-            match found.get(HOME_ATTRIBUTE) {
-                Some(home) if *home == self.scope.home => {
-                    scoped.insert(user.clone(), item);
+        let sorted = self.items(service, None)?;
+        let mut scoped: HashMap<String, Item<'_>> = sorted.ours.into_iter().collect();
+        for (user, item) in sorted.unscoped {
+            if let std::collections::hash_map::Entry::Vacant(slot) = scoped.entry(user) {
+                match item.set_attributes(self.attributes(service, slot.key())) {
+                    Ok(()) => {
+                        slot.insert(item);
+                    }
+                    Err(e) if is_gone(&e) => {}
+                    Err(e) => return Err(map(e)),
                 }
-                Some(_) => {}
-                None => unscoped.push((user.clone(), item)),
-            }
-        }
-        for (user, item) in unscoped {
-            if self.scope.adopt_unscoped && !scoped.contains_key(&user) {
-                item.set_attributes(self.attributes(service, &user))
-                    .map_err(map)?;
-                scoped.insert(user, item);
             }
         }
         let paths: Vec<_> = scoped.values().map(|i| i.item_path.clone()).collect();
@@ -325,23 +319,36 @@ impl Backend for Store {
     /// Every item of this data folder whose `service` attribute is `service` (and the unscoped
     /// ones it adopts), unlocking locked ones: a locked item must not go unlisted.
     fn entries(&self, service: &str) -> Result<Vec<Entry>> {
-        let scoped = self.search(HashMap::from([
-            ("service", service),
-            (HOME_ATTRIBUTE, self.scope.home.as_str()),
-        ]))?;
+        let sorted = self.items(service, None)?;
+        let ours: HashSet<String> = sorted.ours.iter().map(|(user, _)| user.clone()).collect();
         let mut entries = Vec::new();
-        for item in scoped.iter().chain(&self.unscoped(service, None)?) {
-            let attributes = item.get_attributes().map_err(map)?;
-            let Some(user) = attributes.get("username") else {
-                continue;
+        for (user, item) in sorted.ours.iter().chain(
+            sorted
+                .unscoped
+                .iter()
+                .filter(|(user, _)| !ours.contains(user)),
+        ) {
+            let label = match item.get_label() {
+                Ok(label) => label,
+                Err(e) if is_gone(&e) => continue,
+                Err(e) => return Err(map(e)),
             };
             entries.push(Entry {
                 user: user.clone(),
-                label: item.get_label().map_err(map)?,
+                label,
             });
         }
         Ok(entries)
     }
+}
+
+/// Items found by one search, by whose they are; each with its `username`.
+#[derive(Default)]
+struct Sorted<'a> {
+    /// This data folder's.
+    ours: Vec<(String, Item<'a>)>,
+    /// Written without a `home` attribute (only when this folder adopts them).
+    unscoped: Vec<(String, Item<'a>)>,
 }
 
 /// True when the item at a remembered path no longer exists (deleted by another program).
@@ -352,6 +359,9 @@ fn is_gone(e: &secret_service::Error) -> bool {
         "UnknownObject",
         "UnknownMethod",
         "No such object",
+        // gnome-keyring, for a property of an item deleted since the search found it.
+        "object does not exist",
+        "Object does not exist",
     ]
     .iter()
     .any(|needle| text.contains(needle))
