@@ -384,10 +384,12 @@ impl Signoff {
                     .await
             }
         };
-        self.finish_blocking(
-            claim, account, keychain, in_vault, found, report, options, action,
-        )
-        .await
+        let r = self
+            .finish_blocking(
+                claim, account, keychain, in_vault, found, report, options, action,
+            )
+            .await;
+        r
     }
 
     /// [`Self::finish_one`] on the blocking pool, the claim held until it is done.
@@ -431,7 +433,11 @@ impl Signoff {
         let in_vault = tokens.is_some();
         // A found session's token is in its tool's store (unless a pending sign-out moved it
         // into the keychain): read fresh, so a token the tool replaced is never revoked twice.
-        let row = self.found_row(id)?;
+        // An account of Signoff's own (not found in a tool's store) has no found row.
+        let row = match keychain.begun(id) {
+            Some(account) if !account.is_found() => None,
+            _ => self.found_row(id)?,
+        };
         let mut found = None;
         if row.is_some() && tokens.is_none() {
             found = match found_now {
@@ -447,7 +453,11 @@ impl Signoff {
                 ));
             }
         }
-        let Some(account) = self.store.begin_sign_out(id, SIGN_OUT_FROM)? else {
+        let account = match keychain.begun(id) {
+            Some(account) => Some(account.clone()),
+            None => self.store.begin_sign_out(id, SIGN_OUT_FROM)?,
+        };
+        let Some(account) = account else {
             return Ok(Err(
                 "the account is not signed in (already signed out or forgotten)",
             ));

@@ -56,6 +56,37 @@ impl Store {
         })
     }
 
+    /// [`Self::begin_sign_out`] for many accounts in one transaction: the accounts as they were,
+    /// of those whose status was one of `from`.
+    pub fn begin_sign_outs(
+        &self,
+        ids: &[AccountId],
+        from: &[AccountStatus],
+    ) -> Result<Vec<Account>> {
+        let now = now_text();
+        self.with_conn(|c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let mut begun = Vec::with_capacity(ids.len());
+            {
+                let mut select = tx.prepare(&format!("{SELECT_ACCOUNT} WHERE id = ?1"))?;
+                let mut update =
+                    tx.prepare("UPDATE accounts SET status = ?3, updated_at = ?2 WHERE id = ?1")?;
+                for id in ids {
+                    let account = select
+                        .query_row(params![id.as_str()], row_to_account)
+                        .optional()?;
+                    let Some(account) = account.filter(|a| from.contains(&a.status)) else {
+                        continue;
+                    };
+                    update.execute(params![id.as_str(), now, AccountStatus::SigningOut])?;
+                    begun.push(account);
+                }
+            }
+            tx.commit()?;
+            Ok(begun)
+        })
+    }
+
     /// Records the end of a sign-out attempt and its audit entry in one transaction.
     pub fn finish_sign_out(
         &self,

@@ -68,6 +68,38 @@ fn two_handles_on_one_file_see_each_others_writes() {
 }
 
 #[test]
+fn many_sign_outs_begin_in_one_go_and_only_from_the_states_asked_for() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Store::open(&tmp.path().join("s.db")).unwrap();
+    let (a, b, c) = (sample("A"), sample("B"), sample("C"));
+    for x in [&a, &b, &c] {
+        store.insert_account(x).unwrap();
+    }
+    let from = [AccountStatus::SignedIn, AccountStatus::Pending];
+    store.begin_sign_out(&b.id, &from).unwrap().unwrap();
+    let unknown = crate::AccountId::generate();
+    let begun = store
+        .begin_sign_outs(&[a.id.clone(), b.id.clone(), c.id.clone(), unknown], &from)
+        .unwrap();
+    let ids: Vec<_> = begun.iter().map(|x| x.id.clone()).collect();
+    assert_eq!(
+        ids,
+        [a.id.clone(), c.id.clone()],
+        "b was signing out already"
+    );
+    assert!(
+        begun.iter().all(|x| x.status == AccountStatus::SignedIn),
+        "as they were"
+    );
+    for x in [&a, &b, &c] {
+        assert_eq!(
+            store.account(&x.id).unwrap().unwrap().status,
+            AccountStatus::SigningOut
+        );
+    }
+}
+
+#[test]
 fn sign_out_transitions_and_the_pending_outbox() {
     let tmp = tempfile::tempdir().unwrap();
     let store = Store::open(&tmp.path().join("s.db")).unwrap();

@@ -100,8 +100,9 @@ impl Store {
         if !self.scope.adopt_unscoped {
             attributes.insert(HOME_ATTRIBUTE, self.scope.home.as_str());
         }
+        let items = self.search(attributes)?;
         let mut sorted = Sorted::default();
-        for item in self.search(attributes)? {
+        for item in items {
             let found = match item.get_attributes() {
                 Ok(found) => found,
                 Err(e) if is_gone(&e) => continue,
@@ -268,7 +269,17 @@ impl Backend for Store {
     /// `GetSecrets`. Where a scoped and an unscoped entry share a user, the scoped one is read,
     /// as [`Self::find`] would.
     fn read_all(&self, service: &str) -> Result<Vec<Held>> {
-        let sorted = self.items(service, None)?;
+        // The session's key exchange runs while the search and the attribute reads do.
+        let (sorted, session) = std::thread::scope(|s| {
+            let session = s.spawn(|| self.secrets().map(|_| ()));
+            let sorted = self.items(service, None);
+            (
+                sorted,
+                session.join().expect("the session opener does not panic"),
+            )
+        });
+        let sorted = sorted?;
+        session?;
         let mut scoped: HashMap<String, Item<'_>> = sorted.ours.into_iter().collect();
         for (user, item) in sorted.unscoped {
             if let std::collections::hash_map::Entry::Vacant(slot) = scoped.entry(user) {

@@ -30,9 +30,17 @@ pub(super) struct RunKeychain {
     /// Without a snapshot: client secrets read once per provider of the run (a provider whose
     /// read failed is left out: its accounts try again, and report the error, one by one).
     secrets: HashMap<String, Option<SecretString>>,
+    /// The accounts already moved to `signing_out` (as they were before), all in one
+    /// transaction once the snapshot was read: those held with readable tokens in it.
+    begun: HashMap<AccountId, Account>,
 }
 
 impl RunKeychain {
+    /// The account as it was before this run moved it to `signing_out`, if it did so already.
+    pub(super) fn begun(&self, id: &AccountId) -> Option<&Account> {
+        self.begun.get(id)
+    }
+
     /// An account's tokens in the keychain.
     pub(super) fn tokens(&self, vault: &Vault, id: &AccountId) -> Result<Option<TokenBundle>> {
         match &self.snapshot {
@@ -108,6 +116,25 @@ impl Signoff {
                 }
             }
         }
-        Ok((claimed, RunKeychain { snapshot, secrets }))
+        let mut begun = HashMap::new();
+        if let Some(snapshot) = &snapshot {
+            // Only accounts whose sign-out will go ahead: claimed here, with tokens that read.
+            let ids: Vec<AccountId> = claimed
+                .iter()
+                .filter(|(a, c)| c.is_some() && matches!(snapshot.tokens(&a.id), Ok(Some(_))))
+                .map(|(a, _)| a.id.clone())
+                .collect();
+            for account in self.store.begin_sign_outs(&ids, super::SIGN_OUT_FROM)? {
+                begun.insert(account.id.clone(), account);
+            }
+        }
+        Ok((
+            claimed,
+            RunKeychain {
+                snapshot,
+                secrets,
+                begun,
+            },
+        ))
     }
 }
