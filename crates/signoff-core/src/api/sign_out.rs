@@ -384,12 +384,10 @@ impl Signoff {
                     .await
             }
         };
-        let r = self
-            .finish_blocking(
-                claim, account, keychain, in_vault, found, report, options, action,
-            )
-            .await;
-        r
+        self.finish_blocking(
+            claim, account, keychain, in_vault, found, report, options, action,
+        )
+        .await
     }
 
     /// [`Self::finish_one`] on the blocking pool, the claim held until it is done.

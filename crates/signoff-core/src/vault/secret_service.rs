@@ -100,9 +100,8 @@ impl Store {
         if !self.scope.adopt_unscoped {
             attributes.insert(HOME_ATTRIBUTE, self.scope.home.as_str());
         }
-        let items = self.search(attributes)?;
         let mut sorted = Sorted::default();
-        for item in items {
+        for item in self.search(attributes)? {
             let found = match item.get_attributes() {
                 Ok(found) => found,
                 Err(e) if is_gone(&e) => continue,
