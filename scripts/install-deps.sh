@@ -16,7 +16,10 @@ run_pkgs=(build-essential pkg-config libwebkit2gtk-4.1-dev libayatana-appindicat
           gnome-keyring libsecret-tools dbus dbus-x11)
 test_pkgs=(xvfb xauth webkit2gtk-driver python3-xlib libglib2.0-bin procps
            # The tools whose real stores the found-sessions tests write and read back.
-           git gh golang-docker-credential-helpers)
+           git gh golang-docker-credential-helpers
+           # A real tray (a StatusNotifier watcher, and a host showing the icons) for the
+           # `signoff-app --hidden` test.
+           haskell-status-notifier-item-utils haskell-gtk-sni-tray-utils)
 pkgs=("${run_pkgs[@]}")
 [ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")
 command -v node >/dev/null || pkgs+=(nodejs)

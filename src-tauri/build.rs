@@ -25,6 +25,9 @@ fn main() {
         "admin_lookup",
         "admin_sign_out_preview",
         "admin_sign_out",
+        "autostart",
+        "set_autostart",
+        "about",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new()

@@ -3,6 +3,7 @@
 // the list handed over with the page. What each command takes and replies is written here, with
 // the payload types of ./types/ (the Rust types' JSON).
 
+/** @typedef {import("./types/About").About} About */
 /** @typedef {import("./types/Account").Account} Account */
 /** @typedef {import("./types/AdminPerson").AdminPerson} AdminPerson */
 /** @typedef {import("./types/AdminPlan").AdminPlan} AdminPlan */
@@ -10,6 +11,7 @@
 /** @typedef {import("./types/AdminReceipt").AdminReceipt} AdminReceipt */
 /** @typedef {import("./types/AccountView").AccountView} AccountView */
 /** @typedef {import("./types/AuditEntry").AuditEntry} AuditEntry */
+/** @typedef {import("./types/AutostartView").AutostartView} AutostartView */
 /** @typedef {import("./types/DeviceCode").DeviceCode} DeviceCode */
 /** @typedef {import("./types/FirstView").FirstView} FirstView */
 /** @typedef {import("./types/Orphan").Orphan} Orphan */
@@ -51,6 +53,9 @@
  *   admin_lookup: { args: { provider: string, user: string }, reply: AdminPerson },
  *   admin_sign_out_preview: { args: { provider: string, users: string[] }, reply: AdminPlan[] },
  *   admin_sign_out: { args: { provider: string, users: string[] }, reply: AdminReceipt[] },
+ *   autostart: { args: undefined, reply: AutostartView },
+ *   set_autostart: { args: { enabled: boolean }, reply: AutostartView },
+ *   about: { args: undefined, reply: About },
  * }} Commands
  */
 

@@ -14,6 +14,7 @@ import * as addDialog from "./add-dialog.js";
 import * as confirmDialog from "./confirm-dialog.js";
 import * as foundLine from "./found.js";
 import * as orphansLine from "./orphans.js";
+import * as settingsView from "./settings.js";
 import { part } from "./dom.js";
 import { firstView, listen } from "./ipc.js";
 import { errorSentence } from "./text.js";
@@ -59,16 +60,19 @@ listen("signin-device-code", add.showDeviceCode);
 
 // --- Tabs -------------------------------------------------------------------------------------
 
-/** @typedef {"accounts" | "activity" | "admin"} TabName */
+/** @typedef {"accounts" | "activity" | "admin" | "settings"} TabName */
 /** @type {Record<TabName, HTMLElement>} */
 const tabs = {
   accounts: part(document, "tab-accounts"),
   activity: part(document, "tab-activity"),
   admin: part(document, "tab-admin"),
+  settings: part(document, "tab-settings"),
 };
 const adminRoot = part(document, "admin-view");
+const settingsRoot = part(document, "settings-view");
+const settings = settingsView.mount(settingsRoot, { notices });
 /** @type {Record<TabName, HTMLElement>} */
-const panels = { accounts: accountsRoot, activity: activityRoot, admin: adminRoot };
+const panels = { accounts: accountsRoot, activity: activityRoot, admin: adminRoot, settings: settingsRoot };
 const tabNames = /** @type {TabName[]} */ (Object.keys(tabs));
 
 /** @param {TabName} name */
@@ -80,6 +84,7 @@ function selectTab(name) {
     panels[n].hidden = !on;
   }
   if (name === "activity") activity.load();
+  if (name === "settings") settings.load();
 }
 
 // The Admin tab is there only while a provider is set up for admin sign-outs.

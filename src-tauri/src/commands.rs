@@ -24,6 +24,7 @@ use crate::background::FirstPaint;
 use crate::ui;
 use signoff_core::api::Providers;
 
+pub mod settings;
 #[cfg(test)]
 mod tests;
 
@@ -55,6 +56,9 @@ macro_rules! handler {
             crate::commands::admin_lookup,
             crate::commands::admin_sign_out_preview,
             crate::commands::admin_sign_out,
+            crate::commands::settings::autostart,
+            crate::commands::settings::set_autostart,
+            crate::commands::settings::about,
         ]
     };
 }

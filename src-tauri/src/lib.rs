@@ -24,21 +24,59 @@ mod tray;
 mod ui;
 
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
+
+use clap::Parser as _;
 
 use signoff_core::{Paths, Signoff};
 use tauri::{Manager, RunEvent, WindowEvent};
 
+/// `signoff-app --version`: the version, then the licences.
+static LONG_VERSION: LazyLock<String> = LazyLock::new(signoff_core::about::long_version);
+
+/// `signoff-app`'s command line.
+#[derive(Debug, clap::Parser)]
+#[command(
+    name = "signoff-app",
+    version,
+    long_version = LONG_VERSION.as_str(),
+    about = "Signoff's window and tray: the accounts you are signed in to, and a real way out.",
+    after_help = "The `signoff` command does the same from a terminal or a script."
+)]
+pub struct Args {
+    /// Start in the tray only, without a window (open it from the tray's "Open Signoff").
+    /// On a desktop without a tray the window opens all the same.
+    #[arg(long)]
+    pub hidden: bool,
+    /// Try Signoff with made-up providers and sample accounts in a throwaway folder (in
+    /// builds with the `demo` feature: `make run ARGS=--demo`).
+    #[arg(long)]
+    pub demo: bool,
+}
+
+/// The command line's definition (for its man page, `signoff-app(1)`).
+pub fn command() -> clap::Command {
+    <Args as clap::CommandFactory>::command()
+}
+
 /// Runs the app until it quits; the exit code says whether it could start.
 pub fn run() -> ExitCode {
     let started = commands::Started(std::time::Instant::now());
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(e) => {
+            // `--help` and `--version` print and end here with 0; a wrong option with 2.
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
     webkit_without_compositing();
     if let Some(reason) = no_display() {
         eprintln!("signoff-app: cannot open a window: {reason}.");
         eprintln!("Run it from a desktop session, or use the `signoff` command instead.");
         return ExitCode::from(2);
     }
-    let (paths, _demo) = match data_paths() {
+    let (paths, _demo) = match data_paths(args.demo) {
         Ok(found) => found,
         Err(code) => return code,
     };
@@ -57,6 +95,21 @@ pub fn run() -> ExitCode {
         }
     };
     tracing::info!(data_dir = %core.paths().data_dir.display(), "starting Signoff");
+    let mut context = tauri::generate_context!();
+    if args.hidden {
+        match tray::host_ready() {
+            Ok(()) => {
+                tracing::info!("starting in the tray, without a window");
+                for window in &mut context.config_mut().app.windows {
+                    window.visible = false;
+                }
+            }
+            Err(why) => {
+                eprintln!("signoff-app: --hidden: {why}, so the window opens instead.");
+                tracing::warn!("--hidden, but {why}: opening the window");
+            }
+        }
+    }
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             ui::show_main_window(app)
@@ -67,6 +120,9 @@ pub fn run() -> ExitCode {
         .manage(commands::SignInState::default())
         .manage(started)
         .manage(background::FirstPaint::default())
+        .manage(commands::settings::AutostartEntry(
+            signoff_core::autostart::Autostart::for_this_session().ok(),
+        ))
         .invoke_handler(commands::handler!())
         .setup(|app| {
             tray::install(app.handle());
@@ -82,7 +138,7 @@ pub fn run() -> ExitCode {
                 let _ = window.hide();
             }
         })
-        .build(tauri::generate_context!());
+        .build(context);
     let app = match app {
         Ok(app) => app,
         Err(e) => {
@@ -106,8 +162,7 @@ type DemoGuard = ();
 
 /// The data dir: the person's (`SIGNOFF_HOME` or the platform's), or with `--demo` a throwaway
 /// one with the demo's providers running. Errors are said on stderr.
-fn data_paths() -> Result<(Paths, DemoGuard), ExitCode> {
-    let demo_requested = std::env::args().skip(1).any(|a| a == "--demo");
+fn data_paths(demo_requested: bool) -> Result<(Paths, DemoGuard), ExitCode> {
     if demo_requested {
         #[cfg(feature = "demo")]
         return match demo::prepare() {

@@ -33,6 +33,13 @@ pub fn available() -> Result<(), String> {
     Ok(())
 }
 
+/// Whether a tray icon would be seen now: the library is there and the desktop has a tray
+/// (a StatusNotifier host). `Err` says why not, in words for the person.
+pub fn host_ready() -> Result<(), String> {
+    available()?;
+    signoff_core::tray_host::present()
+}
+
 /// dlopen probe. Unsafe because loading runs the library's initialisers; this is the library
 /// tauri itself loads right after, so nothing runs that would not run anyway.
 #[cfg(target_os = "linux")]

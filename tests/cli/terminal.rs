@@ -130,3 +130,57 @@ async fn bulk_revoke_shows_progress_on_a_terminal() {
         "no progress in a pipe"
     );
 }
+
+#[test]
+fn version_names_the_licence_and_the_bundled_assets_licences_and_needs_no_data_folder() {
+    let home = tempfile::tempdir().unwrap();
+    let out = crate::signoff(&home.path().join("not-made"), &["--version"], "");
+    assert!(out.status.success(), "{}", crate::stderr(&out));
+    let text = crate::stdout(&out);
+    assert!(
+        text.starts_with(&format!("signoff {}\n", env!("CARGO_PKG_VERSION"))),
+        "{text}"
+    );
+    assert!(text.contains("Licence: MIT OR Apache-2.0"), "{text}");
+    assert!(text.contains("Simple Icons 16.37.0, CC0-1.0"), "{text}");
+    assert!(
+        !home.path().join("not-made").exists(),
+        "--version touches nothing"
+    );
+    let short = crate::signoff(home.path(), &["-V"], "");
+    assert_eq!(
+        crate::stdout(&short).trim(),
+        format!("signoff {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn the_app_s_version_and_help_need_no_display() {
+    let app = signoff_tests::built_binary("signoff-app", "SIGNOFF_APP_BIN");
+    let out = Command::new(&app)
+        .arg("--version")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with(&format!("signoff-app {}\n", env!("CARGO_PKG_VERSION"))),
+        "{text}"
+    );
+    assert!(text.contains("Licence: MIT OR Apache-2.0"), "{text}");
+    let help = Command::new(&app)
+        .arg("--help")
+        .env_remove("DISPLAY")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("--hidden"), "{help}");
+    let wrong = Command::new(&app)
+        .arg("--nope")
+        .env_remove("DISPLAY")
+        .output()
+        .unwrap();
+    assert_eq!(wrong.status.code(), Some(2));
+}

@@ -9,6 +9,7 @@ mod demo;
 mod flows;
 mod found;
 mod secrets;
+mod settings;
 mod tray;
 
 use std::sync::Arc;

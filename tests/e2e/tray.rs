@@ -298,3 +298,129 @@ async fn closing_the_window_keeps_signoff_in_the_tray_and_open_brings_it_back() 
     app.wait_text("#count", "1 account").await;
     app.close().await;
 }
+
+/// A process ended (and waited for) when dropped, also when the test fails.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `program` (a tray program from Debian) in its own process group, output to `log`.
+fn start_tray_program(program: &str, log: &std::path::Path) -> Running {
+    use std::os::unix::process::CommandExt as _;
+    Running(
+        Command::new(program)
+            .stdout(std::fs::File::create(log).unwrap())
+            .stderr(std::fs::File::create(log.with_extension("err")).unwrap())
+            .process_group(0)
+            .spawn()
+            .unwrap_or_else(|e| panic!("{program} is installed (make test installs it): {e}")),
+    )
+}
+
+/// Whether a StatusNotifier host is registered on the session bus.
+fn tray_host_registered() -> bool {
+    Command::new("gdbus")
+        .args([
+            "call",
+            "--session",
+            "--timeout",
+            "2",
+            "--dest",
+            "org.kde.StatusNotifierWatcher",
+            "--object-path",
+            "/StatusNotifierWatcher",
+            "--method",
+            "org.freedesktop.DBus.Properties.Get",
+            "org.kde.StatusNotifierWatcher",
+            "IsStatusNotifierHostRegistered",
+        ])
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("true"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn started_hidden_without_a_tray_the_window_opens_and_says_why() {
+    let home = tempfile::tempdir().unwrap();
+    assert!(
+        !tray_host_registered(),
+        "no tray runs under Xvfb by default"
+    );
+    let app_bin = signoff_tests::built_binary("signoff-app", "SIGNOFF_APP_BIN");
+    let stderr = home.path().join("stderr.txt");
+    let app = Running(
+        Command::new(&app_bin)
+            .arg("--hidden")
+            .env("SIGNOFF_HOME", home.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(&stderr).unwrap())
+            .spawn()
+            .unwrap(),
+    );
+    wait_window("viewable").await;
+    let said = std::fs::read_to_string(&stderr).unwrap();
+    assert!(
+        said.contains("--hidden: this desktop shows no tray icons")
+            && said.contains("so the window opens instead"),
+        "{said}"
+    );
+    drop(app);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn started_hidden_with_a_tray_there_is_no_window_until_open_signoff() {
+    let home = tempfile::tempdir().unwrap();
+    // A real tray: Debian's StatusNotifier watcher, and a host that shows the icons.
+    let watcher = start_tray_program("status-notifier-watcher", &home.path().join("watcher.log"));
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let host = start_tray_program("gtk-sni-tray-standalone", &home.path().join("host.log"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while !tokio::task::spawn_blocking(tray_host_registered)
+        .await
+        .unwrap()
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the tray host never registered"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let app_bin = signoff_tests::built_binary("signoff-app", "SIGNOFF_APP_BIN");
+    let app = Running(
+        Command::new(&app_bin)
+            .arg("--hidden")
+            .env("SIGNOFF_HOME", home.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let menu = std::sync::Arc::new(tokio::task::spawn_blocking(TrayMenu::find).await.unwrap());
+    // The tray is up; give a window that would open the time to show, then look.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let state = tokio::task::spawn_blocking(|| x11("state")).await.unwrap();
+    assert!(
+        state == "missing" || state == "unmapped",
+        "no window while in the tray (it is {state})"
+    );
+    let m = std::sync::Arc::clone(&menu);
+    tokio::task::spawn_blocking(move || m.click("Open Signoff"))
+        .await
+        .unwrap();
+    wait_window("viewable").await;
+    drop(app);
+    drop(host);
+    drop(watcher);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while tokio::task::spawn_blocking(tray_host_registered)
+        .await
+        .unwrap()
+    {
+        assert!(std::time::Instant::now() < deadline, "the tray stopped");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}

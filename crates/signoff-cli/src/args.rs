@@ -4,12 +4,22 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// `signoff --version`: the version, then the licences.
+static LONG_VERSION: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(signoff_core::about::long_version);
+
 /// Sign out of your accounts for real: revoke at the provider, then delete from the keychain.
 ///
 /// Exit status: 0 all done (revoked, already revoked or local only), 3 some pending and none
 /// failed, 2 some failed, 1 usage or internal error.
 #[derive(Debug, Parser)]
-#[command(name = "signoff", version, about, propagate_version = true)]
+#[command(
+    name = "signoff",
+    version,
+    long_version = LONG_VERSION.as_str(),
+    about,
+    propagate_version = true
+)]
 pub struct Cli {
     /// Print one JSON document on stdout instead of text.
     #[arg(long, global = true)]

@@ -7,9 +7,11 @@
 #[macro_use]
 mod names;
 
+pub mod about;
 pub mod account;
 pub mod api;
 pub mod audit;
+pub mod autostart;
 pub mod changes;
 pub mod claim;
 pub mod discovery;
@@ -27,6 +29,7 @@ pub mod secret;
 pub mod signin;
 pub mod store;
 pub mod tokens;
+pub mod tray_host;
 pub mod vault;
 
 pub use account::{Account, AccountAction, AccountId, AccountStatus, NewAccount};

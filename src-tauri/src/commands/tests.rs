@@ -32,6 +32,9 @@ impl Page {
             .manage(SignInState::default())
             .manage(Started(std::time::Instant::now()))
             .manage(FirstPaint::default())
+            .manage(super::settings::AutostartEntry(Some(
+                signoff_core::autostart::Autostart::in_dir(&home.path().join("autostart")),
+            )))
             .invoke_handler(handler!())
             .build(mock_context(noop_assets()))
             .unwrap();
@@ -157,4 +160,41 @@ fn the_admin_commands_take_the_page_s_arguments_and_refuse_a_provider_without_an
             "{cmd}: {err}"
         );
     }
+}
+
+#[test]
+fn the_start_at_login_setting_writes_and_removes_the_autostart_entry() {
+    let page = Page::new();
+    let file = page._home.path().join("autostart/dev.signoff.app.desktop");
+    let off = page.invoke("autostart", json!({})).unwrap();
+    assert_eq!(off["enabled"], false, "{off}");
+    let on = page
+        .invoke("set_autostart", json!({ "enabled": true }))
+        .unwrap();
+    assert_eq!(on["enabled"], true, "{on}");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let exec = text.lines().find(|l| l.starts_with("Exec=")).unwrap();
+    assert!(exec.ends_with(" --hidden"), "{exec}");
+    assert!(
+        exec.contains(&format!("SIGNOFF_HOME={}", page._home.path().display())),
+        "the same data folder: {exec}"
+    );
+    assert_eq!(
+        page.invoke("autostart", json!({})).unwrap()["enabled"],
+        true
+    );
+    let off = page
+        .invoke("set_autostart", json!({ "enabled": false }))
+        .unwrap();
+    assert_eq!(off["enabled"], false, "{off}");
+    assert!(!file.exists());
+}
+
+#[test]
+fn about_names_the_version_and_the_licences() {
+    let page = Page::new();
+    let about = page.invoke("about", json!({})).unwrap();
+    assert_eq!(about["version"], env!("CARGO_PKG_VERSION"), "{about}");
+    assert_eq!(about["license"], "MIT OR Apache-2.0", "{about}");
+    assert_eq!(about["assets"][0]["license"], "CC0-1.0", "{about}");
 }

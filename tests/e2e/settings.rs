@@ -1,0 +1,48 @@
+//! The Settings tab: "Start Signoff in the tray when I log in" writes and removes the real XDG
+//! autostart entry, and About names the version and the licences.
+
+use signoff_tests::driver::AppSession;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_start_at_login_box_writes_and_removes_the_autostart_entry_and_about_names_the_licences()
+ {
+    let home = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let entry = config.path().join("autostart/dev.signoff.app.desktop");
+    let app_bin = signoff_tests::built_binary("signoff-app", "SIGNOFF_APP_BIN");
+    let config_dir = config.path().to_string_lossy().into_owned();
+    let app = AppSession::start_with(
+        home.path(),
+        &app_bin,
+        &[],
+        &[("XDG_CONFIG_HOME", config_dir.as_str())],
+    )
+    .await;
+    app.click("#tab-settings").await;
+    app.wait_text("#about-version", env!("CARGO_PKG_VERSION"))
+        .await;
+    app.wait_text("#about-license", "MIT OR Apache-2.0").await;
+    app.wait_text("#about-assets", "Simple Icons 16.37.0, CC0-1.0")
+        .await;
+    // Under Xvfb there is no tray: the setting says what would happen at login.
+    app.wait_text("#autostart-no-tray", "would open its window instead")
+        .await;
+    assert!(!entry.exists());
+
+    app.click("#autostart-toggle").await;
+    app.wait_text("#status", "will start in the tray when you log in")
+        .await;
+    let text = std::fs::read_to_string(&entry).expect("the autostart entry is written");
+    let exec = text.lines().find(|l| l.starts_with("Exec=")).unwrap();
+    assert!(
+        exec.contains(&app_bin.to_string_lossy().into_owned()) && exec.ends_with(" --hidden"),
+        "{exec}"
+    );
+    app.screenshot("settings").await;
+
+    app.click("#autostart-toggle").await;
+    app.wait_text("#status", "will no longer start when you log in")
+        .await;
+    assert!(!entry.exists(), "the entry is removed");
+    app.close().await;
+}
