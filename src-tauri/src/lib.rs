@@ -6,7 +6,8 @@
 //! in this list, so none imports one that imports it back:
 //!
 //! ```text
-//! lib        ──▶ commands, background, tray, first_view, ui, demo
+//! lib        ──▶ args, commands, background, tray, first_view, ui, demo
+//! args                                 the command line (clap)
 //! commands   ──▶ background, ui        the page's commands
 //! background ──▶ tray, ui              follows the core's change stream; the minute loop
 //! first_view                           the list handed over with the page
@@ -15,6 +16,7 @@
 //! demo                                 `--demo` (feature `demo`): fake providers, sample accounts
 //! ```
 
+mod args;
 mod background;
 mod commands;
 #[cfg(feature = "demo")]
@@ -24,40 +26,14 @@ mod tray;
 mod ui;
 
 use std::process::ExitCode;
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
 use clap::Parser as _;
 
 use signoff_core::{Paths, Signoff};
 use tauri::{Manager, RunEvent, WindowEvent};
 
-/// `signoff-app --version`: the version, then the licences.
-static LONG_VERSION: LazyLock<String> = LazyLock::new(signoff_core::about::long_version);
-
-/// `signoff-app`'s command line.
-#[derive(Debug, clap::Parser)]
-#[command(
-    name = "signoff-app",
-    version,
-    long_version = LONG_VERSION.as_str(),
-    about = "Signoff's window and tray: the accounts you are signed in to, and a real way out.",
-    after_help = "The `signoff` command does the same from a terminal or a script."
-)]
-pub struct Args {
-    /// Start in the tray only, without a window (open it from the tray's "Open Signoff").
-    /// On a desktop without a tray the window opens all the same.
-    #[arg(long)]
-    pub hidden: bool,
-    /// Try Signoff with made-up providers and sample accounts in a throwaway folder (in
-    /// builds with the `demo` feature: `make run ARGS=--demo`).
-    #[arg(long)]
-    pub demo: bool,
-}
-
-/// The command line's definition (for its man page, `signoff-app(1)`).
-pub fn command() -> clap::Command {
-    <Args as clap::CommandFactory>::command()
-}
+pub use args::{Args, command};
 
 /// Runs the app until it quits; the exit code says whether it could start.
 pub fn run() -> ExitCode {
