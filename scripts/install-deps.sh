@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what Signoff needs on Debian 12, and only what is missing.
-#   scripts/install-deps.sh run   build dependencies and the runtime libraries of the app
-#   scripts/install-deps.sh test  also the headless test session, npm test tooling, tauri-driver,
-#                                 cargo-nextest
+#   scripts/install-deps.sh run      build dependencies and the runtime libraries of the app
+#   scripts/install-deps.sh package  also dpkg-dev (dpkg-shlibdeps) and the npm tooling (the
+#                                    Tauri bundler, @tauri-apps/cli): what `make package` needs
+#   scripts/install-deps.sh test     also the headless test session, tauri-driver, cargo-nextest
+#                                    and the package test's checkers (tests/package/check.sh)
 set -euo pipefail
 mode="${1:-test}"
 cd "$(dirname "$0")/.."
@@ -16,8 +18,13 @@ run_pkgs=(build-essential pkg-config libwebkit2gtk-4.1-dev libayatana-appindicat
           gnome-keyring libsecret-tools dbus dbus-x11)
 test_pkgs=(xvfb xauth webkit2gtk-driver python3-xlib libglib2.0-bin procps
            # The tools whose real stores the found-sessions tests write and read back.
-           git gh golang-docker-credential-helpers)
+           git gh golang-docker-credential-helpers
+           # The package test: the validators, man rendering, and the shells whose completion
+           # scripts it loads (zsh and fish are a few MB each), xdotool to find the window.
+           lintian desktop-file-utils appstream man-db groff-base xdotool zsh fish)
+package_pkgs=(dpkg-dev)
 pkgs=("${run_pkgs[@]}")
+[ "$mode" = run ] || pkgs+=("${package_pkgs[@]}")
 [ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")
 command -v node >/dev/null || pkgs+=(nodejs)
 if [ "$mode" = test ]; then
@@ -42,13 +49,16 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-[ "$mode" = test ] || exit 0
+[ "$mode" = run ] && exit 0
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  say "npm ci (test tooling)"
-  # No package of the test tooling needs an install script; none is run.
+  say "npm ci (test and packaging tooling)"
+  # No package of the tooling needs an install script; none is run (the Tauri CLI's binary
+  # comes in its platform package, @tauri-apps/cli-linux-x64-gnu).
   npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 fi
+
+[ "$mode" = test ] || exit 0
 
 cargo_bin="${CARGO_HOME:-$HOME/.cargo}/bin"
 if ! command -v tauri-driver >/dev/null && [ ! -x "$cargo_bin/tauri-driver" ]; then
