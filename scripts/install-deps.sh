@@ -20,8 +20,9 @@ test_pkgs=(xvfb xauth webkit2gtk-driver python3-xlib libglib2.0-bin procps
            # The tools whose real stores the found-sessions tests write and read back.
            git gh golang-docker-credential-helpers
            # The package test: the validators, man rendering, and the shells whose completion
-           # scripts it loads (zsh and fish are a few MB each), xdotool to find the window.
-           lintian desktop-file-utils appstream man-db groff-base xdotool zsh fish)
+           # scripts it loads (zsh and fish are a few MB each), col (bsdextrautils), xdotool to find
+           # the window.
+           lintian desktop-file-utils appstream man-db groff-base bsdextrautils xdotool zsh fish)
 package_pkgs=(dpkg-dev)
 pkgs=("${run_pkgs[@]}")
 [ "$mode" = run ] || pkgs+=("${package_pkgs[@]}")

@@ -3,7 +3,7 @@
 # from the pinned npm devDependency @tauri-apps/cli; it works offline). The last line printed
 # is the path of the .deb.
 #   scripts/package.sh          the release build ([profile.release]: stripped, thin LTO):
-#                               target/release/bundle/deb/Signoff_<version>_amd64.deb
+#                               target/release/bundle/deb/signoff_<version>_amd64.deb
 #   scripts/package.sh --debug  the same package from the dev profile's binaries, which
 #                               `make test` has already built (tests/package/check.sh): a
 #                               release build from scratch costs the test run far more than a
@@ -85,8 +85,8 @@ python3 - "$stage" "$shlibs" > "$config" <<'PY'
 import json, pathlib, sys
 stage = pathlib.Path(sys.argv[1])
 depends = [d.strip() for d in sys.argv[2].split(",") if d.strip()]
-# The bundler adds libwebkit2gtk-4.1-0 and libgtk-3-0 itself (without versions): keep the
-# versioned ones dpkg-shlibdeps gives and drop nothing, lintian accepts both.
+# The bundler adds libwebkit2gtk-4.1-0 and libgtk-3-0 itself, unversioned, after these: the
+# field names them twice (once with dpkg-shlibdeps' versions); lintian and apt accept that.
 depends.append("libayatana-appindicator3-1")
 files = {"/" + str(p.relative_to(stage)): str(p) for p in sorted(stage.rglob("*")) if p.is_file()}
 json.dump({"bundle": {"active": True, "targets": ["deb"],
@@ -97,7 +97,10 @@ bundle_flags=(--bundles deb --config "$config")
 (cd src-tauri && CI=true npx --no-install tauri bundle "${bundle_flags[@]}") >&2
 
 version=$(python3 -c 'import json; print(json.load(open("src-tauri/tauri.conf.json"))["version"])')
-deb="$out/bundle/deb/Signoff_${version}_amd64.deb"
-[ -f "$deb" ] || { echo "package: the bundler made no $deb" >&2; exit 1; }
+made="$out/bundle/deb/Signoff_${version}_amd64.deb"
+[ -f "$made" ] || { echo "package: the bundler made no $made" >&2; exit 1; }
+# The bundler names the file after productName; Debian's name is <Package>_<Version>_<Arch>.
+deb="$out/bundle/deb/$(dpkg-deb -f "$made" Package)_$(dpkg-deb -f "$made" Version)_$(dpkg-deb -f "$made" Architecture).deb"
+mv -f "$made" "$deb"
 step "package ($(du -h "$deb" | cut -f1)):"
 echo "$deb"
