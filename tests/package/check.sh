@@ -95,6 +95,8 @@ check "the desktop entry starts /usr/bin/signoff-app" grep -qx 'Exec=signoff-app
 # --no-net: offline (the screenshot URLs are not fetched); --strict: warnings fail too.
 check "appstreamcli validate metainfo" \
   appstreamcli validate --no-net --strict "$root/usr/share/metainfo/dev.signoff.app.metainfo.xml"
+check "appstreamcli validate-tree: the metainfo's desktop entry and icons are in the package" \
+  appstreamcli validate-tree --no-net --strict "$root"
 
 # --- man pages: each renders with no warning (the way lintian's manpage check runs man).
 pages=("$root"/usr/share/man/man1/*.1.gz)
