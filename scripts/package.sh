@@ -5,11 +5,12 @@
 #   scripts/package.sh          the release build ([profile.release]: stripped, thin LTO):
 #                               target/release/bundle/deb/signoff_<version>_amd64.deb
 #   scripts/package.sh --debug  the same package from the dev profile's binaries, which
-#                               `make test` has already built (tests/package/check.sh): a
-#                               release build from scratch costs the test run far more than a
-#                               few minutes on two cores, and the package's layout, control
-#                               fields, desktop entry, metainfo, man pages and completions do
-#                               not depend on the profile.
+#                               `make test` has already built (tests/package/check.sh). Measured
+#                               on this project's 2-core machine (shared with other builds): the
+#                               release build from scratch took about 26 minutes, the package
+#                               from the dev build 10 s (the whole package test about 40 s). The
+#                               package's layout, control fields, desktop entry, metainfo, man
+#                               pages and completions do not depend on the profile.
 #
 # What goes in besides what the bundler makes itself (/usr/bin/signoff-app, the desktop entry
 # from packaging/signoff.desktop.hbs, the hicolor icons of bundle.icon): files staged under
