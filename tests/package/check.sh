@@ -10,7 +10,7 @@
 #   `signoff --version`, and the app under Xvfb showing its window.
 #   tests/package/check.sh [DEB]   checks DEB instead (e.g. the one `make package` made); the
 #                                  release package has no lintian tag to suppress at all
-# Needs what `scripts/install-deps.sh test` installs. Prints one line per check, then
+# Installs what it needs (scripts/install-deps.sh package-test). Prints one line per check, then
 # "package: N passed, N failed"; exits 1 when a check failed.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -26,6 +26,7 @@ check() {
   if output=$("$@" 2>&1); then ok "$name"; else bad "$name" "$output"; fi
 }
 
+scripts/install-deps.sh package-test
 version=$(python3 -c 'import json; print(json.load(open("src-tauri/tauri.conf.json"))["version"])')
 
 lintian_suppress=()
@@ -125,7 +126,7 @@ check "bash completion offers signout for 'signoff sig'" bash -c \
 if command -v zsh >/dev/null; then
   check "zsh -n completions" zsh -n "$root/usr/share/zsh/vendor-completions/_signoff"
 else
-  bad "zsh -n completions" "zsh is not installed (scripts/install-deps.sh test installs it)"
+  bad "zsh -n completions" "zsh is not installed (scripts/install-deps.sh package-test installs it)"
 fi
 if command -v fish >/dev/null; then
   fish_comp="$root/usr/share/fish/vendor_completions.d/signoff.fish"
@@ -133,7 +134,7 @@ if command -v fish >/dev/null; then
   check "fish completion offers signout for 'signoff sig'" bash -c \
     'fish --no-config -c "source $1; complete -C \"signoff sig\"" | cut -f1 | grep -qx signout' _ "$fish_comp"
 else
-  bad "fish -n completions" "fish is not installed (scripts/install-deps.sh test installs it)"
+  bad "fish -n completions" "fish is not installed (scripts/install-deps.sh package-test installs it)"
 fi
 
 # --- the unpacked binaries, run from the temporary root
