@@ -26,7 +26,7 @@ check() {
   if output=$("$@" 2>&1); then ok "$name"; else bad "$name" "$output"; fi
 }
 
-scripts/install-deps.sh package-test
+scripts/install-deps.sh package-test || exit 1
 version=$(python3 -c 'import json; print(json.load(open("src-tauri/tauri.conf.json"))["version"])')
 
 lintian_suppress=()
