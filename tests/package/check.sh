@@ -125,6 +125,9 @@ check "bash completion offers signout for 'signoff sig'" bash -c \
    _signoff signoff sig signoff; printf "%s\n" "${COMPREPLY[@]}" | grep -qx signout' _ "$bash_comp"
 if command -v zsh >/dev/null; then
   check "zsh -n completions" zsh -n "$root/usr/share/zsh/vendor-completions/_signoff"
+  check "zsh registers _signoff for signoff" bash -c \
+    'test "$(HOME="$2" zsh -fc "autoload -Uz compinit && compinit -u -D; source $1; print -r -- \${_comps[signoff]}")" = _signoff' \
+    _ "$root/usr/share/zsh/vendor-completions/_signoff" "$work"
 else
   bad "zsh -n completions" "zsh is not installed (scripts/install-deps.sh package-test installs it)"
 fi
