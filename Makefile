@@ -3,7 +3,8 @@
 #   make test  install, build, and run every test
 #   make fuzz  run each fuzz target for FUZZ_SECONDS (default 30) and fail on any crash
 #   make bench install, build release binaries, and run the benchmarks (BENCHMARKS.md)
-.PHONY: run test fuzz bench build check fmt clippy clean
+#   make package  release build and the .deb (Tauri bundler); prints the .deb's path
+.PHONY: run test fuzz bench package build check fmt clippy clean
 
 ARGS ?=
 
@@ -18,6 +19,9 @@ fuzz:
 
 bench:
 	scripts/bench.sh $(ARGS)
+
+package:
+	scripts/package.sh
 
 build:
 	cargo build --workspace --bins

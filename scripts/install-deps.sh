@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Installs what Signoff needs on Debian 12, and only what is missing.
-#   scripts/install-deps.sh run   build dependencies and the runtime libraries of the app
-#   scripts/install-deps.sh test  also the headless test session, npm test tooling, tauri-driver,
-#                                 cargo-nextest
+#   scripts/install-deps.sh run      build dependencies and the runtime libraries of the app
+#   scripts/install-deps.sh package  also dpkg-dev (dpkg-shlibdeps) and the npm tooling (the
+#                                    Tauri bundler, @tauri-apps/cli): what `make package` needs
+#   scripts/install-deps.sh package-test  also the package test's checkers and its headless
+#                                    session (tests/package/check.sh)
+#   scripts/install-deps.sh test     all of the above, and the rest of the test session,
+#                                    tauri-driver, cargo-nextest
 set -euo pipefail
 mode="${1:-test}"
 cd "$(dirname "$0")/.."
@@ -14,6 +18,12 @@ command -v cargo >/dev/null || die "no Rust toolchain: install rustup (https://r
 
 run_pkgs=(build-essential pkg-config libwebkit2gtk-4.1-dev libayatana-appindicator3-dev
           gnome-keyring libsecret-tools dbus dbus-x11)
+package_pkgs=(dpkg-dev)
+# The package test: the validators, man rendering, the shells whose completion scripts it loads
+# (zsh and fish are a few MB each), col (bsdextrautils), and the session it starts the unpacked
+# app in (scripts/session.sh: Xvfb, gdbus) with xdotool to find the window.
+package_test_pkgs=(lintian desktop-file-utils appstream man-db groff-base bsdextrautils zsh fish
+                   xvfb xauth libglib2.0-bin xdotool)
 test_pkgs=(xvfb xauth webkit2gtk-driver python3-xlib libglib2.0-bin procps
            # The tools whose real stores the found-sessions tests write and read back.
            git gh golang-docker-credential-helpers
@@ -21,7 +31,13 @@ test_pkgs=(xvfb xauth webkit2gtk-driver python3-xlib libglib2.0-bin procps
            # `signoff-app --hidden` test.
            haskell-status-notifier-item-utils haskell-gtk-sni-tray-utils)
 pkgs=("${run_pkgs[@]}")
-[ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")
+case "$mode" in
+  run) ;;
+  package) pkgs+=("${package_pkgs[@]}") ;;
+  package-test) pkgs+=("${package_pkgs[@]}" "${package_test_pkgs[@]}") ;;
+  test) pkgs+=("${package_pkgs[@]}" "${package_test_pkgs[@]}" "${test_pkgs[@]}") ;;
+  *) die "unknown mode $mode (run, package, package-test or test)" ;;
+esac
 command -v node >/dev/null || pkgs+=(nodejs)
 if [ "$mode" = test ]; then
   command -v kubectl >/dev/null || pkgs+=(kubernetes-client)
@@ -45,13 +61,16 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-[ "$mode" = test ] || exit 0
+[ "$mode" = run ] && exit 0
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  say "npm ci (test tooling)"
-  # No package of the test tooling needs an install script; none is run.
+  say "npm ci (test and packaging tooling)"
+  # No package of the tooling needs an install script; none is run (the Tauri CLI's binary
+  # comes in its platform package, @tauri-apps/cli-linux-x64-gnu).
   npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 fi
+
+[ "$mode" = test ] || exit 0
 
 cargo_bin="${CARGO_HOME:-$HOME/.cargo}/bin"
 if ! command -v tauri-driver >/dev/null && [ ! -x "$cargo_bin/tauri-driver" ]; then

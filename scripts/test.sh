@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: installs what is missing, checks formatting and lints, builds, then runs every test
 # (unit, integration against the real gnome-keyring, WebDriver end-to-end) in a private headless
-# desktop session, after a short run of each fuzz target. The last line is the test runner's summary.
+# desktop session, after the package test and a short run of each fuzz target. The last line is the test runner's summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
@@ -21,6 +21,8 @@ step "build the binaries the tests run (and the demo build of the app, kept besi
 cargo build -p signoff-app --features demo --locked
 cp target/debug/signoff-app target/debug/signoff-app-demo
 cargo build --workspace --bins --locked
+step "the .deb from that build, checked without installing it (tests/package/check.sh)"
+tests/package/check.sh
 step "fuzz each target briefly (scripts/fuzz.sh; longer runs: make fuzz FUZZ_SECONDS=600)"
 FUZZ_SECONDS="${FUZZ_SECONDS:-20}" scripts/fuzz.sh
 step "run every test in a private session (dbus-run-session, xvfb-run, gnome-keyring)"

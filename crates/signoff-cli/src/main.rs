@@ -3,7 +3,6 @@
 //! Exit status: 0 all done, 3 some pending and none failed, 2 some failed, 1 usage or internal
 //! error. Secrets (tokens, client secrets) are read from stdin, never from arguments.
 
-mod args;
 mod output;
 
 use std::io::Read;
@@ -17,8 +16,8 @@ use signoff_core::profile::{SignInMethod, TokenKind};
 use signoff_core::signin;
 use signoff_core::{AccountId, Error, NewAccount, Paths, SecretString, Signoff, TokenBundle};
 
-use args::{AccountCmd, AdminCmd, Cli, Command, Hint, PendingCmd, ProviderCmd};
 use output::Output;
+use signoff_cli::args::{AccountCmd, AdminCmd, Cli, Command, Hint, PendingCmd, ProviderCmd};
 
 const EXIT_FAILED: u8 = 2;
 const EXIT_PENDING: u8 = 3;
