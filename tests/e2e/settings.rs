@@ -38,6 +38,17 @@ async fn the_start_at_login_box_writes_and_removes_the_autostart_entry_and_about
         exec.contains(&app_bin.to_string_lossy().into_owned()) && exec.ends_with(" --hidden"),
         "{exec}"
     );
+    // The entry is a valid desktop entry (desktop-file-utils, installed by make test).
+    let valid = std::process::Command::new("desktop-file-validate")
+        .arg(&entry)
+        .output()
+        .expect("desktop-file-validate is installed");
+    assert!(
+        valid.status.success() && valid.stdout.is_empty(),
+        "{}{}",
+        String::from_utf8_lossy(&valid.stdout),
+        String::from_utf8_lossy(&valid.stderr)
+    );
     app.screenshot("settings").await;
 
     app.click("#autostart-toggle").await;

@@ -141,10 +141,14 @@ else
 fi
 
 # --- the unpacked binaries, run from the temporary root
-check "unpacked signoff --version prints signoff $version" \
-  test "$("$root/usr/bin/signoff" --version)" = "signoff $version"
-# TODO(app --version): check `signoff-app --version` here once the app parses it (issue #20's
-# About part, done on main); until then the app ignores it and opens its window.
+check "unpacked signoff -V prints signoff $version" \
+  test "$("$root/usr/bin/signoff" -V)" = "signoff $version"
+check "unpacked signoff --version names the licences" bash -c \
+  'out=$("$1" --version); grep -q "Licence: MIT OR Apache-2.0" <<< "$out" && grep -q "CC0-1.0" <<< "$out"' \
+  _ "$root/usr/bin/signoff"
+check "unpacked signoff-app --version, without a display, names the licences" bash -c \
+  'out=$(env -u DISPLAY -u WAYLAND_DISPLAY "$1" --version); grep -q "^signoff-app $2$" <<< "$out" && grep -q "Licence: MIT OR Apache-2.0" <<< "$out"' \
+  _ "$root/usr/bin/signoff-app" "$version"
 check "the unpacked signoff-app shows its window under Xvfb" \
   scripts/session.sh tests/package/app-window.sh "$root/usr/bin/signoff-app"
 

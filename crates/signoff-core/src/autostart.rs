@@ -95,10 +95,14 @@ fn entry(app: &Path, paths: &Paths) -> String {
          Name=Signoff\n\
          Comment=Start Signoff in the tray when I log in\n\
          Exec={}\n\
+         TryExec={}\n\
          Icon=signoff-app\n\
          Terminal=false\n\
          X-GNOME-Autostart-enabled=true\n",
-        exec.join(" ")
+        exec.join(" "),
+        // A plain string value (only `\\` escaped): once the program is gone (the package
+        // removed), the session skips the entry instead of failing to start it.
+        app.to_string_lossy().replace('\\', "\\\\")
     )
 }
 
@@ -159,6 +163,10 @@ mod tests {
                 "Exec=env SIGNOFF_HOME={} \"/opt/my apps/signoff-app\" --hidden",
                 home.path().display()
             )
+        );
+        assert!(
+            text.contains("\nTryExec=/opt/my apps/signoff-app\n"),
+            "skipped once the app is uninstalled: {text}"
         );
         autostart.disable().unwrap();
         assert!(!autostart.file.exists());

@@ -13,7 +13,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Arg, ArgAction, CommandFactory};
+use clap::CommandFactory;
 use clap_complete::Shell;
 use roff::{Roff, bold, roman};
 use signoff_cli::args::Cli;
@@ -113,39 +113,24 @@ fn see_also_section(pages: &[&str]) -> Roff {
     roff
 }
 
-/// The desktop app's page. The app reads its few flags itself (src-tauri/src/lib.rs), not with
-/// clap: this definition only describes them for clap_mangen, so keep the two in step.
+/// The desktop app's command line: the app's own definition, this very file of src-tauri
+/// (it needs only clap and the core), so the page cannot drift from what the app accepts.
+#[path = "../../../../src-tauri/src/args.rs"]
+#[allow(dead_code)]
+mod app_args;
+
+/// The app's definition with the long description its page opens with.
 fn app_command() -> clap::Command {
-    clap::Command::new("signoff-app")
-        .version(VERSION)
-        .about("Signoff's window and tray: sign out of your accounts for real")
-        .long_about(
-            "Signoff lists the accounts you are signed in to across identity providers and signs \
-             you out for real: it calls each provider's revoke or logout endpoint and deletes the \
-             credentials from the keychain (the Secret Service). The window lists the accounts; \
-             the tray menu offers \"Sign out everywhere\". Closing the window keeps Signoff in \
-             the tray; starting it again shows the running one. The signoff(1) command does the \
-             same from a terminal or a script.",
-        )
-        .disable_help_flag(true)
-        .disable_version_flag(true)
-        .arg(
-            Arg::new("hidden")
-                .long("hidden")
-                .action(ArgAction::SetTrue)
-                .help("Start in the tray only, without opening the window")
-                .long_help(
-                    "Start in the tray only, without opening the window (the window opens from \
-                     the tray). Without a tray host the window opens instead. The login \
-                     autostart entry starts Signoff this way.",
-                ),
-        )
-        .arg(
-            Arg::new("version")
-                .long("version")
-                .action(ArgAction::SetTrue)
-                .help("Print the version and licences, then exit"),
-        )
+    app_args::command().long_about(
+        "Signoff lists the accounts you are signed in to across identity providers and signs \
+         you out for real: it calls each provider's revoke or logout endpoint and deletes the \
+         credentials from the keychain (the Secret Service). The window lists the accounts; \
+         the tray menu offers \"Sign out everywhere\". Closing the window keeps Signoff in \
+         the tray; starting it again shows the running one. The Settings tab's \"Start Signoff \
+         in the tray when I log in\" writes ~/.config/autostart/dev.signoff.app.desktop, which \
+         starts it with --hidden. The signoff(1) command does the same from a terminal or a \
+         script.",
+    )
 }
 
 fn app_page() -> std::io::Result<Vec<u8>> {
