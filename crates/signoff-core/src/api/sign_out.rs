@@ -431,8 +431,9 @@ impl Signoff {
         let in_vault = tokens.is_some();
         // A found session's token is in its tool's store (unless a pending sign-out moved it
         // into the keychain): read fresh, so a token the tool replaced is never revoked twice.
+        let begun = keychain.begun(id).cloned();
         // An account of Signoff's own (not found in a tool's store) has no found row.
-        let row = match keychain.begun(id) {
+        let row = match &begun {
             Some(account) if !account.is_found() => None,
             _ => self.found_row(id)?,
         };
@@ -451,8 +452,8 @@ impl Signoff {
                 ));
             }
         }
-        let account = match keychain.begun(id) {
-            Some(account) => Some(account.clone()),
+        let account = match begun {
+            Some(account) => Some(account),
             None => self.store.begin_sign_out(id, SIGN_OUT_FROM)?,
         };
         let Some(account) = account else {

@@ -102,10 +102,8 @@ impl Store {
         }
         let mut sorted = Sorted::default();
         for item in self.search(attributes)? {
-            let found = match item.get_attributes() {
-                Ok(found) => found,
-                Err(e) if is_gone(&e) => continue,
-                Err(e) => return Err(map(e)),
+            let Some(found) = unless_gone(item.get_attributes())? else {
+                continue;
             };
             let Some(user) = found.get("username") else {
                 continue;
@@ -129,10 +127,9 @@ impl Store {
     ) -> Result<Option<T>> {
         if let Some(path) = self.remembered(user) {
             let item = self.ss.get_item_by_path(path).map_err(map)?;
-            match op(&item) {
-                Ok(value) => return Ok(Some(value)),
-                Err(e) if is_gone(&e) => self.remember(user, None),
-                Err(e) => return Err(map(e)),
+            match unless_gone(op(&item))? {
+                Some(value) => return Ok(Some(value)),
+                None => self.remember(user, None),
             }
         }
         let Some(item) = self.find(service, user)? else {
@@ -281,14 +278,10 @@ impl Backend for Store {
         session?;
         let mut scoped: HashMap<String, Item<'_>> = sorted.ours.into_iter().collect();
         for (user, item) in sorted.unscoped {
-            if let std::collections::hash_map::Entry::Vacant(slot) = scoped.entry(user) {
-                match item.set_attributes(self.attributes(service, slot.key())) {
-                    Ok(()) => {
-                        slot.insert(item);
-                    }
-                    Err(e) if is_gone(&e) => {}
-                    Err(e) => return Err(map(e)),
-                }
+            if let std::collections::hash_map::Entry::Vacant(slot) = scoped.entry(user)
+                && unless_gone(item.set_attributes(self.attributes(service, slot.key())))?.is_some()
+            {
+                slot.insert(item);
             }
         }
         let paths: Vec<_> = scoped.values().map(|i| i.item_path.clone()).collect();
@@ -319,10 +312,9 @@ impl Backend for Store {
         })?;
         let deleted = self.ss.get_item_by_path(path).map_err(map)?.delete();
         self.remember(&held.user, None);
-        match deleted {
-            Ok(()) => Ok(true),
-            Err(e) if is_gone(&e) => self.delete(service, &held.user),
-            Err(e) => Err(map(e)),
+        match unless_gone(deleted)? {
+            Some(()) => Ok(true),
+            None => self.delete(service, &held.user),
         }
     }
 
@@ -338,10 +330,8 @@ impl Backend for Store {
                 .iter()
                 .filter(|(user, _)| !ours.contains(user)),
         ) {
-            let label = match item.get_label() {
-                Ok(label) => label,
-                Err(e) if is_gone(&e) => continue,
-                Err(e) => return Err(map(e)),
+            let Some(label) = unless_gone(item.get_label())? else {
+                continue;
             };
             entries.push(Entry {
                 user: user.clone(),
@@ -359,6 +349,16 @@ struct Sorted<'a> {
     ours: Vec<(String, Item<'a>)>,
     /// Written without a `home` attribute (only when this folder adopts them).
     unscoped: Vec<(String, Item<'a>)>,
+}
+
+/// What a call on one item gave, `None` when the item no longer exists (another program
+/// deleted it).
+fn unless_gone<T>(result: std::result::Result<T, secret_service::Error>) -> Result<Option<T>> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(e) if is_gone(&e) => Ok(None),
+        Err(e) => Err(map(e)),
+    }
 }
 
 /// True when the item at a remembered path no longer exists (deleted by another program).
