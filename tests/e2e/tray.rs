@@ -322,32 +322,11 @@ fn start_tray_program(program: &str, log: &std::path::Path) -> Running {
     )
 }
 
-/// Whether a StatusNotifier host is registered on the session bus.
-fn tray_host_registered() -> bool {
-    Command::new("gdbus")
-        .args([
-            "call",
-            "--session",
-            "--timeout",
-            "2",
-            "--dest",
-            "org.kde.StatusNotifierWatcher",
-            "--object-path",
-            "/StatusNotifierWatcher",
-            "--method",
-            "org.freedesktop.DBus.Properties.Get",
-            "org.kde.StatusNotifierWatcher",
-            "IsStatusNotifierHostRegistered",
-        ])
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("true"))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn started_hidden_without_a_tray_the_window_opens_and_says_why() {
     let home = tempfile::tempdir().unwrap();
     assert!(
-        !tray_host_registered(),
+        !signoff_tests::tray::host_registered(),
         "no tray runs under Xvfb by default"
     );
     let app_bin = signoff_tests::built_binary("signoff-app", "SIGNOFF_APP_BIN");
@@ -379,7 +358,7 @@ async fn started_hidden_with_a_tray_there_is_no_window_until_open_signoff() {
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     let host = start_tray_program("gtk-sni-tray-standalone", &home.path().join("host.log"));
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    while !tokio::task::spawn_blocking(tray_host_registered)
+    while !tokio::task::spawn_blocking(signoff_tests::tray::host_registered)
         .await
         .unwrap()
     {
@@ -416,7 +395,7 @@ async fn started_hidden_with_a_tray_there_is_no_window_until_open_signoff() {
     drop(host);
     drop(watcher);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    while tokio::task::spawn_blocking(tray_host_registered)
+    while tokio::task::spawn_blocking(signoff_tests::tray::host_registered)
         .await
         .unwrap()
     {

@@ -20,6 +20,22 @@ fn gdbus(args: &[&str]) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// Whether a StatusNotifier host (a tray that shows icons) is registered with the session's
+/// `org.kde.StatusNotifierWatcher`.
+pub fn host_registered() -> bool {
+    gdbus(&[
+        "--dest",
+        "org.kde.StatusNotifierWatcher",
+        "--object-path",
+        "/StatusNotifierWatcher",
+        "--method",
+        "org.freedesktop.DBus.Properties.Get",
+        "org.kde.StatusNotifierWatcher",
+        "IsStatusNotifierHostRegistered",
+    ])
+    .is_some_and(|out| out.contains("true"))
+}
+
 /// One menu item: its dbusmenu id and label.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Item {
