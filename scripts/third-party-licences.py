@@ -14,10 +14,11 @@ workspace enables, so the list may name a few crates more than the binaries link
 
 Per crate, sorted by name and version: name, version, licence expression, repository, then the
 full text of every licence or notice file in the crate (LICENSE*, LICENCE*, COPYING*, NOTICE*,
-COPYRIGHT*, UNLICENSE*, any case, in any of its directories, and the manifest's license-file). A crate that
-ships none gets a line saying the standard text of its SPDX licence applies; those crates are
-also listed on stderr. Exits 1 when cargo metadata fails or a crate declares no licence at all. The output
-depends only on Cargo.lock and the crates' sources: no dates, no paths of the build machine.
+COPYRIGHT*, UNLICENSE*, any case, in any of its directories, and the manifest's license-file).
+A crate that ships none gets a line saying the standard text of its SPDX licence applies; those
+crates are also listed on stderr. Exits 1 when cargo metadata fails or a crate declares no
+licence at all. The output depends only on Cargo.lock and the crates' sources: no dates, no
+paths of the build machine.
 """
 import json
 import os
@@ -28,6 +29,8 @@ import sys
 ROOTS = ("signoff-app", "signoff-cli")
 TARGET = "x86_64-unknown-linux-gnu"
 LICENCE_NAME = re.compile(r"^(licen[cs]e|copying|notice|copyright|unlicense)", re.IGNORECASE)
+# Code whose file name happens to match (e.g. src/license.rs) is not a licence text.
+SOURCE_SUFFIXES = (".rs", ".c", ".h", ".cc", ".cpp", ".py", ".js", ".go", ".toml", ".json")
 RULE = "=" * 78
 # The line a crate without a licence file gets; tests/package/check.sh looks for it.
 STANDARD = "No licence file in the crate; the standard text of {} applies."
@@ -95,7 +98,8 @@ def licence_files(package):
         # Every file in a top directory so named (e.g. a REUSE-style LICENSES/) counts too.
         in_licence_dir = bool(LICENCE_NAME.match(shown_parent.split(os.sep)[0]))
         for name in sorted(files):
-            if in_licence_dir or LICENCE_NAME.match(name):
+            if (in_licence_dir or LICENCE_NAME.match(name)) and \
+                    not name.lower().endswith(SOURCE_SUFFIXES):
                 path = os.path.join(parent, name)
                 found.setdefault(os.path.realpath(path), os.path.relpath(path, crate_dir))
     if package.get("license_file"):
@@ -109,7 +113,8 @@ def licence_files(package):
 
 
 def read_text(path):
-    data = open(path, "rb").read()
+    with open(path, "rb") as file:
+        data = file.read()
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
