@@ -3,11 +3,12 @@
 # scripts/package.sh --debug, from the dev build `make test` already made (about 10 s here; a
 # release LTO build from scratch took about 26 minutes on the same machine, see package.sh), and
 # checks it WITHOUT installing it into the machine:
-#   control fields and contents (dpkg-deb -f / -c), no maintainer scripts, lintian, the desktop
-#   entry (desktop-file-validate), the metainfo (appstreamcli validate), every man page rendered
-#   by man with warnings as failures, the completions parsed and loaded by bash, zsh and fish,
-#   then the binaries unpacked with dpkg -x into a temporary root and run from there:
-#   `signoff --version`, and the app under Xvfb showing its window.
+#   control fields and contents (dpkg-deb -f / -c), no maintainer scripts, the third-party
+#   licences (every crate `cargo tree` says the binaries link, each with its licence), lintian,
+#   the desktop entry (desktop-file-validate), the metainfo (appstreamcli validate), every man
+#   page rendered by man with warnings as failures, the completions parsed and loaded by bash,
+#   zsh and fish, then the binaries unpacked with dpkg -x into a temporary root and run from
+#   there: `signoff --version`, and the app under Xvfb showing its window.
 #   tests/package/check.sh [DEB]   checks DEB instead (e.g. the one `make package` made); the
 #                                  release package has no lintian tag to suppress at all
 # Installs what it needs (scripts/install-deps.sh package-test). Prints one line per check, then
@@ -67,7 +68,8 @@ check "Recommends a Secret Service: gnome-keyring | keepassxc" \
 expect_file() { check "installs /$1" grep -qxF "$1" "$work/contents"; }
 for f in usr/bin/signoff-app usr/bin/signoff usr/share/applications/Signoff.desktop \
   usr/share/metainfo/dev.signoff.app.metainfo.xml usr/share/doc/signoff/copyright \
-  usr/share/doc/signoff/changelog.gz usr/share/man/man1/signoff.1.gz \
+  usr/share/doc/signoff/changelog.gz usr/share/doc/signoff/third-party-licences.txt.gz \
+  usr/share/man/man1/signoff.1.gz \
   usr/share/man/man1/signoff-app.1.gz usr/share/bash-completion/completions/signoff \
   usr/share/zsh/vendor-completions/_signoff usr/share/fish/vendor_completions.d/signoff.fish; do
   expect_file "$f"
@@ -81,6 +83,57 @@ check "every file is under /usr (nothing in /etc, /var, /opt or home)" \
 control_files=$(dpkg-deb --ctrl-tarfile "$deb" | tar -t | sed 's#^\./##' | grep -v '^$' | sort | tr '\n' ' ')
 check "no maintainer scripts or conffiles (control, md5sums only)" \
   test "$control_files" = "control md5sums "
+
+# --- the third-party licences (scripts/third-party-licences.py): an entry per crate linked into
+# the binaries, "Crate: NAME VERSION" after a line of 78 "=", then its licence files' texts, each
+# under "----- FILE -----", or the line saying the standard text of its licence applies.
+licences="$work/third-party-licences.txt"
+gzip -dc "$root/usr/share/doc/signoff/third-party-licences.txt.gz" > "$licences" 2>/dev/null ||
+  : > "$licences"
+licence_entries() { sed -n 's/^Crate: //p' "$licences" | LC_ALL=C sort -u; }
+for crate in tauri rusqlite reqwest rustls ring clap tokio; do
+  check "third-party licences name $crate" grep -q "^Crate: $crate [0-9]" "$licences"
+done
+lists_no_own_package() { ! grep -E '^Crate: signoff(-[a-z-]+)? ' "$licences"; }
+check "third-party licences leave out Signoff's own packages" lists_no_own_package
+# The crates the two binaries link, found without the script: cargo tree's own feature resolution
+# for the two packages (the script's cargo metadata adds up the whole workspace's features, so it
+# may list more), normal dependencies only, proc-macros left out; workspace members show their
+# path. From this checkout's Cargo.lock, so a DEB given as argument must come from it too.
+linked_crates() {
+  cargo tree --locked -e normal,no-proc-macro --target x86_64-unknown-linux-gnu \
+    -p signoff-app -p signoff-cli --prefix none --format '{p}' |
+    awk 'NF >= 2 && $3 !~ /^\(\// { sub(/^v/, "", $2); print $1, $2 }' | LC_ALL=C sort -u
+}
+names_every_linked_crate() {
+  local linked missing
+  linked=$(linked_crates) || return 1
+  [ "$(wc -l <<< "$linked")" -gt 100 ] ||
+    { printf 'cargo tree listed only:\n%s\n' "$linked"; return 1; }
+  missing=$(LC_ALL=C comm -23 <(printf '%s\n' "$linked") <(licence_entries))
+  [ -z "$missing" ] || {
+    printf '%s not in the file, e.g.:\n%s\n' "$(wc -l <<< "$missing")" "$(head -n 20 <<< "$missing")"
+    return 1
+  }
+}
+check "third-party licences name every crate cargo tree says the binaries link" \
+  names_every_linked_crate
+every_entry_has_a_licence() {
+  local without
+  without=$(awk 'BEGIN { rule = sprintf("%78s", ""); gsub(/ /, "=", rule) }
+    prev == rule && /^Crate: / {
+      if (crate != "" && !text) print crate
+      crate = substr($0, 8); text = 0
+    }
+    crate != "" && /^----- .+ -----$/ { text = 1 }
+    crate != "" && /^No licence file in the crate; the standard text of .+ applies\.$/ { text = 1 }
+    { prev = $0 }
+    END { if (crate == "") print "(no crate entries)"; else if (!text) print crate }' "$licences")
+  [ -z "$without" ] ||
+    { printf 'no licence text nor standard-text line:\n%s\n' "$without"; return 1; }
+}
+check "every crate entry has a licence text or says the standard text applies" \
+  every_entry_has_a_licence
 
 # --- lintian: the package's own overrides file (packaging/lintian-overrides) says why each
 # tag it silences stays.
