@@ -122,8 +122,10 @@ export function problemText(error) {
 }
 
 // One formatter for every date: a new one per call (toLocaleString) costs time and ICU memory
-// for each of a thousand rows.
-const TIME_FORMAT = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+// for each of a thousand rows. Made on first use: making it loads ICU, which a window with no
+// dates to show never needs.
+/** @type {Intl.DateTimeFormat | undefined} */
+let timeFormat;
 
 /**
  * An RFC 3339 time in the person's locale ("" for none; as it came if it does not parse).
@@ -132,7 +134,9 @@ const TIME_FORMAT = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", ti
 export function fmtTime(rfc3339) {
   if (!rfc3339) return "";
   const d = new Date(rfc3339);
-  return isNaN(d.getTime()) ? rfc3339 : TIME_FORMAT.format(d);
+  if (isNaN(d.getTime())) return rfc3339;
+  timeFormat ??= new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+  return timeFormat.format(d);
 }
 
 /**
