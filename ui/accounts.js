@@ -36,6 +36,11 @@ import { accountsText, fmtTime, outcomeText, problemText, receiptHead, receiptTe
 // so a long list shows its first screenful as quickly as a short one.
 const FIRST_ROWS = 60;
 const SLICE_ROWS = 150;
+// A group shows this many rows until the person asks for the rest: each row costs the web
+// process ~25 KiB (BENCHMARKS.md, issue #19 goal 4), so a thousand of them would cost as much
+// memory as the rest of the page. Its sign-outs and "Sign out everywhere" cover every
+// account either way.
+const GROUP_ROWS = 100;
 
 /**
  * Each action the core allows an account (`account.actions`) as a row's button.
@@ -134,6 +139,8 @@ export function mount(root, { notices, confirm, signOutAllButton }) {
     busy: false,
   };
   let renderGeneration = 0;
+  /** The groups whose every row the person asked to see. @type {Set<string>} */
+  const expanded = new Set();
   let painted = false;
   /** @type {Receipt[]} */
   let live = [];
@@ -206,7 +213,8 @@ export function mount(root, { notices, confirm, signOutAllButton }) {
         el("th", { scope: "col", textContent: "Account" }), el("th", { scope: "col", textContent: "Signed in since" }),
         el("th", { scope: "col", textContent: "Status" }), el("th", { scope: "col", textContent: "Actions" }))));
       const body = el("tbody");
-      for (const a of accounts) {
+      const shown = expanded.has(key) ? accounts : accounts.slice(0, GROUP_ROWS);
+      for (const a of shown) {
         if (budget > 0) {
           body.append(accountRow(a));
           budget -= 1;
@@ -216,6 +224,7 @@ export function mount(root, { notices, confirm, signOutAllButton }) {
       }
       table.append(body);
       section.append(table);
+      if (shown.length < accounts.length) section.append(moreButton(key, table, accounts.slice(shown.length)));
       frag.append(section);
     }
     groupsBox.replaceChildren(frag);
@@ -224,6 +233,38 @@ export function mount(root, { notices, confirm, signOutAllButton }) {
     signOutAllButton.disabled = n === 0 || state.busy;
     count.textContent = accountsText(n);
     if (later.length > 0) afterPaint(() => setTimeout(() => appendRows(later, 0, generation), 0));
+  }
+
+  /**
+   * The button under a group that shows the rest of its rows, which then stay shown for as long
+   * as the window is open (the list is redrawn on every change).
+   * @param {string} key  The group (a provider id, or `found-<tool>`).
+   * @param {HTMLTableElement} table  The group's table.
+   * @param {Account[]} rest  Its accounts not shown yet.
+   */
+  function moreButton(key, table, rest) {
+    const label = rest[0].found ? rest[0].found.tool_label : providerLabel(key);
+    const button = el("button", {
+      type: "button",
+      className: "show-more",
+      textContent: rest.length === 1 ? `Show 1 more ${label} account` : `Show ${rest.length} more ${label} accounts`,
+    });
+    button.addEventListener("click", () => {
+      expanded.add(key);
+      // A body of their own after the shown rows, which may still be coming in slices.
+      const body = el("tbody");
+      table.append(body);
+      const first = accountRow(rest[0]);
+      body.append(first);
+      button.remove();
+      // Keyboard focus goes to the first row that came in, so Tab carries on from there.
+      const target = first.querySelector("button");
+      if (target) target.focus();
+      /** @type {Array<[HTMLTableSectionElement, Account]>} */
+      const more = rest.slice(1).map((a) => [body, a]);
+      appendRows(more, 0, renderGeneration);
+    });
+    return button;
   }
 
   /**

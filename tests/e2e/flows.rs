@@ -432,20 +432,35 @@ async fn a_thousand_accounts_list_and_sign_out_one() {
     }
     let app = AppSession::start(f.home.path()).await;
     app.wait_text("#count", "1000 accounts").await;
-    // The first rows come at once, the rest in slices after that frame: all of them, soon.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        let rows = app
-            .client
-            .find_all(fantoccini::Locator::Css("tr.account"))
-            .await
-            .unwrap();
-        if rows.len() == 1000 || std::time::Instant::now() > deadline {
-            assert_eq!(rows.len(), 1000, "every account has its row");
-            break;
+    let rows_soon = |n: usize| {
+        let app = &app;
+        async move {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            loop {
+                let rows = app
+                    .client
+                    .find_all(fantoccini::Locator::Css("tr.account"))
+                    .await
+                    .unwrap();
+                if rows.len() == n || std::time::Instant::now() > deadline {
+                    return rows.len();
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
         }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    };
+    // The group shows its first 100 rows (the first ones at once, the rest in slices after that
+    // frame), and a button for the other 900.
+    assert_eq!(rows_soon(100).await, 100, "a group shows its first 100 rows");
+    app.wait_text("button.show-more", "Show 900 more").await;
+    app.click("button.show-more").await;
+    assert_eq!(rows_soon(1000).await, 1000, "every account has its row once asked");
+    app.wait_gone("button.show-more").await;
+    // The keyboard carries on from the first row that came in.
+    let focused = app
+        .js("return document.activeElement.closest('tr') === document.querySelectorAll('tr.account')[100]")
+        .await;
+    assert_eq!(focused, true, "focus on the 101st row");
     // The tray names the first accounts and sums up the rest instead of a 1,000-item menu.
     let menu = tokio::task::spawn_blocking(signoff_tests::tray::TrayMenu::find)
         .await
