@@ -311,10 +311,12 @@ fn take_turns(
             &tokens,
         );
         let counted = server.counter.map(|count| count());
+        let overflows = listen_overflows();
         let mut out = None;
         let server_cpu = during(&mut || {
             out = Some(signoff_revoke(bench, home, server.profile, &file, dir));
         });
+        let overflows = listen_overflows() - overflows;
         let (timed, summary) = out.expect("the pass ran");
         assert_eq!(summary["revoked"], tokens.len(), "{summary}");
         if let (Some(count), Some(before)) = (server.counter, counted) {
@@ -345,7 +347,8 @@ fn take_turns(
                 tokens.len()
             ),
             format!(
-                "{:.2} s wall (process spawn to exit), {rate:.0} tokens/s, max RSS {:.1} MiB; {}{cpu}",
+                "{:.2} s wall (process spawn to exit), {rate:.0} tokens/s, max RSS {:.1} MiB; {}{cpu}; \
+                 connections the kernel dropped from a full accept queue: {overflows}",
                 timed.wall.as_secs_f64(),
                 timed.rss_kib as f64 / 1024.0,
                 limits(&summary)
@@ -416,6 +419,27 @@ fn limits(summary: &serde_json::Value) -> String {
         "limit at the end {}, peak {} (cap {})",
         summary["final_limit"], summary["peak_limit"], summary["limit_cap"]
     )
+}
+
+/// How many times, since boot, this machine's kernel dropped a connection because a listening
+/// socket's accept queue was full (`TcpExtListenOverflows` in /proc/net/netstat, as `nstat`
+/// shows it): a client whose SYN or handshake is dropped waits a second or more to try again.
+fn listen_overflows() -> u64 {
+    let text = std::fs::read_to_string("/proc/net/netstat").unwrap_or_default();
+    let mut lines = text.lines();
+    while let (Some(names), Some(values)) = (lines.next(), lines.next()) {
+        if let Some(names) = names.strip_prefix("TcpExt:") {
+            let values = values.trim_start_matches("TcpExt:");
+            if let Some((_, v)) = names
+                .split_whitespace()
+                .zip(values.split_whitespace())
+                .find(|(n, _)| *n == "ListenOverflows")
+            {
+                return v.parse().unwrap_or(0);
+            }
+        }
+    }
+    0
 }
 
 /// `n` distinct token-like strings no server issued (RFC 7009 servers answer 200 for them).
