@@ -451,10 +451,18 @@ async fn a_thousand_accounts_list_and_sign_out_one() {
     };
     // The group shows its first 100 rows (the first ones at once, the rest in slices after that
     // frame), and a button for the other 900.
-    assert_eq!(rows_soon(100).await, 100, "a group shows its first 100 rows");
+    assert_eq!(
+        rows_soon(100).await,
+        100,
+        "a group shows its first 100 rows"
+    );
     app.wait_text("button.show-more", "Show 900 more").await;
     app.click("button.show-more").await;
-    assert_eq!(rows_soon(1000).await, 1000, "every account has its row once asked");
+    assert_eq!(
+        rows_soon(1000).await,
+        1000,
+        "every account has its row once asked"
+    );
     app.wait_gone("button.show-more").await;
     // The keyboard carries on from the first row that came in.
     let focused = app

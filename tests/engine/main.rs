@@ -32,6 +32,7 @@ pub fn engine() -> Engine {
             total: Duration::from_secs(2),
         },
         per_host: DEFAULT_PER_HOST,
+        connecting: None,
     })
 }
 

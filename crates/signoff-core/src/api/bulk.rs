@@ -95,6 +95,13 @@ pub fn fingerprint(token: &SecretString) -> String {
 /// How many input lines travel together from the reading thread to the revocations.
 const BATCH: usize = 512;
 
+/// How many connections to the provider are opened at once while the adaptive limit grows:
+/// under the smallest accept queue in common use (Python's socketserver listens with 5), so
+/// no SYN of ours is dropped and no revocation waits out the kernel's one-second retry. On
+/// loopback a connection opens in well under a millisecond; to a far-away provider this
+/// spreads the first dozens over a few round trips, while the limit itself grows slower.
+const CONNECTING: usize = 4;
+
 /// The longest line taken as a token (tokens are a few hundred bytes, JWTs a few KiB). The
 /// reader keeps at most this much of one line, whatever the input.
 pub const MAX_LINE: usize = 16 * 1024;
@@ -283,6 +290,7 @@ async fn run(
     // The host limiter keeps `concurrency` as the hard cap under the adaptive limit.
     let engine = Engine::new(EngineConfig {
         per_host: concurrency,
+        connecting: Some(CONNECTING),
         ..config
     })
     .with_observer(limit.clone());

@@ -47,6 +47,12 @@ pub struct EngineConfig {
     /// [`DEFAULT_PER_HOST`], lets a person's "sign out everywhere" reach every account of a
     /// provider in one wave; bulk revocation sets its own bound (`--concurrency`).
     pub per_host: usize,
+    /// New connections being opened at once, over all hosts (`None`: no bound, the default).
+    /// A burst of connection attempts past a server's accept queue (Python's socketserver
+    /// listens with a backlog of 5) has its SYNs dropped, and each of those connections waits
+    /// a second or more to try again; bulk revocation, which grows to dozens of connections to
+    /// one host, opens them a few at a time instead.
+    pub connecting: Option<usize>,
 }
 
 /// The default bound on calls in flight to one host. A person rarely has more than a dozen
@@ -63,6 +69,7 @@ impl Default for EngineConfig {
             retry: RetryPolicy::default(),
             timeouts: Timeouts::default(),
             per_host: DEFAULT_PER_HOST,
+            connecting: None,
         }
     }
 }
@@ -83,7 +90,7 @@ pub struct Engine {
 impl Engine {
     pub fn new(config: EngineConfig) -> Self {
         Self {
-            client: http::client(config.timeouts),
+            client: http::client_with(config.timeouts, config.connecting),
             config,
             limiter: HostLimiter::new(config.per_host),
             discovered: Mutex::new(HashMap::new()),

@@ -90,8 +90,19 @@ impl CallError {
 
 /// Builds the shared client. Installs ring as the TLS provider the first time.
 pub fn client(timeouts: Timeouts) -> reqwest::Client {
+    client_with(timeouts, None)
+}
+
+/// [`client`], opening at most `connecting` new connections at once when given (bulk
+/// revocation, which talks to one host: see [`crate::engine::EngineConfig::connecting`]).
+/// Requests beyond that wait for a connection to finish opening or to come free in the pool.
+pub fn client_with(timeouts: Timeouts, connecting: Option<usize>) -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let mut builder = reqwest::Client::builder()
+    let mut builder = reqwest::Client::builder();
+    if let Some(n) = connecting {
+        builder = builder.connector_layer(tower::limit::ConcurrencyLimitLayer::new(n.max(1)));
+    }
+    let mut builder = builder
         .no_proxy()
         .dns_resolver(resolve::Resolver)
         .tls_certs_merge(tls::extra_roots());
@@ -499,5 +510,50 @@ mod tests {
             };
             assert_eq!(r.kind(), ReasonKind::InsecureEndpoint, "{r:?}");
         }
+    }
+
+    /// From 12 requests at once to a listener whose accept queue is full after two connections
+    /// (backlog 1, never accepting): how many connection attempts are left waiting on a dropped
+    /// SYN, as the kernel lists them (`SYN_SENT` in /proc/net/tcp).
+    #[cfg(target_os = "linux")]
+    async fn stuck_connecting(connecting: Option<usize>) -> usize {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let listener = socket.listen(1).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let timeouts = Timeouts {
+            connect: std::time::Duration::from_secs(10),
+            total: std::time::Duration::from_secs(10),
+        };
+        let client = client_with(timeouts, connecting);
+        let url = format!("http://127.0.0.1:{port}/revoke");
+        let requests: Vec<_> = (0..12)
+            .map(|_| tokio::spawn(client.post(url.clone()).send()))
+            .collect();
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        let syn_sent = std::fs::read_to_string("/proc/net/tcp")
+            .unwrap()
+            .lines()
+            .skip(1)
+            .filter(|line| {
+                let fields: Vec<&str> = line.split_whitespace().collect();
+                let to_port = fields[2].rsplit(':').next().unwrap();
+                u16::from_str_radix(to_port, 16) == Ok(port) && fields[3] == "02"
+            })
+            .count();
+        for r in requests {
+            r.abort();
+        }
+        drop(listener);
+        syn_sent
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn bulk_revocation_s_client_opens_a_few_connections_at_a_time() {
+        // Two connections fill the queue; of the rest, only those the bound lets start wait on
+        // the kernel's SYN retry: 4 with the bound, all 10 without it.
+        assert_eq!(stuck_connecting(Some(4)).await, 4);
+        assert_eq!(stuck_connecting(None).await, 10);
     }
 }
