@@ -243,12 +243,16 @@ export function mount(root, { notices, confirm, signOutAllButton }) {
    * @param {Account[]} rest  Its accounts not shown yet.
    */
   function moreButton(key, table, rest) {
-    const label = rest[0].found ? rest[0].found.tool_label : providerLabel(key);
+    const found = rest[0].found;
+    const label = found ? found.tool_label : providerLabel(key);
+    const noun = found ? "session" : "account";
     const button = el("button", {
       type: "button",
       className: "show-more",
-      textContent: rest.length === 1 ? `Show 1 more ${label} account` : `Show ${rest.length} more ${label} accounts`,
+      textContent: `Show ${rest.length} more ${label} ${noun}${rest.length === 1 ? "" : "s"}`,
     });
+    // A sign-out running now would not reach rows drawn after it began: they come after it.
+    button.disabled = state.busy;
     button.addEventListener("click", () => {
       expanded.add(key);
       // A body of their own after the shown rows, which may still be coming in slices.
@@ -257,9 +261,12 @@ export function mount(root, { notices, confirm, signOutAllButton }) {
       const first = accountRow(rest[0]);
       body.append(first);
       button.remove();
-      // Keyboard focus goes to the first row that came in, so Tab carries on from there.
-      const target = first.querySelector("button");
-      if (target) target.focus();
+      // Keyboard focus goes to the first row that came in (its name, not its Sign out button,
+      // which a second press of Enter would set off), so Tab carries on from there.
+      const name = /** @type {HTMLElement} */ (first.firstElementChild);
+      name.tabIndex = -1;
+      name.focus();
+      notices.say(`Showing all ${GROUP_ROWS + rest.length} ${label} ${noun}s.`);
       /** @type {Array<[HTMLTableSectionElement, Account]>} */
       const more = rest.slice(1).map((a) => [body, a]);
       appendRows(more, 0, renderGeneration);
@@ -367,6 +374,7 @@ export function mount(root, { notices, confirm, signOutAllButton }) {
     state.busy = true;
     live = [];
     signOutAllButton.disabled = true;
+    for (const b of root.querySelectorAll("button.show-more")) /** @type {HTMLButtonElement} */ (b).disabled = true;
     const targets = everywhere ? state.accounts.map((a) => a.id) : ids;
     for (const id of targets) setRowStatus(id, "Signing out…", "status-signing_out");
     notices.say("Signing out…");

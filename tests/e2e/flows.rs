@@ -464,11 +464,14 @@ async fn a_thousand_accounts_list_and_sign_out_one() {
         "every account has its row once asked"
     );
     app.wait_gone("button.show-more").await;
-    // The keyboard carries on from the first row that came in.
+    // The keyboard carries on from the first row that came in: its name, not a button that a
+    // second Enter would press.
     let focused = app
-        .js("return document.activeElement.closest('tr') === document.querySelectorAll('tr.account')[100]")
+        .js("const a = document.activeElement; \
+             return a.tagName + ' ' + (a.closest('tr') === document.querySelectorAll('tr.account')[100])")
         .await;
-    assert_eq!(focused, true, "focus on the 101st row");
+    assert_eq!(focused, "TD true", "focus on the 101st row's name");
+    app.wait_text("#status", "Showing all 1000").await;
     // The tray names the first accounts and sums up the rest instead of a 1,000-item menu.
     let menu = tokio::task::spawn_blocking(signoff_tests::tray::TrayMenu::find)
         .await
@@ -490,6 +493,14 @@ async fn a_thousand_accounts_list_and_sign_out_one() {
     app.wait_text(&receipt(last), "Signed out").await;
     app.wait_text("#count", "999 accounts").await;
     assert!(f.matar.is_ended("e2e-many-at-999"));
+    // The list redrawn after the sign-out keeps the group open.
+    assert_eq!(rows_soon(999).await, 999);
+    let more = app
+        .client
+        .find_all(fantoccini::Locator::Css("button.show-more"))
+        .await
+        .unwrap();
+    assert!(more.is_empty(), "the group stays open");
     app.screenshot("thousand-accounts").await;
     app.close().await;
 }
