@@ -348,7 +348,7 @@ fn take_turns(
             ),
             format!(
                 "{:.2} s wall (process spawn to exit), {rate:.0} tokens/s, max RSS {:.1} MiB; {}{cpu}; \
-                 connections the kernel dropped from a full accept queue: {overflows}",
+                 SYNs and ACKs this machine's kernel dropped for a full accept queue: {overflows}",
                 timed.wall.as_secs_f64(),
                 timed.rss_kib as f64 / 1024.0,
                 limits(&summary)
@@ -421,9 +421,10 @@ fn limits(summary: &serde_json::Value) -> String {
     )
 }
 
-/// How many times, since boot, this machine's kernel dropped a connection because a listening
-/// socket's accept queue was full (`TcpExtListenOverflows` in /proc/net/netstat, as `nstat`
-/// shows it): a client whose SYN or handshake is dropped waits a second or more to try again.
+/// How many times, since boot, this machine's kernel dropped a SYN or a handshake's last ACK
+/// because a listening socket's accept queue was full (`TcpExtListenOverflows` in
+/// /proc/net/netstat, as `nstat` shows it; every listener on the machine, each retransmission
+/// counted again): a client whose SYN is dropped waits a second or more to try again.
 fn listen_overflows() -> u64 {
     let text = std::fs::read_to_string("/proc/net/netstat").unwrap_or_default();
     let mut lines = text.lines();
