@@ -157,12 +157,16 @@ fn version_names_the_licence_and_the_bundled_assets_licences_and_needs_no_data_f
 #[test]
 fn the_app_s_version_and_help_need_no_display() {
     let app = signoff_tests::built_binary("signoff-app", "SIGNOFF_APP_BIN");
-    let out = Command::new(&app)
-        .arg("--version")
-        .env_remove("DISPLAY")
-        .env_remove("WAYLAND_DISPLAY")
-        .output()
-        .unwrap();
+    // With no display at all, as from a text console.
+    let run = |arg: &str| {
+        Command::new(&app)
+            .arg(arg)
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .output()
+            .unwrap()
+    };
+    let out = run("--version");
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -170,17 +174,8 @@ fn the_app_s_version_and_help_need_no_display() {
         "{text}"
     );
     assert!(text.contains("Licence: MIT OR Apache-2.0"), "{text}");
-    let help = Command::new(&app)
-        .arg("--help")
-        .env_remove("DISPLAY")
-        .output()
-        .unwrap();
+    let help = run("--help");
     let help = String::from_utf8_lossy(&help.stdout);
     assert!(help.contains("--hidden"), "{help}");
-    let wrong = Command::new(&app)
-        .arg("--nope")
-        .env_remove("DISPLAY")
-        .output()
-        .unwrap();
-    assert_eq!(wrong.status.code(), Some(2));
+    assert_eq!(run("--nope").status.code(), Some(2));
 }

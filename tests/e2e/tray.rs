@@ -322,6 +322,27 @@ fn start_tray_program(program: &str, log: &std::path::Path) -> Running {
     )
 }
 
+/// Waits until a tray host is (`true`) or is no longer (`false`) registered, at most `secs`.
+async fn wait_host_registered(registered: bool, secs: u64) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while tokio::task::spawn_blocking(signoff_tests::tray::host_registered)
+        .await
+        .unwrap()
+        != registered
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the tray host never became {}",
+            if registered {
+                "registered"
+            } else {
+                "unregistered"
+            }
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn started_hidden_without_a_tray_the_window_opens_and_says_why() {
     let home = tempfile::tempdir().unwrap();
@@ -357,17 +378,7 @@ async fn started_hidden_with_a_tray_there_is_no_window_until_open_signoff() {
     let watcher = start_tray_program("status-notifier-watcher", &home.path().join("watcher.log"));
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     let host = start_tray_program("gtk-sni-tray-standalone", &home.path().join("host.log"));
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    while !tokio::task::spawn_blocking(signoff_tests::tray::host_registered)
-        .await
-        .unwrap()
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the tray host never registered"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    wait_host_registered(true, 15).await;
     let app_bin = signoff_tests::built_binary("signoff-app", "SIGNOFF_APP_BIN");
     let app = Running(
         Command::new(&app_bin)
@@ -394,12 +405,6 @@ async fn started_hidden_with_a_tray_there_is_no_window_until_open_signoff() {
     drop(app);
     drop(host);
     drop(watcher);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    while tokio::task::spawn_blocking(signoff_tests::tray::host_registered)
-        .await
-        .unwrap()
-    {
-        assert!(std::time::Instant::now() < deadline, "the tray stopped");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    // The tray programs stopped with the test.
+    wait_host_registered(false, 5).await;
 }
