@@ -97,7 +97,7 @@ pub fn run() -> ExitCode {
         .manage(started)
         .manage(background::FirstPaint::default())
         .manage(commands::settings::AutostartEntry(
-            signoff_core::autostart::Autostart::for_this_session().ok(),
+            signoff_core::autostart::Autostart::for_this_session(),
         ))
         .invoke_handler(commands::handler!())
         .setup(|app| {

@@ -5,19 +5,16 @@ use signoff_core::about::About;
 use signoff_core::autostart::{Autostart, AutostartView};
 use tauri::State;
 
+use signoff_core::error::ErrorReport;
+
 use super::{Core, Reply, report};
 
-/// Where this session's autostart entry lives (`None`: no home directory to put it in).
+/// Where this session's autostart entry lives, or why there is none (no home directory).
 #[derive(Debug)]
-pub struct AutostartEntry(pub Option<Autostart>);
+pub struct AutostartEntry(pub signoff_core::Result<Autostart>);
 
 fn entry(state: &AutostartEntry) -> Reply<&Autostart> {
-    state.0.as_ref().ok_or_else(|| {
-        report(signoff_core::Error::InvalidInput {
-            field: "home",
-            reason: "no home directory found, so no autostart folder".into(),
-        })
-    })
+    state.0.as_ref().map_err(ErrorReport::from)
 }
 
 fn view(autostart: &Autostart) -> Reply<AutostartView> {

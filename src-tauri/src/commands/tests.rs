@@ -32,7 +32,7 @@ impl Page {
             .manage(SignInState::default())
             .manage(Started(std::time::Instant::now()))
             .manage(FirstPaint::default())
-            .manage(super::settings::AutostartEntry(Some(
+            .manage(super::settings::AutostartEntry(Ok(
                 signoff_core::autostart::Autostart::in_dir(&home.path().join("autostart")),
             )))
             .invoke_handler(handler!())
