@@ -9,7 +9,6 @@
 //! The pages are written uncompressed; the packaging script compresses them as Debian wants.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -144,49 +143,56 @@ fn app_page() -> std::io::Result<Vec<u8>> {
     man.render_description_section(&mut page)?;
     man.render_options_section(&mut page)?;
     let mut roff = Roff::new();
-    roff.control("SH", ["ENVIRONMENT"]);
-    for (name, text) in [
-        (
-            "SIGNOFF_HOME",
-            "Keep all of Signoff's data (database, logs, profiles) in this directory.",
-        ),
-        (
-            "SIGNOFF_LOG",
-            "The log level or any tracing filter, e.g. debug (default: info).",
-        ),
-        (
-            "WEBKIT_DISABLE_COMPOSITING_MODE",
-            "Signoff turns WebKitGTK's accelerated compositing off unless this is set; \
+    tagged_section(
+        &mut roff,
+        "ENVIRONMENT",
+        &[
+            (
+                "SIGNOFF_HOME",
+                "Keep all of Signoff's data (database, logs, profiles) in this directory.",
+            ),
+            (
+                "SIGNOFF_LOG",
+                "The log level or any tracing filter, e.g. debug (default: info).",
+            ),
+            (
+                "WEBKIT_DISABLE_COMPOSITING_MODE",
+                "Signoff turns WebKitGTK's accelerated compositing off unless this is set; \
              0 turns it back on.",
-        ),
-    ] {
-        roff.control("TP", [])
-            .text([bold(name)])
-            .text([roman(text)]);
-    }
-    roff.control("SH", ["FILES"]);
-    for (name, text) in [
-        (
-            "~/.local/share/signoff/",
-            "The database (signoff.db) and daily logs (logs/). Tokens are never written here: \
+            ),
+        ],
+    );
+    tagged_section(
+        &mut roff,
+        "FILES",
+        &[
+            (
+                "~/.local/share/signoff/",
+                "The database (signoff.db) and daily logs (logs/). Tokens are never written here: \
              they live only in the keychain.",
-        ),
-        ("~/.config/signoff/", "Your provider profiles."),
-    ] {
-        roff.control("TP", [])
-            .text([bold(name)])
-            .text([roman(text)]);
-    }
+            ),
+            ("~/.config/signoff/", "Your provider profiles."),
+        ],
+    );
     page.extend(roff.render().into_bytes());
     page.extend(see_also_section(&["signoff"]).render().into_bytes());
     Ok(page)
+}
+
+/// A section of tagged paragraphs: each name in bold, its text below.
+fn tagged_section(roff: &mut Roff, title: &str, items: &[(&str, &str)]) {
+    roff.control("SH", [title]);
+    for (name, text) in items {
+        roff.control("TP", [])
+            .text([bold(*name)])
+            .text([roman(*text)]);
+    }
 }
 
 fn write_file(path: &Path, contents: &[u8]) -> std::io::Result<PathBuf> {
     if let Some(dir) = path.parent() {
         fs::create_dir_all(dir)?;
     }
-    let mut file = fs::File::create(path)?;
-    file.write_all(contents)?;
+    fs::write(path, contents)?;
     Ok(path.to_path_buf())
 }
