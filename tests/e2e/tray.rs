@@ -247,6 +247,15 @@ fn x11(cmd: &str) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
+/// Clicks the tray's "Open Signoff" and waits for the window to show.
+async fn open_from_tray(menu: &std::sync::Arc<TrayMenu>) {
+    let m = std::sync::Arc::clone(menu);
+    tokio::task::spawn_blocking(move || m.click("Open Signoff"))
+        .await
+        .unwrap();
+    wait_window("viewable").await;
+}
+
 async fn wait_window(state: &str) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
     loop {
@@ -290,11 +299,7 @@ async fn closing_the_window_keeps_signoff_in_the_tray_and_open_brings_it_back() 
         labels.iter().any(|l| l == "Sign out Matar close"),
         "still running in the tray: {labels:?}"
     );
-    let m = std::sync::Arc::clone(&menu);
-    tokio::task::spawn_blocking(move || m.click("Open Signoff"))
-        .await
-        .unwrap();
-    wait_window("viewable").await;
+    open_from_tray(&menu).await;
     app.wait_text("#count", "1 account").await;
     app.close().await;
 }
@@ -397,11 +402,7 @@ async fn started_hidden_with_a_tray_there_is_no_window_until_open_signoff() {
         state == "missing" || state == "unmapped",
         "no window while in the tray (it is {state})"
     );
-    let m = std::sync::Arc::clone(&menu);
-    tokio::task::spawn_blocking(move || m.click("Open Signoff"))
-        .await
-        .unwrap();
-    wait_window("viewable").await;
+    open_from_tray(&menu).await;
     drop(app);
     drop(host);
     drop(watcher);
