@@ -1,5 +1,6 @@
 //! The Settings tab: "Start Signoff in the tray when I log in" writes and removes the real XDG
-//! autostart entry, and About names the version and the licences.
+//! autostart entry, and About names the version and the licences. And the desktop's own
+//! setting the window follows: its interface font.
 
 use signoff_tests::driver::AppSession;
 
@@ -55,5 +56,41 @@ async fn the_start_at_login_box_writes_and_removes_the_autostart_entry_and_about
     app.wait_text("#status", "will no longer start when you log in")
         .await;
     assert!(!entry.exists(), "the entry is removed");
+    app.close().await;
+}
+
+/// The page is drawn in the desktop's interface font (GTK's `gtk-font-name`; here from the
+/// GTK 3 settings file, as on a desktop without a settings daemon), not in a font of its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_window_uses_the_desktop_s_interface_font() {
+    let home = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(config.path().join("gtk-3.0")).unwrap();
+    std::fs::write(
+        config.path().join("gtk-3.0/settings.ini"),
+        "[Settings]\ngtk-font-name=DejaVu Serif 13\n",
+    )
+    .unwrap();
+    let app_bin = signoff_tests::built_binary("signoff-app", "SIGNOFF_APP_BIN");
+    let config_dir = config.path().to_string_lossy().into_owned();
+    let app = AppSession::start_with(
+        home.path(),
+        &app_bin,
+        &[],
+        &[("XDG_CONFIG_HOME", config_dir.as_str())],
+    )
+    .await;
+    app.wait_for("#signout-all-btn").await;
+    let fonts = app
+        .js(
+            "return ['body', '#signout-all-btn', '#count'].map(s => \
+             getComputedStyle(document.querySelector(s)).fontFamily);",
+        )
+        .await;
+    let fonts: Vec<String> = serde_json::from_value(fonts).unwrap();
+    assert!(
+        fonts.iter().all(|f| f.contains("DejaVu Serif")),
+        "the body, a button and a line of text use the desktop's font: {fonts:?}"
+    );
     app.close().await;
 }
