@@ -33,8 +33,10 @@ import { accountsText, fmtTime, outcomeText, problemText, receiptHead, receiptTe
  */
 
 // The first rows go into the page at once; the rest follow in slices once that frame is drawn,
-// so a long list shows its first screenful as quickly as a short one.
-const FIRST_ROWS = 60;
+// so a long list shows its first screenful as quickly as a short one. A row is ~51 px high and
+// the list starts ~200 px down, so 30 rows fill a window 1,700 px tall (a maximized window on
+// a 1080p screen shows ~16); each row drawn before the first paint costs it time (BENCHMARKS.md).
+const FIRST_ROWS = 30;
 const SLICE_ROWS = 150;
 // A group shows this many rows until the person asks for the rest: each row costs the web
 // process ~25 KiB (BENCHMARKS.md, issue #19 goal 4), so a thousand of them would cost as much
