@@ -82,10 +82,8 @@ async fn the_window_uses_the_desktop_s_interface_font() {
     .await;
     app.wait_for("#signout-all-btn").await;
     let fonts = app
-        .js(
-            "return ['body', '#signout-all-btn', '#count'].map(s => \
-             getComputedStyle(document.querySelector(s)).fontFamily);",
-        )
+        .js("return ['body', '#signout-all-btn', '#count'].map(s => \
+             getComputedStyle(document.querySelector(s)).fontFamily);")
         .await;
     let fonts: Vec<String> = serde_json::from_value(fonts).unwrap();
     assert!(
