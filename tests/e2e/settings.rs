@@ -2,7 +2,22 @@
 //! autostart entry, and About names the version and the licences. And the desktop's own
 //! setting the window follows: its interface font.
 
+use std::path::Path;
+
 use signoff_tests::driver::AppSession;
+
+/// The app with `home` as its data dir and `config` as its `XDG_CONFIG_HOME`.
+async fn start_with_config(home: &Path, config: &Path) -> AppSession {
+    let app_bin = signoff_tests::built_binary("signoff-app", "SIGNOFF_APP_BIN");
+    let config_dir = config.to_string_lossy().into_owned();
+    AppSession::start_with(
+        home,
+        &app_bin,
+        &[],
+        &[("XDG_CONFIG_HOME", config_dir.as_str())],
+    )
+    .await
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_start_at_login_box_writes_and_removes_the_autostart_entry_and_about_names_the_licences()
@@ -11,14 +26,7 @@ async fn the_start_at_login_box_writes_and_removes_the_autostart_entry_and_about
     let config = tempfile::tempdir().unwrap();
     let entry = config.path().join("autostart/dev.signoff.app.desktop");
     let app_bin = signoff_tests::built_binary("signoff-app", "SIGNOFF_APP_BIN");
-    let config_dir = config.path().to_string_lossy().into_owned();
-    let app = AppSession::start_with(
-        home.path(),
-        &app_bin,
-        &[],
-        &[("XDG_CONFIG_HOME", config_dir.as_str())],
-    )
-    .await;
+    let app = start_with_config(home.path(), config.path()).await;
     app.click("#tab-settings").await;
     app.wait_text("#about-version", env!("CARGO_PKG_VERSION"))
         .await;
@@ -71,15 +79,7 @@ async fn the_window_uses_the_desktop_s_interface_font() {
         "[Settings]\ngtk-font-name=DejaVu Serif 13\n",
     )
     .unwrap();
-    let app_bin = signoff_tests::built_binary("signoff-app", "SIGNOFF_APP_BIN");
-    let config_dir = config.path().to_string_lossy().into_owned();
-    let app = AppSession::start_with(
-        home.path(),
-        &app_bin,
-        &[],
-        &[("XDG_CONFIG_HOME", config_dir.as_str())],
-    )
-    .await;
+    let app = start_with_config(home.path(), config.path()).await;
     app.wait_for("#signout-all-btn").await;
     let fonts = app
         .js("return ['body', '#signout-all-btn', '#count'].map(s => \
