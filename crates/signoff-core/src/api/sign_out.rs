@@ -208,6 +208,15 @@ impl Signoff {
         let scan_wanted = accounts
             .iter()
             .any(|a| a.is_found() && a.status != AccountStatus::Pending);
+        // The HTTP client (its TLS roots) and the provider profiles are made while the accounts
+        // are claimed and the keychain read, not after: ~4 ms off the first provider call.
+        let profiles = {
+            let core = Arc::clone(self);
+            tokio::task::spawn_blocking(move || {
+                core.engine();
+                core.providers()
+            })
+        };
         let (claimed, keychain) = self
             .blocking(move |core| core.claim_and_read(accounts))
             .await?;
@@ -231,7 +240,10 @@ impl Signoff {
         } else {
             None
         });
-        let profiles = Arc::new(self.providers());
+        let profiles = Arc::new(match profiles.await {
+            Ok(profiles) => profiles,
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        });
         let mut set = tokio::task::JoinSet::new();
         for (account, claim) in claimed {
             let core = Arc::clone(self);

@@ -1,15 +1,19 @@
 //! Linux: the freedesktop Secret Service (gnome-keyring, KeePassXC, KWallet) over D-Bus.
 //!
-//! One connection and one encrypted (Diffie-Hellman) session per process, shared by every
-//! thread without a lock: zbus sends calls from several threads down the one connection at
+//! One connection per process and at most two encrypted (Diffie-Hellman) sessions, shared by
+//! every thread without a lock: zbus sends calls from several threads down the one connection at
 //! once, so the keychain work of a sign-out of 30 accounts overlaps instead of queueing behind
 //! one mutex. Each entry's object path is remembered once found, so reading and then deleting
 //! an entry searches the keyring once, not twice (gnome-keyring walks the whole collection on
 //! every search). A remembered path that no longer exists is looked up again.
 //!
 //! A sign-out run of many accounts reads them all at once instead ([`Backend::read_all`]): one
-//! search for Signoff's items, their attributes, and one `GetSecrets` for every secret over a
-//! session of the vault's own (`get_secrets.rs`), then deletes each item at its path.
+//! search for Signoff's items, their attributes (all asked for at once, not one round trip
+//! after another), and one `GetSecrets` for every secret over a session of the vault's own
+//! (`get_secrets.rs`), then deletes each item at its path. The unlock check, the search, the
+//! attribute reads and the deletes are called on the connection directly; the `secret-service`
+//! crate's handle (its own encrypted session, for storing and reading one secret) is opened
+//! only when one of those is needed, so a sign-out never waits for its key exchange.
 //!
 //! Entries carry the attributes `service` and `username`, as keyring-rs and `secret-tool`
 //! use them (`secret-tool lookup service signoff username <account id>` finds an account), and
@@ -21,6 +25,7 @@ use std::time::Duration;
 
 use secret_service::EncryptionType;
 use secret_service::blocking::{Item, SecretService};
+use zbus::zvariant::OwnedObjectPath;
 use zeroize::Zeroizing;
 
 use super::get_secrets::Secrets;
@@ -29,16 +34,28 @@ use crate::error::{Error, Result};
 
 /// The content type of every entry (the bytes are JSON or a plain secret, both UTF-8).
 const CONTENT_TYPE: &str = "text/plain";
+/// The Secret Service's bus name, and the interfaces this file calls without the crate.
+const SERVICE: &str = "org.freedesktop.secrets";
+const PROPERTIES: &str = "org.freedesktop.DBus.Properties";
+const ITEM_INTERFACE: &str = "org.freedesktop.Secret.Item";
+const SERVICE_PATH: &str = "/org/freedesktop/secrets";
+const SERVICE_INTERFACE: &str = "org.freedesktop.Secret.Service";
+const COLLECTION_INTERFACE: &str = "org.freedesktop.Secret.Collection";
 
 pub(super) struct Store {
-    ss: SecretService<'static>,
+    /// The crate's handle, with its own encrypted session for `set` and `get`, opened on first
+    /// use: its Diffie-Hellman exchange takes ~5 ms of CPU here (the crate's modular
+    /// exponentiation), and a sign-out needs none of it (the unlock check, the search, the reads
+    /// and the deletes are called on the connection directly, the secrets read over our own
+    /// session).
+    ss: std::sync::OnceLock<SecretService<'static>>,
     /// The connection `ss` talks over, for the calls the crate does not offer.
     conn: zbus::blocking::Connection,
     /// The session for `GetSecrets`, opened on first use.
     secrets: std::sync::OnceLock<Secrets>,
     scope: Scope,
     /// `username` attribute → the item's object path, filled as entries are found or made.
-    paths: Mutex<HashMap<String, zbus::zvariant::OwnedObjectPath>>,
+    paths: Mutex<HashMap<String, OwnedObjectPath>>,
 }
 
 impl Store {
@@ -50,21 +67,92 @@ impl Store {
                 detail: "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)".into(),
             });
         }
-        let unavailable = |e| match map(e) {
-            Error::Keychain { detail } => Error::KeychainUnavailable { detail },
-            other => other,
-        };
         let conn = zbus::blocking::Connection::session()
             .map_err(|e| unavailable(secret_service::Error::Zbus(e)))?;
-        let ss = SecretService::connect_with_existing(EncryptionType::Dh, conn.clone())
-            .map_err(unavailable)?;
         Ok(Self {
-            ss,
+            ss: std::sync::OnceLock::new(),
             conn,
             secrets: std::sync::OnceLock::new(),
             scope,
             paths: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// The crate's handle, opened the first time it is needed.
+    fn ss(&self) -> Result<&SecretService<'static>> {
+        if let Some(ss) = self.ss.get() {
+            return Ok(ss);
+        }
+        let opened = SecretService::connect_with_existing(EncryptionType::Dh, self.conn.clone())
+            .map_err(unavailable)?;
+        Ok(self.ss.get_or_init(|| opened))
+    }
+
+    /// Deletes the item at `path`; `None` when it no longer exists.
+    fn delete_at(&self, path: &OwnedObjectPath) -> Result<Option<()>> {
+        let reply = self
+            .conn
+            .call_method(Some(SERVICE), path, Some(ITEM_INTERFACE), "Delete", &())
+            .map_err(secret_service::Error::Zbus);
+        let Some(reply) = unless_gone(reply)? else {
+            return Ok(None);
+        };
+        let prompt: OwnedObjectPath = reply
+            .body()
+            .deserialize()
+            .map_err(|e| map(secret_service::Error::Zbus(e)))?;
+        if prompt.as_str() == "/" {
+            return Ok(Some(()));
+        }
+        // A keyring that asks before deleting (gnome-keyring and KeePassXC do not by default):
+        // the crate shows its prompt and waits for the answer.
+        unless_gone(self.item(path)?.delete())
+    }
+
+    /// Whether the default collection is locked, asked on the connection directly (two round
+    /// trips, no session needed). No default collection is `NoResult`, as the crate says it.
+    fn default_collection_locked(&self) -> Result<bool> {
+        let reply = self.call(SERVICE_PATH, SERVICE_INTERFACE, "ReadAlias", &("default",))?;
+        let path: OwnedObjectPath = reply
+            .body()
+            .deserialize()
+            .map_err(|e| map(secret_service::Error::Zbus(e)))?;
+        if path.as_str() == "/" {
+            return Err(map(secret_service::Error::NoResult));
+        }
+        let reply = self.call(
+            path.as_str(),
+            PROPERTIES,
+            "Get",
+            &(COLLECTION_INTERFACE, "Locked"),
+        )?;
+        let locked: zbus::zvariant::OwnedValue = reply
+            .body()
+            .deserialize()
+            .map_err(|e| map(secret_service::Error::Zbus(e)))?;
+        bool::try_from(locked).map_err(|e| map(secret_service::Error::Zbus(e.into())))
+    }
+
+    /// An item by its path (no call on the bus).
+    fn item(&self, path: &OwnedObjectPath) -> Result<Item<'_>> {
+        self.ss()?.get_item_by_path(path.clone()).map_err(map)
+    }
+
+    /// A method of the Secret Service called on the connection directly (for what is needed
+    /// before the crate's handle is open).
+    fn call<B>(
+        &self,
+        path: &str,
+        interface: &str,
+        method: &str,
+        body: &B,
+    ) -> Result<zbus::message::Message>
+    where
+        B: serde::Serialize + zbus::zvariant::DynamicType,
+    {
+        self.conn
+            .call_method(Some(SERVICE), path, Some(interface), method, body)
+            .map_err(|e| map(secret_service::Error::Zbus(e)))
     }
 
     /// The attributes of the entry (`service`, `user`) in this store's data folder.
@@ -78,13 +166,27 @@ impl Store {
 
     /// Items matching `attributes`, unlocking locked ones (which may show the keyring's prompt):
     /// a locked item must not go unseen.
-    fn search(&self, attributes: HashMap<&str, &str>) -> Result<Vec<Item<'_>>> {
-        let found = self.ss.search_items(attributes).map_err(map)?;
-        if !found.locked.is_empty() {
-            let locked: Vec<&Item<'_>> = found.locked.iter().collect();
-            self.ss.unlock_all(&locked).map_err(map)?;
+    fn search(&self, attributes: HashMap<&str, &str>) -> Result<Vec<OwnedObjectPath>> {
+        let reply = self.call(
+            SERVICE_PATH,
+            SERVICE_INTERFACE,
+            "SearchItems",
+            &(attributes,),
+        )?;
+        let (unlocked, locked): (Vec<OwnedObjectPath>, Vec<OwnedObjectPath>) = reply
+            .body()
+            .deserialize()
+            .map_err(|e| map(secret_service::Error::Zbus(e)))?;
+        if !locked.is_empty() {
+            let items = locked
+                .iter()
+                .map(|p| self.item(p))
+                .collect::<Result<Vec<_>>>()?;
+            self.ss()?
+                .unlock_all(&items.iter().collect::<Vec<_>>())
+                .map_err(map)?;
         }
-        Ok(found.unlocked.into_iter().chain(found.locked).collect())
+        Ok(unlocked.into_iter().chain(locked).collect())
     }
 
     /// This data folder's items under `service` (one user's, or every user's) and, when this
@@ -92,7 +194,7 @@ impl Store {
     /// an item another process adopts meanwhile is seen once, as ours or as unscoped, never
     /// missed between two searches. An item deleted by another program between the search and
     /// the attribute read is not there.
-    fn items(&self, service: &str, user: Option<&str>) -> Result<Sorted<'_>> {
+    fn items(&self, service: &str, user: Option<&str>) -> Result<Sorted> {
         let mut attributes = HashMap::from([("service", service)]);
         if let Some(user) = user {
             attributes.insert("username", user);
@@ -101,60 +203,94 @@ impl Store {
             attributes.insert(HOME_ATTRIBUTE, self.scope.home.as_str());
         }
         let mut sorted = Sorted::default();
-        for item in self.search(attributes)? {
-            let Some(found) = unless_gone(item.get_attributes())? else {
+        let paths = self.search(attributes)?;
+        let attributes = self.properties::<HashMap<String, String>>(&paths, "Attributes");
+        for (path, found) in paths.into_iter().zip(attributes) {
+            let Some(found) = unless_gone(found)? else {
                 continue;
             };
             let Some(user) = found.get("username") else {
                 continue;
             };
             match found.get(HOME_ATTRIBUTE) {
-                Some(home) if *home == self.scope.home => sorted.ours.push((user.clone(), item)),
+                Some(home) if *home == self.scope.home => sorted.ours.push((user.clone(), path)),
                 Some(_) => {}
-                None => sorted.unscoped.push((user.clone(), item)),
+                None => sorted.unscoped.push((user.clone(), path)),
             }
         }
         Ok(sorted)
     }
 
+    /// The property `name` of each item, asked for all at once: the calls go down the
+    /// connection together and the answers come back as the keyring serves them, instead of one
+    /// round trip after another (30 items: one wait for the bus, not 30).
+    fn properties<T>(
+        &self,
+        paths: &[OwnedObjectPath],
+        name: &str,
+    ) -> Vec<std::result::Result<T, secret_service::Error>>
+    where
+        T: TryFrom<zbus::zvariant::OwnedValue, Error = zbus::zvariant::Error>,
+    {
+        let conn = self.conn.inner();
+        let calls = paths.iter().map(|path| async move {
+            let reply = conn
+                .call_method(
+                    Some(SERVICE),
+                    path,
+                    Some(PROPERTIES),
+                    "Get",
+                    &(ITEM_INTERFACE, name),
+                )
+                .await?;
+            let value: zbus::zvariant::OwnedValue = reply.body().deserialize()?;
+            Ok(T::try_from(value)?)
+        });
+        async_io::block_on(futures_util::future::join_all(calls))
+            .into_iter()
+            .map(|r: zbus::Result<_>| r.map_err(secret_service::Error::Zbus))
+            .collect()
+    }
+
     /// Runs `op` on the entry's item: first at its remembered path, and if that item is gone,
-    /// at the path a fresh search finds. `None` when the keyring has no such entry.
+    /// at the path a fresh search finds. `None` when the keyring has no such entry (`op` gives
+    /// `None` for an item that is gone).
     fn with_item<T>(
         &self,
         service: &str,
         user: &str,
-        op: impl Fn(&Item<'_>) -> std::result::Result<T, secret_service::Error>,
+        op: impl Fn(&OwnedObjectPath) -> Result<Option<T>>,
     ) -> Result<Option<T>> {
         if let Some(path) = self.remembered(user) {
-            let item = self.ss.get_item_by_path(path).map_err(map)?;
-            match unless_gone(op(&item))? {
+            match op(&path)? {
                 Some(value) => return Ok(Some(value)),
                 None => self.remember(user, None),
             }
         }
-        let Some(item) = self.find(service, user)? else {
+        let Some(path) = self.find(service, user)? else {
             return Ok(None);
         };
-        op(&item).map(Some).map_err(map)
+        op(&path)
     }
 
     /// Searches the keyring for the entry, unlocking it if needed (which may show the
     /// keyring's unlock prompt), and remembers its path.
     /// An entry written without a `home` attribute is scoped to this data folder as it is found.
-    fn find(&self, service: &str, user: &str) -> Result<Option<Item<'_>>> {
+    fn find(&self, service: &str, user: &str) -> Result<Option<OwnedObjectPath>> {
         let sorted = self.items(service, Some(user))?;
-        let mut item = sorted.ours.into_iter().next().map(|(_, item)| item);
-        if item.is_none() {
-            item = sorted.unscoped.into_iter().next().map(|(_, item)| item);
-            if let Some(old) = &item {
-                old.set_attributes(self.attributes(service, user))
+        let mut path = sorted.ours.into_iter().next().map(|(_, path)| path);
+        if path.is_none() {
+            path = sorted.unscoped.into_iter().next().map(|(_, path)| path);
+            if let Some(old) = &path {
+                self.item(old)?
+                    .set_attributes(self.attributes(service, user))
                     .map_err(map)?;
             }
         }
-        if let Some(item) = &item {
-            self.remember(user, Some(item.item_path.clone()));
+        if let Some(path) = &path {
+            self.remember(user, Some(path.clone()));
         }
-        Ok(item)
+        Ok(path)
     }
 
     /// The `GetSecrets` session, opened the first time it is needed.
@@ -166,7 +302,7 @@ impl Store {
         Ok(self.secrets.get_or_init(|| opened))
     }
 
-    fn remembered(&self, user: &str) -> Option<zbus::zvariant::OwnedObjectPath> {
+    fn remembered(&self, user: &str) -> Option<OwnedObjectPath> {
         self.paths
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -174,7 +310,7 @@ impl Store {
             .cloned()
     }
 
-    fn remember(&self, user: &str, path: Option<zbus::zvariant::OwnedObjectPath>) {
+    fn remember(&self, user: &str, path: Option<OwnedObjectPath>) {
         let mut paths = self
             .paths
             .lock()
@@ -191,8 +327,7 @@ impl Backend for Store {
     /// thread of its own with its own connection: a prompt nobody answers (or that the keyring
     /// never shows) must not hang the caller, and that thread is left to end with the process.
     fn ensure_unlocked(&self, timeout: Duration) -> Result<()> {
-        let collection = self.ss.get_default_collection().map_err(map)?;
-        if !collection.is_locked().map_err(map)? {
+        if !self.default_collection_locked()? {
             return Ok(());
         }
         let (tx, rx) = mpsc::channel();
@@ -226,7 +361,7 @@ impl Backend for Store {
     /// Stores `secret` under (`service`, `user`), replacing this data folder's entry with the
     /// same attributes (and an unscoped one it would adopt).
     fn set(&self, service: &str, user: &str, label: &str, secret: &[u8]) -> Result<()> {
-        let collection = self.ss.get_default_collection().map_err(map)?;
+        let collection = self.ss()?.get_default_collection().map_err(map)?;
         if collection.is_locked().map_err(map)? {
             collection.unlock().map_err(map)?;
         }
@@ -241,20 +376,22 @@ impl Backend for Store {
             .map_err(map)?;
         self.remember(user, Some(item.item_path.clone()));
         for (_, old) in self.items(service, Some(user))?.unscoped {
-            old.delete().map_err(map)?;
+            self.delete_at(&old)?;
         }
         Ok(())
     }
 
     /// The secret stored under (`service`, `user`); `None` when there is no such entry.
     fn get(&self, service: &str, user: &str) -> Result<Option<Zeroizing<Vec<u8>>>> {
-        self.with_item(service, user, |item| item.get_secret().map(Zeroizing::new))
+        self.with_item(service, user, |path| {
+            unless_gone(self.item(path)?.get_secret().map(Zeroizing::new))
+        })
     }
 
     /// Deletes the entry under (`service`, `user`); `false` when there was none.
     fn delete(&self, service: &str, user: &str) -> Result<bool> {
         let deleted = self
-            .with_item(service, user, |item| item.delete())?
+            .with_item(service, user, |path| self.delete_at(path))?
             .is_some();
         self.remember(user, None);
         Ok(deleted)
@@ -276,28 +413,32 @@ impl Backend for Store {
         });
         let sorted = sorted?;
         session?;
-        let mut scoped: HashMap<String, Item<'_>> = sorted.ours.into_iter().collect();
-        for (user, item) in sorted.unscoped {
+        let mut scoped: HashMap<String, OwnedObjectPath> = sorted.ours.into_iter().collect();
+        for (user, path) in sorted.unscoped {
             if let std::collections::hash_map::Entry::Vacant(slot) = scoped.entry(user)
-                && unless_gone(item.set_attributes(self.attributes(service, slot.key())))?.is_some()
+                && unless_gone(
+                    self.item(&path)?
+                        .set_attributes(self.attributes(service, slot.key())),
+                )?
+                .is_some()
             {
-                slot.insert(item);
+                slot.insert(path);
             }
         }
-        let paths: Vec<_> = scoped.values().map(|i| i.item_path.clone()).collect();
+        let paths: Vec<_> = scoped.values().cloned().collect();
         let mut secrets = self.secrets()?.get(&paths)?;
         let mut held = Vec::with_capacity(scoped.len());
-        for (user, item) in scoped {
+        for (user, path) in scoped {
             // An item deleted between the search and the read is simply not there.
-            let Some(secret) = secrets.remove(&item.item_path) else {
+            let Some(secret) = secrets.remove(&path) else {
                 continue;
             };
-            self.remember(&user, Some(item.item_path.clone()));
             held.push(Held {
-                user,
-                at: item.item_path.to_string(),
+                user: user.clone(),
+                at: path.to_string(),
                 secret,
             });
+            self.remember(&user, Some(path));
         }
         Ok(held)
     }
@@ -305,14 +446,12 @@ impl Backend for Store {
     /// Deletes the item at `held.at`; if another program removed it since, the entry is
     /// looked up afresh.
     fn delete_held(&self, service: &str, held: &Held) -> Result<bool> {
-        let path = zbus::zvariant::OwnedObjectPath::try_from(held.at.as_str()).map_err(|e| {
-            Error::Keychain {
-                detail: format!("not an item path: {e}"),
-            }
+        let path = OwnedObjectPath::try_from(held.at.as_str()).map_err(|e| Error::Keychain {
+            detail: format!("not an item path: {e}"),
         })?;
-        let deleted = self.ss.get_item_by_path(path).map_err(map)?.delete();
+        let deleted = self.delete_at(&path)?;
         self.remember(&held.user, None);
-        match unless_gone(deleted)? {
+        match deleted {
             Some(()) => Ok(true),
             None => self.delete(service, &held.user),
         }
@@ -323,20 +462,26 @@ impl Backend for Store {
     fn entries(&self, service: &str) -> Result<Vec<Entry>> {
         let sorted = self.items(service, None)?;
         let ours: HashSet<String> = sorted.ours.iter().map(|(user, _)| user.clone()).collect();
+        let listed: Vec<(String, OwnedObjectPath)> = sorted
+            .ours
+            .into_iter()
+            .chain(
+                sorted
+                    .unscoped
+                    .into_iter()
+                    .filter(|(user, _)| !ours.contains(user)),
+            )
+            .collect();
+        let paths: Vec<OwnedObjectPath> = listed.iter().map(|(_, path)| path.clone()).collect();
         let mut entries = Vec::new();
-        for (user, item) in sorted.ours.iter().chain(
-            sorted
-                .unscoped
-                .iter()
-                .filter(|(user, _)| !ours.contains(user)),
-        ) {
-            let Some(label) = unless_gone(item.get_label())? else {
+        for ((user, _), label) in listed
+            .into_iter()
+            .zip(self.properties::<String>(&paths, "Label"))
+        {
+            let Some(label) = unless_gone(label)? else {
                 continue;
             };
-            entries.push(Entry {
-                user: user.clone(),
-                label,
-            });
+            entries.push(Entry { user, label });
         }
         Ok(entries)
     }
@@ -344,11 +489,11 @@ impl Backend for Store {
 
 /// Items found by one search, by whose they are; each with its `username`.
 #[derive(Default)]
-struct Sorted<'a> {
+struct Sorted {
     /// This data folder's.
-    ours: Vec<(String, Item<'a>)>,
+    ours: Vec<(String, OwnedObjectPath)>,
     /// Written without a `home` attribute (only when this folder adopts them).
-    unscoped: Vec<(String, Item<'a>)>,
+    unscoped: Vec<(String, OwnedObjectPath)>,
 }
 
 /// What a call on one item gave, `None` when the item no longer exists (another program
@@ -375,6 +520,14 @@ fn is_gone(e: &secret_service::Error) -> bool {
     ]
     .iter()
     .any(|needle| text.contains(needle))
+}
+
+/// An error opening the connection or the crate's session: the keychain is not there to use.
+fn unavailable(e: secret_service::Error) -> Error {
+    match map(e) {
+        Error::Keychain { detail } => Error::KeychainUnavailable { detail },
+        other => other,
+    }
 }
 
 /// Turns a Secret Service error into one that says which problem it is and what to do.
