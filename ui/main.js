@@ -15,7 +15,7 @@ import * as confirmDialog from "./confirm-dialog.js";
 import * as foundLine from "./found.js";
 import * as orphansLine from "./orphans.js";
 import * as settingsView from "./settings.js";
-import { part } from "./dom.js";
+import { afterPaint, part } from "./dom.js";
 import { firstView, listen } from "./ipc.js";
 import { errorSentence } from "./text.js";
 
@@ -121,5 +121,7 @@ listen("accounts-changed", () => {
   admin.load();
 });
 if (!first) accounts.refresh();
-orphans.load();
+// Listing the keychain's entries asks the keyring about every one of them: not while the first
+// list is being drawn.
+afterPaint(() => orphans.load());
 admin.load();
