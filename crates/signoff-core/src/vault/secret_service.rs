@@ -102,10 +102,7 @@ impl Store {
         let Some(reply) = unless_gone(reply)? else {
             return Ok(None);
         };
-        let prompt: OwnedObjectPath = reply
-            .body()
-            .deserialize()
-            .map_err(|e| map(secret_service::Error::Zbus(e)))?;
+        let prompt: OwnedObjectPath = body(&reply)?;
         if prompt.as_str() == "/" {
             return Ok(Some(()));
         }
@@ -118,10 +115,7 @@ impl Store {
     /// trips, no session needed). No default collection is `NoResult`, as the crate says it.
     fn default_collection_locked(&self) -> Result<bool> {
         let reply = self.call(SERVICE_PATH, SERVICE_INTERFACE, "ReadAlias", &("default",))?;
-        let path: OwnedObjectPath = reply
-            .body()
-            .deserialize()
-            .map_err(|e| map(secret_service::Error::Zbus(e)))?;
+        let path: OwnedObjectPath = body(&reply)?;
         if path.as_str() == "/" {
             return Err(map(secret_service::Error::NoResult));
         }
@@ -131,10 +125,7 @@ impl Store {
             "Get",
             &(COLLECTION_INTERFACE, "Locked"),
         )?;
-        let locked: zbus::zvariant::OwnedValue = reply
-            .body()
-            .deserialize()
-            .map_err(|e| map(secret_service::Error::Zbus(e)))?;
+        let locked: zbus::zvariant::OwnedValue = body(&reply)?;
         bool::try_from(locked).map_err(|e| map(secret_service::Error::Zbus(e.into())))
     }
 
@@ -178,10 +169,7 @@ impl Store {
             "SearchItems",
             &(attributes,),
         )?;
-        let (unlocked, locked): (Vec<OwnedObjectPath>, Vec<OwnedObjectPath>) = reply
-            .body()
-            .deserialize()
-            .map_err(|e| map(secret_service::Error::Zbus(e)))?;
+        let (unlocked, locked): (Vec<OwnedObjectPath>, Vec<OwnedObjectPath>) = body(&reply)?;
         if !locked.is_empty() {
             let items = locked
                 .iter()
@@ -472,7 +460,7 @@ impl Backend for Store {
     fn entries(&self, service: &str) -> Result<Vec<Entry>> {
         let sorted = self.items(service, None)?;
         let ours: HashSet<String> = sorted.ours.iter().map(|(user, _)| user.clone()).collect();
-        let listed: Vec<(String, OwnedObjectPath)> = sorted
+        let (users, paths): (Vec<String>, Vec<OwnedObjectPath>) = sorted
             .ours
             .into_iter()
             .chain(
@@ -481,10 +469,9 @@ impl Backend for Store {
                     .into_iter()
                     .filter(|(user, _)| !ours.contains(user)),
             )
-            .collect();
-        let paths: Vec<OwnedObjectPath> = listed.iter().map(|(_, path)| path.clone()).collect();
+            .unzip();
         let mut entries = Vec::new();
-        for ((user, _), label) in listed
+        for (user, label) in users
             .into_iter()
             .zip(self.properties::<String>(&paths, "Label"))
         {
@@ -495,6 +482,17 @@ impl Backend for Store {
         }
         Ok(entries)
     }
+}
+
+/// The body of a reply from the Secret Service, as `T`.
+fn body<T>(reply: &zbus::message::Message) -> Result<T>
+where
+    T: serde::de::DeserializeOwned + zbus::zvariant::Type,
+{
+    reply
+        .body()
+        .deserialize()
+        .map_err(|e| map(secret_service::Error::Zbus(e)))
 }
 
 /// Items found by one search, by whose they are; each with its `username`.
