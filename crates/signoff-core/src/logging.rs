@@ -17,6 +17,12 @@ use crate::paths::Paths;
 /// The environment variable holding the log filter.
 pub const LOG_ENV: &str = "SIGNOFF_LOG";
 
+/// How many log lines may wait for the file writer's thread. The crate's default, 128,000,
+/// is a queue allocated and touched in full as it is made: 4 MiB of every Signoff process's
+/// memory (the window's and each `signoff` command's). At this many a line waits only if the
+/// disk falls this far behind, and it then waits instead of being dropped.
+const BUFFERED_LINES: usize = 4096;
+
 /// Keep this alive for as long as the program runs: dropping it flushes the log file.
 #[derive(Debug)]
 pub struct LogGuard {
@@ -40,7 +46,10 @@ pub fn init(paths: &Paths, app: &str) -> Result<LogGuard> {
             path: dir.clone(),
             source: std::io::Error::other(e),
         })?;
-    let (file_writer, guard) = tracing_appender::non_blocking(appender);
+    let (file_writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(BUFFERED_LINES)
+        .lossy(false)
+        .finish(appender);
     let filter = || EnvFilter::try_from_env(LOG_ENV).unwrap_or_else(|_| EnvFilter::new("info"));
     let _ = tracing_subscriber::registry()
         .with(
