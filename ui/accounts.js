@@ -20,7 +20,7 @@ import { accountsText, fmtTime, outcomeText, problemText, receiptHead, receiptTe
 /**
  * What the accounts view offers the rest of the page.
  * @typedef {object} AccountsView
- * @property {(accounts: Account[], providers: ProviderView[], handedOver?: boolean) => void} show
+ * @property {(accounts: Account[], providers: ProviderView[], handedOver?: boolean, total?: number) => void} show
  *   Shows a list: the one handed over with the page first, then each one the core sends.
  * @property {(opts?: { onlyIfChanged?: boolean }) => Promise<void>} refresh
  *   Asks the core for the list and shows it.
@@ -36,6 +36,7 @@ import { accountsText, fmtTime, outcomeText, problemText, receiptHead, receiptTe
 // so a long list shows its first screenful as quickly as a short one. A row is ~51 px high and
 // the list starts ~200 px down, so 30 rows fill a window 1,700 px tall (a maximized window on
 // a 1080p screen shows ~16); each row drawn before the first paint costs it time (BENCHMARKS.md).
+// The list handed over with the page holds this many (`FIRST_ROWS` in src-tauri/src/first_view.rs).
 const FIRST_ROWS = 30;
 const SLICE_ROWS = 150;
 // A group shows this many rows until the person asks for the rest: each row costs the web
@@ -136,6 +137,8 @@ export function mount(root, { notices, confirm, signOutAllButton }) {
 
   const state = {
     /** @type {Account[]} */ accounts: [],
+    /** How many accounts there are: more than `accounts` holds while only the first view's are here. */
+    total: 0,
     /** @type {ProviderView[]} */ providers: [],
     /** @type {Map<string, Account>} */ byId: new Map(),
     busy: false,
@@ -230,7 +233,7 @@ export function mount(root, { notices, confirm, signOutAllButton }) {
       frag.append(section);
     }
     groupsBox.replaceChildren(frag);
-    const n = state.accounts.length;
+    const n = state.total;
     empty.hidden = n !== 0;
     signOutAllButton.disabled = n === 0 || state.busy;
     count.textContent = accountsText(n);
@@ -291,20 +294,26 @@ export function mount(root, { notices, confirm, signOutAllButton }) {
   }
 
   /**
+   * Shows `accounts`. The list handed over with the page (`handedOver`) holds only the accounts
+   * its first frame draws, of `total`; the rest come with the list asked for after that frame.
    * @param {Account[]} accounts
    * @param {ProviderView[]} providers
+   * @param {boolean} [handedOver]
+   * @param {number} [total]
    */
-  function show(accounts, providers, handedOver = false) {
+  function show(accounts, providers, handedOver = false, total = accounts.length) {
     state.accounts = accounts;
+    state.total = total;
     state.providers = providers;
     state.byId = new Map(accounts.map((a) => [a.id, a]));
     renderAccounts();
     if (!painted) {
       // Tell the core once the frame showing the list has been drawn (one log line; `make bench`
-      // times it), then ask for the list again in case it changed since the page was made.
+      // times it), then ask for the whole list, which also shows what changed since the page
+      // was made.
       painted = true;
       afterPaint(() => {
-        invoke("ui_ready", { accounts: accounts.length, handedOver }).catch(() => {});
+        invoke("ui_ready", { accounts: total, handedOver }).catch(() => {});
         refresh({ onlyIfChanged: true });
       });
     }

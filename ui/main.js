@@ -44,10 +44,10 @@ foundLine.mount({
   problems: part(document, "found-problems"),
 }, { notices, refresh: () => accounts.refresh() });
 
-// The list handed over with the page is shown before anything else is wired up; without it the
-// page asks the core.
+// The list handed over with the page (the accounts the first frame draws) is shown before
+// anything else is wired up; without it the page asks the core.
 const first = firstView();
-if (first) accounts.show(first.accounts, first.providers.profiles, true);
+if (first) accounts.show(first.accounts, first.providers.profiles, true, first.total);
 
 const activityRoot = part(document, "activity-view");
 const activity = activityView.mount(activityRoot, { notices, providerLabel: accounts.providerLabel });

@@ -449,8 +449,9 @@ async fn a_thousand_accounts_list_and_sign_out_one() {
             }
         }
     };
-    // The group shows its first 100 rows (the first ones at once, the rest in slices after that
-    // frame), and a button for the other 900.
+    // The group shows its first 100 rows (the first 30 come with the page, the rest with the
+    // list the page asks for once that frame is drawn, in slices), and a button for the other
+    // 900: so the count and the rows past the first view are the whole list's.
     assert_eq!(
         rows_soon(100).await,
         100,

@@ -3,6 +3,8 @@ import type { AccountView } from "./AccountView";
 import type { Providers } from "./Providers";
 
 /**
- * The list handed over with the page: what `list_accounts` and `list_providers` answer.
+ * The list handed over with the page: the accounts its first frame draws (the first of what
+ * `list_accounts` answers, in the order the page draws them), how many there are in all, and
+ * what `list_providers` answers.
  */
-export type FirstView = { accounts: Array<AccountView>, providers: Providers, };
+export type FirstView = { accounts: Array<AccountView>, total: number, providers: Providers, };
